@@ -1,0 +1,122 @@
+"""The citizen complaint and denunciation portal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, CLI, templates."""
+    settings = Settings.from_env(**dict(overrides or {}))
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(Path(settings.instance_path).resolve()),
+    )
+    configure_app(app, settings)
+    register_extensions(app, settings)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    """Copy settings into Flask's config and harden cookies."""
+    from datetime import timedelta
+
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.is_testing,
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_NAME="portal_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.citizen_session_days),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=settings.is_production,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    """Bind the unbound extensions and the database."""
+    from portal import db
+    from portal.extensions import babel, csrf, limiter, login_manager, migrate
+    from portal.i18n import select_locale, select_timezone
+
+    db.init_app(app, settings.database_url)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    migrate.init_app(app, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from portal.accounts import auth
+
+    auth.init_login(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature package."""
+    from portal.accounts.views import bp as accounts_bp
+    from portal.core.views import bp as core_bp
+    from portal.staff.views import bp as staff_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly error pages and the security headers on every response."""
+    from portal.web import errors, headers, logging
+
+    errors.init_app(app)
+    headers.init_app(app)
+    logging.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Click groups of every feature."""
+    from portal.audit.cli import audit_cli
+    from portal.demo.cli import demo_cli
+    from portal.i18n import translate_cli
+    from portal.notifications.cli import outbox_cli, outbox_job
+    from portal.worker import register_job, worker_cli
+
+    for group in (translate_cli, demo_cli, audit_cli, outbox_cli, worker_cli):
+        app.cli.add_command(group)
+    register_job(app, "outbox.send", outbox_job)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals, all registered in one place."""
+    from portal.web import filters
+
+    filters.init_app(app)

@@ -1,0 +1,1 @@
+"""Accounts: citizens and staff, roles scoped to organisational units, login."""

@@ -1,0 +1,71 @@
+"""Users and their role assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, created_at, intpk, str255
+from portal.org.models import OrgUnit
+
+
+class Role(enum.StrEnum):
+    INTAKE_OFFICER = "intake_officer"  # cán bộ xử lý đơn
+    HANDLER = "handler"  # cán bộ thụ lý, xác minh
+    DEPUTY = "deputy"  # cấp phó
+    HEAD = "head"  # người đứng đầu
+    INSPECTOR = "inspector"  # thanh tra (read-only oversight)
+    ADMIN = "admin"
+
+
+class User(UserMixin, Base):
+    """A citizen or a staff member. Staff have role assignments; citizens have none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    email: Mapped[str255] = mapped_column(unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    full_name: Mapped[str255] = mapped_column(default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    is_staff: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    email_confirmed_at: Mapped[dt.datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Bumped to revoke every session and every outstanding signed link of this user.
+    session_version: Mapped[int] = mapped_column(default=1)
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    created_at: Mapped[created_at]
+
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all, delete-orphan",
+                                                       lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: the session is bound to the session version
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}{' staff' if self.is_staff else ''}>"
+
+
+class RoleAssignment(Base):
+    """A role held for one unit; it applies to the unit's whole subtree."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    granted_at: Mapped[created_at]
+
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped[OrgUnit] = relationship(lazy="joined")

@@ -1,0 +1,277 @@
+"""Submissions, reporter identities, attachments, cases, case events, messages, deadlines.
+
+A submission is exactly what the citizen sent and is never edited; corrections are
+:class:`SubmissionNote` rows. Staff work on :class:`Case` rows created from it at classification.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, bigintpk, created_at, intpk, str64, str255
+
+
+def _enum(cls: type[enum.Enum], length: int = 32) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class SubmissionKind(enum.StrEnum):
+    """The kind the citizen chose (staff decide the real one by content)."""
+
+    COMPLAINT = "complaint"  # khiếu nại
+    DENUNCIATION = "denunciation"  # tố cáo
+    PETITION = "petition"  # kiến nghị
+    FEEDBACK = "feedback"  # phản ánh
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    RECEPTION = "reception"  # tiếp công dân
+    MAIL = "mail"
+    HOTLINE = "hotline"
+    FORWARDED = "forwarded"  # forwarded by another body
+
+
+class Submission(Base):
+    """A đơn as received. Immutable once stored."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[intpk]
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    secret_hash: Mapped[str64]  # HMAC-SHA256 of the tracking secret; the secret itself is never stored
+    kind: Mapped[SubmissionKind] = mapped_column(_enum(SubmissionKind), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    received_at: Mapped[created_at]
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    notify_by_email: Mapped[bool] = mapped_column(default=False)
+    # Idempotency: one form rendering can create at most one submission.
+    form_nonce: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    # What and where
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)  # unit concerned
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    title: Mapped[str255] = mapped_column(default="")
+    content: Mapped[str] = mapped_column(Text)
+    request_text: Mapped[str] = mapped_column(Text, default="")  # what the citizen asks for
+    sent_elsewhere: Mapped[bool] = mapped_column(default=False)
+    sent_elsewhere_detail: Mapped[str] = mapped_column(Text, default="")
+    # Complaint: the decision or act complained about
+    decision_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    decision_date: Mapped[dt.date | None] = mapped_column(Date)
+    decision_issuer: Mapped[str | None] = mapped_column(String(255))
+    learned_on: Mapped[dt.date | None] = mapped_column(Date)
+    is_second_complaint: Mapped[bool] = mapped_column(default=False)
+    # Denunciation: who is accused
+    accused_name: Mapped[str | None] = mapped_column(String(255), index=True)
+    accused_position: Mapped[str | None] = mapped_column(String(255))
+    accused_unit_text: Mapped[str | None] = mapped_column(String(255))
+    accused_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    # Group submission (5 or more people)
+    group_size: Mapped[int] = mapped_column(default=1)
+    representative_name: Mapped[str | None] = mapped_column(String(255))
+    # Accent-folded lower-case copy of title+content for diacritic-insensitive search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    identity: Mapped[ReporterIdentity | None] = relationship(back_populates="submission", uselist=False,
+                                                             cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="submission", cascade="all, delete-orphan",
+                                                         order_by="Attachment.id")
+    notes: Mapped[list[SubmissionNote]] = relationship(back_populates="submission", cascade="all, delete-orphan",
+                                                       order_by="SubmissionNote.id")
+    cases: Mapped[list[Case]] = relationship(back_populates="submission", order_by="Case.id",
+                                             foreign_keys="Case.submission_id")
+
+
+class ReporterIdentity(Base):
+    """Who sent a named submission. Kept apart from the content; shown masked unless revealed."""
+
+    __tablename__ = "reporter_identities"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), unique=True)
+    full_name: Mapped[str255]
+    address: Mapped[str] = mapped_column(Text, default="")
+    id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(255))
+    waived_confidentiality: Mapped[bool] = mapped_column(default=False)
+    protection_requested: Mapped[bool] = mapped_column(default=False)
+
+    submission: Mapped[Submission] = relationship(back_populates="identity")
+
+
+class Attachment(Base):
+    """An evidence file: the sealed original plus, for images and PDFs, a metadata-stripped copy."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[created_at]
+    uploaded_by_reporter: Mapped[bool] = mapped_column(default=True)
+    original_name: Mapped[str255]
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    sha256: Mapped[str64]
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)  # sealed original
+    working_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # stripped copy
+    working_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    submission: Mapped[Submission] = relationship(back_populates="attachments")
+
+
+class SubmissionNote(Base):
+    """An addition or correction to a submission, by the reporter or entered by staff."""
+
+    __tablename__ = "submission_notes"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[created_at]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_reporter: Mapped[bool] = mapped_column(default=True)
+    text: Mapped[str] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="notes")
+
+
+class CaseKind(enum.StrEnum):
+    """The kind staff decide by content."""
+
+    COMPLAINT = "KN"  # khiếu nại
+    DENUNCIATION = "TC"  # tố cáo
+    PETITION = "KNPA"  # kiến nghị, phản ánh
+    DENUNCIATION_INFO = "TTTC"  # thông tin có nội dung tố cáo (anonymous / unidentifiable)
+
+
+class CaseStatus(enum.StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"  # xử lý đơn
+    PROPOSED = "proposed"  # acceptance proposed to the head
+    ACCEPTED = "accepted"  # thụ lý
+    INVESTIGATING = "investigating"
+    SUSPENDED = "suspended"  # tạm đình chỉ
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    TERMINATED = "terminated"  # đình chỉ
+    NOT_ACCEPTED = "not_accepted"
+    GUIDED = "guided"  # hướng dẫn
+    FORWARDED = "forwarded"  # chuyển đơn
+    MERGED = "merged"
+    ARCHIVED = "archived"  # lưu đơn
+    SPLIT = "split"  # divided into child cases
+    INFORMATION = "information"  # anonymous denunciation information queue
+    INSPECTION = "inspection"  # information that is specific and evidenced, under inspection
+
+
+class Case(Base):
+    """A vụ việc: what the agency handles."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[intpk]
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)  # split from
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # 2nd complaint / re-denunciation
+    forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[CaseKind | None] = mapped_column(_enum(CaseKind, 8), index=True)
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.RECEIVED, index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)  # unit handling it
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    is_complex: Mapped[bool] = mapped_column(default=False)
+    is_especially_complex: Mapped[bool] = mapped_column(default=False)
+    is_remote: Mapped[bool] = mapped_column(default=False)
+    is_group: Mapped[bool] = mapped_column(default=False)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # nearest open deadline (denormalised)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[created_at]
+    closed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    submission: Mapped[Submission] = relationship(back_populates="cases", foreign_keys=[submission_id])
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id",
+                                                   cascade="all, delete-orphan")
+    deadlines: Mapped[list[Deadline]] = relationship(back_populates="case", order_by="Deadline.id",
+                                                     cascade="all, delete-orphan")
+
+
+class CaseEvent(Base):
+    """Append-only history of a case; every state change writes one in the same transaction."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[bigintpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[created_at]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str64]
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    reason_code: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    decision_number: Mapped[str | None] = mapped_column(String(100))
+    decision_date: Mapped[dt.date | None] = mapped_column(Date)
+    is_public: Mapped[bool] = mapped_column(default=False)  # shown on the reporter's tracking page
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class MessageKind(enum.StrEnum):
+    TO_REPORTER = "to_reporter"
+    FROM_REPORTER = "from_reporter"
+    INTERNAL = "internal"  # staff only
+
+
+class Message(Base):
+    """A message between staff and the reporter, or an internal note. Plain text."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[intpk]
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    at: Mapped[created_at]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, 16))
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Deadline(Base):
+    """One statutory deadline of a case stage."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    rule_code: Mapped[str] = mapped_column(String(16))  # e.g. KN-03
+    rule_version_id: Mapped[int | None] = mapped_column(Integer)  # the rule row in force when the clock started
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    extension_days: Mapped[int] = mapped_column(default=0)
+    extensions_count: Mapped[int] = mapped_column(default=0)
+    paused_days: Mapped[int] = mapped_column(default=0)
+    paused_since: Mapped[dt.date | None] = mapped_column(Date)
+    met_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+    escalated_at: Mapped[dt.datetime | None]
+    escalated_parent_at: Mapped[dt.datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")

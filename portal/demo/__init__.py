@@ -1,0 +1,1 @@
+"""Demo data: a realistic city organisation, staff accounts and sample cases."""

@@ -1,0 +1,1 @@
+"""Email notifications through a transactional outbox."""

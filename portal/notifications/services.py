@@ -1,0 +1,143 @@
+"""Queue emails (inside the caller's transaction) and deliver them after commit."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.db import now_utc
+from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.settings import Settings
+
+MAX_ATTEMPTS = 6
+BACKOFF_SECONDS = (30, 120, 600, 1800, 7200)
+
+
+def queue_email(session: Session, recipient: str, template: str, *, locale: str = "vi",
+                dedupe_key: str | None = None, **context: Any) -> OutboxMessage | None:
+    """Render ``templates/email/<template>.{txt,html}`` and add it to the outbox.
+
+    The first line of the text template is the subject. Returns None when a message with the same
+    ``dedupe_key`` was already queued (so a notice is never sent twice).
+    """
+    if dedupe_key and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    with force_locale(locale):
+        text = render_template(f"email/{template}.txt", **context)
+        try:
+            html = render_template(f"email/{template}.html", **context)
+        except Exception:  # noqa: BLE001 - the HTML part is optional
+            html = None
+    subject, _, body = text.partition("\n")
+    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body_text=body.lstrip("\n"),
+                            body_html=html, dedupe_key=dedupe_key, next_attempt_at=now_utc())
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _build(settings: Settings, message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = settings.mail_sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain="portal.invalid")
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def _claim(session: Session, message_id: int, now: dt.datetime) -> bool:
+    """Take one message for this sender; concurrent senders never both get it."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .values(next_attempt_at=now + dt.timedelta(minutes=10))  # lease while we send
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def send_pending(session: Session, settings: Settings, *, now: dt.datetime | None = None,
+                 limit: int = 200) -> SendReport:
+    """Deliver due messages over SMTP, each exactly once; failures back off and retry.
+
+    Commits per message (this is a worker, not a request).
+    """
+    now = now or now_utc()
+    report = SendReport()
+    due = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id).limit(limit)
+    ).all()
+    if not due:
+        return report
+    smtp: smtplib.SMTP | None = None
+    try:
+        for message_id in due:
+            if not _claim(session, message_id, now):
+                continue
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            try:
+                if smtp is None:
+                    smtp = _connect(settings)
+                smtp.send_message(_build(settings, message))
+            except (smtplib.SMTPException, OSError) as exc:
+                smtp = None
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = OutboxStatus.FAILED
+                    report.failed += 1
+                else:
+                    delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+                    message.next_attempt_at = now + dt.timedelta(seconds=delay)
+                    report.retried += 1
+            else:
+                message.attempts += 1
+                message.status = OutboxStatus.SENT
+                message.sent_at = now_utc()
+                message.last_error = None
+                report.sent += 1
+            session.commit()
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+    return report
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=20)
+    if settings.mail_use_tls:
+        smtp.starttls(context=ssl.create_default_context())
+    if settings.mail_username:
+        smtp.login(settings.mail_username, settings.mail_password)
+    return smtp
+
+
+def current_settings() -> Settings:
+    return current_app.config["SETTINGS"]

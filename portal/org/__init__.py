@@ -1,0 +1,1 @@
+"""Organisation structure: units (a tree with effective dates), fields, competence routing."""

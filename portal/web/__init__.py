@@ -1,0 +1,1 @@
+"""Web plumbing shared by every feature: errors, headers, logging, template helpers."""

@@ -1,0 +1,58 @@
+"""Template filters and globals, all registered here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup, escape
+
+from portal.core.kinds import kinds_overview
+from portal.web import nav
+from portal.web.logging import request_id
+
+
+def nl2br(text: str | None) -> Markup:
+    """Escape citizen text, then keep its line breaks."""
+    if not text:
+        return Markup("")
+    return Markup("<br>\n").join(escape(line) for line in str(text).splitlines())
+
+
+def date_filter(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def datetime_filter(value: dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def number_filter(value: float | int | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def lang_url(lang: str) -> str:
+    """The current page in another language (keeps the query string, replaces ``lang``)."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    if request.endpoint and request.method == "GET" and request.url_rule is not None:
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("core.home", lang=lang)  # error pages and POST results: go home
+
+
+def current_locale() -> str:
+    return str(get_locale() or "vi")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(nl2br=nl2br, date=date_filter, datetime=datetime_filter, number=number_filter)
+    app.jinja_env.globals.update(lang_url=lang_url, current_locale=current_locale, request_id=request_id)
+    app.jinja_env.globals.update(kinds_overview=kinds_overview)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    nav.init_app(app)

@@ -12,6 +12,12 @@ from portal.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Feature packages, in dependency order. Each may define ``init_app(app)`` in its ``__init__.py``
+# (blueprints, CLI groups, worker jobs, navigation), ``models.py`` (found by ``portal.models``) and
+# ``demo.py`` with ``seed(session) -> list[str]`` (run by ``flask demo seed``).
+FEATURES = ("core", "org", "accounts", "audit", "notifications", "cases", "intake", "tracking", "deadlines",
+            "backoffice", "stats", "admin")
+
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers, CLI, templates."""
@@ -83,14 +89,16 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per feature package."""
-    from portal.accounts.views import bp as accounts_bp
-    from portal.core.views import bp as core_bp
-    from portal.staff.views import bp as staff_bp
+    """Let every feature package register its blueprints, CLI groups, jobs and navigation."""
+    import importlib
+    import importlib.util
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(staff_bp, url_prefix="/staff")
+    for name in FEATURES:
+        if importlib.util.find_spec(f"portal.{name}") is None:
+            continue
+        init = getattr(importlib.import_module(f"portal.{name}"), "init_app", None)
+        if init is not None:
+            init(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -103,16 +111,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Click groups of every feature."""
-    from portal.audit.cli import audit_cli
+    """Cross-cutting click groups (features add their own in ``init_app``)."""
     from portal.demo.cli import demo_cli
     from portal.i18n import translate_cli
-    from portal.notifications.cli import outbox_cli, outbox_job
-    from portal.worker import register_job, worker_cli
+    from portal.worker import worker_cli
 
-    for group in (translate_cli, demo_cli, audit_cli, outbox_cli, worker_cli):
+    for group in (translate_cli, demo_cli, worker_cli):
         app.cli.add_command(group)
-    register_job(app, "outbox.send", outbox_job)
 
 
 def register_template_helpers(app: Flask) -> None:

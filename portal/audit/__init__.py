@@ -1,1 +1,9 @@
 """The tamper-evident audit log of security-relevant actions."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from portal.audit.cli import audit_cli
+
+    app.cli.add_command(audit_cli)

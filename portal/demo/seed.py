@@ -1,45 +1,24 @@
-"""The demo data set. Each step is idempotent: it looks things up by code before creating them."""
+"""The demo data set: every feature's ``demo.seed(session)``, in feature order.
+
+Each step is idempotent (it looks things up by code before creating them) and returns the lines to
+print, such as the accounts it made.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import importlib
+import importlib.util
+
 from sqlalchemy.orm import Session
 
-from portal.org.models import Field, OrgUnit, UnitKind
-
-FIELDS = [
-    ("land", "Đất đai", "Land"),
-    ("construction", "Xây dựng", "Construction"),
-    ("environment", "Tài nguyên và môi trường", "Natural resources and environment"),
-    ("health", "Y tế", "Health"),
-    ("education", "Giáo dục", "Education"),
-    ("transport", "Giao thông vận tải", "Transport"),
-    ("finance", "Tài chính", "Finance"),
-    ("labour", "Lao động, việc làm", "Labour and employment"),
-    ("police", "An ninh, trật tự", "Public order and security"),
-    ("home_affairs", "Nội vụ", "Home affairs"),
-]
-
-
-def seed_fields(session: Session) -> None:
-    for code, name, name_en in FIELDS:
-        if session.scalar(select(Field.id).where(Field.code == code)) is None:
-            session.add(Field(code=code, name=name, name_en=name_en))
-    session.flush()
-
-
-def seed_root(session: Session) -> OrgUnit:
-    root = session.scalar(select(OrgUnit).where(OrgUnit.code == "UBND-TP"))
-    if root is None:
-        root = OrgUnit(code="UBND-TP", name="Ủy ban nhân dân Thành phố", name_en="City People's Committee",
-                       kind=UnitKind.PROVINCIAL_COMMITTEE)
-        session.add(root)
-        session.flush()
-    return root
+from portal import FEATURES
 
 
 def seed_all(session: Session) -> list[str]:
-    """Run every seeding step; returns the lines to print (the accounts made, ...)."""
-    seed_fields(session)
-    seed_root(session)
-    return ["demo data ready"]
+    lines: list[str] = []
+    for feature in FEATURES:
+        if importlib.util.find_spec(f"portal.{feature}") and importlib.util.find_spec(f"portal.{feature}.demo"):
+            module = importlib.import_module(f"portal.{feature}.demo")
+            lines.extend(module.seed(session))
+            session.flush()
+    return lines or ["demo data ready"]

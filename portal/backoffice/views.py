@@ -6,11 +6,11 @@ from flask import Blueprint, render_template
 
 from portal.accounts.auth import staff_required
 
-bp = Blueprint("staff", __name__)
+bp = Blueprint("backoffice", __name__)
 
 
 @bp.get("/")
 @staff_required
 def home() -> str:
     """The staff home page with the queues of the user's roles."""
-    return render_template("staff/home.html")
+    return render_template("backoffice/home.html")

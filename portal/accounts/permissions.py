@@ -1,0 +1,113 @@
+"""The one authorization function: ``can(user, action, obj)``.
+
+Every staff permission is decided here; views call :func:`require` (or :func:`can` to decide what
+to show) and list queries use :func:`units_where` so that lists only show what the user may open.
+Roles are held for an organisational unit and apply to its whole subtree.
+
+Rules are kept in one table, ``RULES``: action -> (roles that may do it, optional object check).
+Features that own objects (cases, files, identities) add their object checks here, not in views.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.db import get_session
+from portal.org.models import OrgUnit
+
+
+class Action(enum.StrEnum):
+    STAFF_AREA = "staff.area"  # open the back office at all
+    ORG_MANAGE = "org.manage"  # create, move, rename, retire units; heads; fields; routing rules (obj: unit or None)
+    USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit or None)
+    RULES_MANAGE = "rules.manage"  # deadline rules and the holiday calendar
+    AUDIT_VIEW = "audit.view"  # the audit log (obj: unit or None)
+
+
+STAFF_ROLES = frozenset(Role)
+
+
+def unit_and_ancestors(session: Session, unit_id: int) -> list[int]:
+    """``unit_id`` followed by its parent, grandparent, ... (cycles are refused by the org services)."""
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == current))
+    return chain
+
+
+def roles_over(user: User, unit_id: int, session: Session | None = None) -> set[Role]:
+    """The roles ``user`` holds over ``unit_id`` (held on it or on one of its ancestors)."""
+    if not user.is_staff:
+        return set()
+    chain = set(unit_and_ancestors(session or get_session(), unit_id))
+    return {assignment.role for assignment in user.roles if assignment.unit_id in chain}
+
+
+def has_any_role(user: User, roles: Iterable[Role]) -> bool:
+    wanted = set(roles)
+    return user.is_staff and any(a.role in wanted for a in user.roles)
+
+
+def _unit_of(obj: Any) -> int | None:
+    if obj is None:
+        return None
+    if isinstance(obj, OrgUnit):
+        return obj.id
+    return getattr(obj, "unit_id", None)
+
+
+Check = Callable[[User, Any], bool]
+# action -> (roles allowed, extra object check or None)
+RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
+    Action.STAFF_AREA: (STAFF_ROLES, None),
+    Action.ORG_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.USERS_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.RULES_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
+}
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` do ``action`` (on ``obj``)? Unknown actions are refused."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_staff", False):
+        return False
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    roles, check = rule
+    unit_id = _unit_of(obj)
+    if unit_id is None:
+        allowed = has_any_role(user, roles)
+    else:
+        allowed = bool(roles_over(user, unit_id) & roles)
+    if allowed and check is not None:
+        allowed = check(user, obj)
+    return allowed
+
+
+def require(user: Any, action: str, obj: Any = None, *, hide: bool = False) -> None:
+    """Abort with 403 (or 404 when ``hide``: the object's existence must not leak) unless allowed."""
+    if not can(user, action, obj):
+        abort(404 if hide else 403)
+
+
+def units_where(user: User, roles: Iterable[Role], session: Session | None = None) -> set[int]:
+    """Ids of every unit in the subtrees where ``user`` holds one of ``roles`` (for list queries)."""
+    session = session or get_session()
+    wanted = set(roles)
+    roots = {a.unit_id for a in user.roles if a.role in wanted} if user.is_staff else set()
+    result: set[int] = set()
+    frontier = set(roots)
+    while frontier:
+        result |= frontier
+        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
+    return result

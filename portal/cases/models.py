@@ -275,3 +275,14 @@ class Deadline(Base):
     escalated_parent_at: Mapped[dt.datetime | None]
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
+
+
+class CaseConflict(Base):
+    """A staff member who must never receive, see or be escalated a case (conflict of interest):
+    a person accused in it, or someone the accused directs. Written by ``portal.org.conflicts``."""
+
+    __tablename__ = "case_conflicts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # accused | accused_is_their_head | ...

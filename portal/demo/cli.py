@@ -19,3 +19,20 @@ def seed_command() -> None:
     session.commit()
     for line in lines:
         click.echo(line)
+
+
+@demo_cli.command("generate")
+@click.option("--cases", type=click.IntRange(1, 5_000_000), required=True, help="How many cases to add.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (the same seed gives the same data).")
+@click.option("--batch", type=click.IntRange(100, 100_000), default=5000, show_default=True)
+def generate_command(cases: int, seed: int, batch: int) -> None:
+    """Add N realistic cases (with submissions, identities, events, messages, deadlines) for load tests."""
+    from portal.demo.generate import generate
+
+    session = get_session()
+    try:
+        with click.progressbar(length=cases, label="generating cases", show_pos=True, show_eta=True) as bar:
+            total = generate(session, cases, seed=seed, batch=batch, progress=bar.update)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"generated {total} cases")

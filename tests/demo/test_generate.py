@@ -1,0 +1,47 @@
+"""The bulk data generator used by the benchmarks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import Role
+from portal.cases.models import Case, CaseEvent, Deadline, ReporterIdentity, Submission
+from portal.demo.generate import generate
+from tests.factories import make_field, make_unit, make_user
+
+
+def test_generates_consistent_cases(db_session):
+    unit = make_unit(db_session)
+    make_field(db_session, code="land")
+    make_user(db_session, roles=[(Role.HANDLER, unit)])
+    ticks: list[int] = []
+    assert generate(db_session, 120, batch=50, progress=ticks.append) == 120
+    assert ticks == [50, 50, 20]
+    assert db_session.scalar(select(func.count()).select_from(Submission)) == 120
+    assert db_session.scalar(select(func.count()).select_from(Case)) == 120
+    assert db_session.scalar(select(func.count()).select_from(CaseEvent)) >= 120
+    assert db_session.scalar(select(func.count()).select_from(Deadline)) >= 120
+    identities = db_session.scalar(select(func.count()).select_from(ReporterIdentity))
+    assert 0 < identities < 120  # some anonymous, most named
+    sample = db_session.scalars(select(Submission).limit(5)).all()
+    for submission in sample:
+        assert submission.search_text == submission.search_text.lower()
+        assert "đ" not in submission.search_text
+    codes = db_session.scalars(select(Submission.tracking_code)).all()
+    assert len(set(codes)) == 120
+    # a second run continues after the existing ids
+    assert generate(db_session, 10, batch=10) == 10
+    assert db_session.scalar(select(func.count()).select_from(Case)) == 130
+
+
+def test_cli_refuses_without_an_organisation(runner):
+    result = runner.invoke(args=["demo", "generate", "--cases", "5"])
+    assert result.exit_code != 0
+    assert "flask demo seed" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_rejects_a_bad_count(runner):
+    result = runner.invoke(args=["demo", "generate", "--cases", "0"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

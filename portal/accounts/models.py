@@ -1,4 +1,4 @@
-"""Users and their role assignments."""
+"""Users, their role assignments and staff recovery codes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, created_at, intpk, str255
+from portal.db import Base, created_at, intpk, str64, str255
 from portal.org.models import OrgUnit
 
 
@@ -29,24 +29,35 @@ class User(UserMixin, Base):
 
     id: Mapped[intpk]
     email: Mapped[str255] = mapped_column(unique=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None: invited, not yet accepted
     full_name: Mapped[str255] = mapped_column(default="")
     phone: Mapped[str | None] = mapped_column(String(32))
     is_staff: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     email_confirmed_at: Mapped[dt.datetime | None]
+    # A new address waiting for its confirmation link to be followed.
+    pending_email: Mapped[str | None] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None]
     # Bumped to revoke every session and every outstanding signed link of this user.
     session_version: Mapped[int] = mapped_column(default=1)
     locale: Mapped[str] = mapped_column(String(8), default="vi")
     created_at: Mapped[created_at]
+    last_login_at: Mapped[dt.datetime | None]
+    deleted_at: Mapped[dt.datetime | None]  # the account was deleted by its owner (row anonymised)
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                        lazy="selectin")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    @property
+    def has_accepted_invitation(self) -> bool:
+        return self.password_hash is not None
 
     def get_id(self) -> str:  # Flask-Login: the session is bound to the session version
         return f"{self.id}:{self.session_version}"
@@ -69,3 +80,17 @@ class RoleAssignment(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+
+class RecoveryCode(Base):
+    """A one-time staff recovery code, stored as a keyed hash; ``used_at`` is set when spent."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str64]
+    created_at: Mapped[created_at]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -29,6 +29,13 @@ class Action(enum.StrEnum):
     USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit or None)
     RULES_MANAGE = "rules.manage"  # deadline rules and the holiday calendar
     AUDIT_VIEW = "audit.view"  # the audit log (obj: unit or None)
+    # Cases (portal.cases): obj is a Case, or a portal.cases.access.CaseAct for a lifecycle transition
+    CASE_VIEW = "case.view"  # open the case page (scope + no conflict of interest)
+    CASE_TRANSITION = "case.transition"  # obj: CaseAct(case, name); the lifecycle table decides
+    CASE_MESSAGE = "case.message"  # write to the reporter or an internal note (not inspectors)
+    IDENTITY_REVEAL = "case.identity_reveal"  # the assigned handler and the head of the case's unit
+    ORIGINAL_DOWNLOAD = "case.original_download"  # the sealed original of an attachment (audited)
+    NOTICE_TEMPLATES_MANAGE = "case.notice_templates"  # edit the notice texts
 
 
 STAFF_ROLES = frozenset(Role)
@@ -74,6 +81,28 @@ RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
     Action.RULES_MANAGE: (frozenset({Role.ADMIN}), None),
     Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
 }
+
+
+def _case_check(name: str) -> Check:
+    """An object check defined in ``portal.cases.access`` (imported when used: it imports this module)."""
+
+    def check(user: User, obj: Any) -> bool:
+        from portal.cases import access
+
+        return bool(getattr(access, name)(user, obj))
+
+    return check
+
+
+_CASE_WORK = frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.DEPUTY, Role.HEAD})
+RULES.update({
+    Action.CASE_VIEW: (_CASE_WORK | {Role.INSPECTOR}, _case_check("check_view")),
+    Action.CASE_TRANSITION: (STAFF_ROLES, _case_check("check_transition")),  # the lifecycle table decides
+    Action.CASE_MESSAGE: (_CASE_WORK, _case_check("check_view")),
+    Action.IDENTITY_REVEAL: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
+    Action.ORIGINAL_DOWNLOAD: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
+    Action.NOTICE_TEMPLATES_MANAGE: (frozenset({Role.ADMIN}), None),
+})
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

@@ -26,7 +26,7 @@ from portal.org.models import OrgUnit
 class Action(enum.StrEnum):
     STAFF_AREA = "staff.area"  # open the back office at all
     ORG_MANAGE = "org.manage"  # create, move, rename, retire units; heads; fields; routing rules (obj: unit or None)
-    USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit or None)
+    USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit, staff user or None)
     RULES_MANAGE = "rules.manage"  # deadline rules and the holiday calendar
     AUDIT_VIEW = "audit.view"  # the audit log (obj: unit or None)
     # Cases (portal.cases): obj is a Case, or a portal.cases.access.CaseAct for a lifecycle transition
@@ -72,12 +72,25 @@ def _unit_of(obj: Any) -> int | None:
     return getattr(obj, "unit_id", None)
 
 
+def _manages_user(user: User, obj: Any) -> bool:
+    """An administrator manages a staff account when one of its roles lies in the administrator's
+    subtrees (an account without any role yet is visible to every administrator)."""
+    if not isinstance(obj, User):
+        return True
+    if not obj.is_staff:
+        return False
+    if not obj.roles:
+        return True
+    managed = units_where(user, {Role.ADMIN})
+    return any(assignment.unit_id in managed for assignment in obj.roles)
+
+
 Check = Callable[[User, Any], bool]
 # action -> (roles allowed, extra object check or None)
 RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
     Action.STAFF_AREA: (STAFF_ROLES, None),
     Action.ORG_MANAGE: (frozenset({Role.ADMIN}), None),
-    Action.USERS_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.USERS_MANAGE: (frozenset({Role.ADMIN}), _manages_user),
     Action.RULES_MANAGE: (frozenset({Role.ADMIN}), None),
     Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
 }
@@ -108,6 +121,8 @@ RULES.update({
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """May ``user`` do ``action`` (on ``obj``)? Unknown actions are refused."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_staff", False):
+        return False
+    if not getattr(user, "is_active", False):
         return False
     rule = RULES.get(action)
     if rule is None:

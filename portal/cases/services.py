@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case, CaseEvent, CaseStatus, Submission
+from portal.accounts.models import User
+from portal.audit.services import record
+from portal.cases.lifecycle import TransitionError, TransitionInput, apply_transition  # noqa: F401 (re-exported)
+from portal.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    Message,
+    MessageKind,
+    ReporterIdentity,
+    Submission,
+)
+from portal.cases.text import clean_text
 from portal.org.models import OrgUnit
 
 
@@ -16,11 +36,17 @@ class NoReceivingUnit(RuntimeError):
 def receiving_unit_id(session: Session, submission: Submission) -> int:
     """The unit whose intake officers do xử lý đơn for a new submission.
 
-    The unit the citizen named, else the root of the organisation (the city's reception).
-    The organisation feature refines this with its competence and conflict rules.
+    The unit the organisation's competence rules propose (``portal.org.routing``: first complaint to
+    the issuing unit, second to its superior, denunciation to the accused's managing unit or, for an
+    accused head or deputy, its superior, petitions by field and area), only among units active
+    today, and never the unit whose head or deputy is denounced; else the root of the organisation
+    (the city's reception).
     """
-    if submission.unit_id is not None:
-        return submission.unit_id
+    from portal.org.services import propose_for_submission
+
+    proposal = propose_for_submission(session, submission)
+    if proposal is not None:
+        return proposal.unit_id
     root = session.scalar(select(OrgUnit.id).where(OrgUnit.parent_id.is_(None), OrgUnit.valid_to.is_(None))
                           .order_by(OrgUnit.id).limit(1))
     if root is None:
@@ -38,3 +64,94 @@ def register_submission(session: Session, submission: Submission) -> Case:
     session.add(CaseEvent(case_id=case.id, action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))
     session.flush()
     return case
+
+
+class CaseError(ValueError):
+    """A refused case operation other than a transition (message for the user)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+# --- identity protection (DESIGN.md §5, LEGAL.md §4) ---------------------------------------------
+
+def pseudonym(submission: Submission) -> str:
+    """A stable pseudonym for the sender, shown instead of the identity: "Người gửi #1a2b3c"."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"reporter-pseudonym", hashlib.sha256).digest()
+    digest = hmac.new(key, str(submission.id).encode(), hashlib.sha256).hexdigest()[:6]
+    return str(_l("Người gửi #{code}")).format(code=digest)
+
+
+def reveal_identity(session: Session, user: User, case: Case, reason: str) -> ReporterIdentity | None:
+    """The reporter identity of ``case``, for this request only, after an audit entry with the reason.
+
+    The caller must have checked ``Action.IDENTITY_REVEAL``; the result must not be stored or cached.
+    """
+    reason = clean_text(reason)
+    if len(reason) < 5:
+        raise CaseError(_l("Hãy nhập lý do xem thông tin người gửi (ít nhất 5 ký tự)."))
+    identity = case.submission.identity
+    record(session, "identity.reveal", actor_id=user.id, object_type="submission", object_id=case.submission_id,
+           case_id=case.id, reason=reason)
+    return identity
+
+
+def audit_original_download(session: Session, user: User, case: Case, attachment: Attachment, reason: str) -> None:
+    """Record the download of a sealed original (reason required) before it is served."""
+    reason = clean_text(reason)
+    if len(reason) < 5:
+        raise CaseError(_l("Hãy nhập lý do tải bản gốc (ít nhất 5 ký tự)."))
+    record(session, "attachment.original_download", actor_id=user.id, object_type="attachment",
+           object_id=attachment.id, case_id=case.id, reason=reason, sha256=attachment.sha256)
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+MESSAGE_MAX = 5000
+
+
+def post_message(session: Session, user: User, case: Case, body: str, *, to_reporter: bool) -> Message:
+    """A message to the reporter (shown on the tracking page, emailed when they asked) or an internal note."""
+    body = clean_text(body)
+    if not body:
+        raise CaseError(_l("Hãy nhập nội dung tin nhắn."))
+    if len(body) > MESSAGE_MAX:
+        raise CaseError(_l("Tin nhắn quá dài (tối đa 5000 ký tự)."))
+    if to_reporter and case.kind == CaseKind.DENUNCIATION_INFO:
+        raise CaseError(_l("Thông tin tố cáo nặc danh không có thông báo cho người gửi."))
+    message = Message(submission_id=case.submission_id, case_id=case.id, author_id=user.id, body=body,
+                      kind=MessageKind.TO_REPORTER if to_reporter else MessageKind.INTERNAL)
+    session.add(message)
+    session.flush()
+    if to_reporter:
+        try:
+            from portal.tracking.services import notify_reporter
+        except ImportError:
+            pass
+        else:
+            notify_reporter(session, case.submission, dedupe_key=f"message-{message.id}")
+    return message
+
+
+# --- related cases -------------------------------------------------------------------------------
+
+def related_cases(session: Session, case: Case) -> dict[str, list[Case]]:
+    """Cases linked to ``case``: split parts, merged into/from, forwarded from/to, previous/next."""
+    def many(*where: Any) -> list[Case]:
+        return list(session.scalars(select(Case).where(*where).order_by(Case.id)))
+
+    def one(case_id: int | None) -> list[Case]:
+        found = session.get(Case, case_id) if case_id else None
+        return [found] if found else []
+
+    return {
+        "parent": one(case.parent_id),
+        "parts": many(Case.parent_id == case.id),
+        "merged_into": one(case.merged_into_id),
+        "merged_from": many(Case.merged_into_id == case.id),
+        "forwarded_from": one(case.forwarded_from_id),
+        "forwarded_to": many(Case.forwarded_from_id == case.id),
+        "previous": one(case.previous_case_id),
+        "next": many(Case.previous_case_id == case.id),
+    }

@@ -1,0 +1,656 @@
+"""THE case lifecycle table and the one function that applies any transition.
+
+Every state change of a case is a :class:`Transition` in :data:`TRANSITIONS`: where it may start, where
+it leads, who may make it (roles over the case's unit, or the assigned handler), what it requires,
+which deadline stages it starts, completes, extends, pauses or resumes, what the reporter is told,
+and whether it applies to anonymous denunciation information. Views, the case page, the permission
+rules (``portal.accounts.permissions``), the demo and the tests all read this table; nothing else
+decides what may happen to a case.
+
+:func:`apply_transition` checks permission, the optimistic version and the requirements, then
+changes the case, writes exactly one :class:`CaseEvent` and runs the deadline effects, inside one
+savepoint: an error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.permissions import roles_over
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.text import clean_text
+from portal.db import now_utc
+from portal.org.models import OrgUnit
+
+logger = logging.getLogger(__name__)
+
+S = CaseStatus
+HEADS = frozenset({Role.HEAD, Role.DEPUTY})
+INTAKE = frozenset({Role.INTAKE_OFFICER, Role.DEPUTY, Role.HEAD})
+ASSIGNED_HANDLER = "assigned_handler"  # pseudo-role: the case's handler, whatever their roles
+
+
+# --------------------------------------------------------------------------------------------------
+# Reason codes (LEGAL.md §1.3, §1.4, §1.5) and complexity criteria (LEGAL.md §2.4): data, not code.
+# --------------------------------------------------------------------------------------------------
+
+class ReasonGroup(enum.StrEnum):
+    ELIGIBILITY = "eligibility"  # why a đơn cannot be handled or accepted (refusal, archive)
+    ARCHIVE = "archive"  # lưu đơn
+    TERMINATION = "termination"  # đình chỉ
+    SUSPENSION = "suspension"  # tạm đình chỉ
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    code: str
+    label: Any  # lazy string
+    group: ReasonGroup
+    kinds: frozenset[CaseKind] | None = None  # None: any kind
+
+
+_E, _A, _T, _P = ReasonGroup.ELIGIBILITY, ReasonGroup.ARCHIVE, ReasonGroup.TERMINATION, ReasonGroup.SUSPENSION
+_KN, _TC = frozenset({CaseKind.COMPLAINT}), frozenset({CaseKind.DENUNCIATION})
+
+REASON_CODES: dict[str, ReasonCode] = {r.code: r for r in (
+    # Any đơn (TT 07/2014 Art. 6(2))
+    ReasonCode("F-LANG", _l("Đơn không viết bằng tiếng Việt"), _E),
+    ReasonCode("F-IDENT", _l("Đơn thiếu ngày, họ tên, địa chỉ hoặc chữ ký, điểm chỉ"), _E),
+    ReasonCode("F-CONTENT", _l("Nội dung đơn không đáp ứng yêu cầu của loại đơn"), _E),
+    ReasonCode("F-HANDLED", _l("Đơn đã được giải quyết, người gửi không có quyền khiếu nại, tố cáo tiếp"), _E),
+    ReasonCode("F-MULTI", _l("Đơn gửi nhiều nơi, trong đó đã gửi đến cơ quan có thẩm quyền"), _E),
+    ReasonCode("F-GUIDED", _l("Đã được hướng dẫn một lần về cùng nội dung"), _E),
+    # Complaints that must not be accepted (Luật Khiếu nại Art. 11)
+    ReasonCode("KN-11-1", _l("Khiếu nại về hành vi chỉ đạo nội bộ, văn bản quy phạm hoặc bí mật nhà nước"), _E, _KN),
+    ReasonCode("KN-11-2", _l("Quyết định, hành vi không liên quan trực tiếp đến quyền lợi của người khiếu nại"),
+               _E, _KN),
+    ReasonCode("KN-11-3", _l("Người khiếu nại không có năng lực hành vi dân sự đầy đủ, không có người đại diện"),
+               _E, _KN),
+    ReasonCode("KN-11-4", _l("Người đại diện không hợp pháp"), _E, _KN),
+    ReasonCode("KN-11-5", _l("Đơn khiếu nại không có chữ ký hoặc điểm chỉ"), _E, _KN),
+    ReasonCode("KN-11-6", _l("Hết thời hiệu khiếu nại mà không có lý do chính đáng"), _E, _KN),
+    ReasonCode("KN-11-7", _l("Đã có quyết định giải quyết khiếu nại lần hai"), _E, _KN),
+    ReasonCode("KN-11-8", _l("Quá 30 ngày kể từ thông báo đình chỉ mà không tiếp tục khiếu nại"), _E, _KN),
+    ReasonCode("KN-11-9", _l("Tòa án đã thụ lý hoặc đã giải quyết"), _E, _KN),
+    ReasonCode("KN-GROUP", _l("Khiếu nại đông người thiếu chữ ký hoặc văn bản cử người đại diện"), _E, _KN),
+    # Denunciations: conditions to accept (Luật Tố cáo Art. 29(1))
+    ReasonCode("TC-29-A", _l("Đơn tố cáo không đáp ứng yêu cầu về hình thức"), _E, _TC),
+    ReasonCode("TC-29-B", _l("Người tố cáo không có năng lực hành vi dân sự đầy đủ"), _E, _TC),
+    ReasonCode("TC-29-C", _l("Nội dung tố cáo không thuộc thẩm quyền giải quyết"), _E, _TC),
+    ReasonCode("TC-29-D", _l("Nội dung không đủ căn cứ để xác định người vi phạm, hành vi vi phạm"), _E, _TC),
+    ReasonCode("TC-KN", _l("Tố cáo người giải quyết khiếu nại đúng pháp luật mà không có bằng chứng"), _E, _TC),
+    # Archiving (lưu đơn)
+    ReasonCode("AR-INELIGIBLE", _l("Đơn không đủ điều kiện xử lý"), _A),
+    ReasonCode("AR-TIMEBARRED", _l("Hết thời hiệu"), _A),
+    ReasonCode("AR-DECIDED", _l("Vụ việc đã giải quyết có hiệu lực, không có tình tiết mới"), _A),
+    ReasonCode("AR-ILLEGIBLE", _l("Đơn không đọc được"), _A),
+    ReasonCode("AR-ANONYMOUS", _l("Thông tin nặc danh không rõ người vi phạm hoặc không có bằng chứng"), _A),
+    ReasonCode("AR-ELSEWHERE", _l("Đơn đã gửi đến cơ quan có thẩm quyền khác"), _A),
+    # Termination (đình chỉ)
+    ReasonCode("TERM-WITHDRAWN", _l("Người gửi rút toàn bộ nội dung"), _T),
+    ReasonCode("TERM-DIED", _l("Cá nhân chết mà không có người thừa kế quyền, nghĩa vụ"), _T),
+    ReasonCode("TERM-DISSOLVED", _l("Tổ chức giải thể, phá sản mà không có tổ chức kế thừa"), _T),
+    # Suspension (tạm đình chỉ)
+    ReasonCode("SUSP-FORCE", _l("Sự kiện bất khả kháng hoặc trở ngại khách quan"), _P),
+    ReasonCode("SUSP-AWAIT", _l("Cần chờ kết quả giải quyết của cơ quan khác về vấn đề liên quan"), _P),
+)}
+
+
+def reason_codes(group: ReasonGroup, kind: CaseKind | None = None) -> list[ReasonCode]:
+    """The reason codes of ``group`` that apply to a case of ``kind``."""
+    return [r for r in REASON_CODES.values() if r.group == group and (r.kinds is None or kind in r.kinds)]
+
+
+COMPLEXITY_CRITERIA: dict[str, Any] = {
+    "C1": _l("Một nội dung phải xác minh ở hai nơi trở lên"),
+    "C2": _l("Có hai nội dung trở lên phải xác minh"),
+    "C3": _l("Nhiều người tố cáo, hoặc nội dung liên quan đến quyền lợi của nhiều người"),
+    "C4": _l("Có yếu tố nước ngoài"),
+    "C5": _l("Liên quan đến trách nhiệm quản lý của nhiều cơ quan"),
+    "C6": _l("Các cơ quan liên quan có ý kiến khác nhau"),
+    "C7": _l("Chứng cứ mâu thuẫn, cần thời gian giám định"),
+}
+
+KIND_LABELS: dict[CaseKind, Any] = {
+    CaseKind.COMPLAINT: _l("Khiếu nại"),
+    CaseKind.DENUNCIATION: _l("Tố cáo"),
+    CaseKind.PETITION: _l("Kiến nghị, phản ánh"),
+    CaseKind.DENUNCIATION_INFO: _l("Thông tin có nội dung tố cáo"),
+}
+
+STATUS_LABELS: dict[CaseStatus, Any] = {
+    S.RECEIVED: _l("Mới tiếp nhận"), S.IN_REVIEW: _l("Đang xử lý đơn"), S.PROPOSED: _l("Đề xuất thụ lý"),
+    S.ACCEPTED: _l("Đã thụ lý"), S.INVESTIGATING: _l("Đang xác minh"), S.SUSPENDED: _l("Tạm đình chỉ"),
+    S.RESOLVED: _l("Đã giải quyết"), S.CLOSED: _l("Đã kết thúc"), S.TERMINATED: _l("Đình chỉ"),
+    S.NOT_ACCEPTED: _l("Không thụ lý"), S.GUIDED: _l("Đã hướng dẫn"), S.FORWARDED: _l("Đã chuyển đơn"),
+    S.MERGED: _l("Đã gộp (trùng lặp)"), S.ARCHIVED: _l("Lưu đơn"), S.SPLIT: _l("Đã tách"),
+    S.INFORMATION: _l("Thông tin tố cáo (nặc danh)"), S.INSPECTION: _l("Đang kiểm tra"),
+}
+
+
+def kind_for_submission(kind: SubmissionKind) -> CaseKind:
+    """The case kind suggested by the citizen's label (staff decide by content)."""
+    return {SubmissionKind.COMPLAINT: CaseKind.COMPLAINT, SubmissionKind.DENUNCIATION: CaseKind.DENUNCIATION}.get(
+        kind, CaseKind.PETITION)
+
+
+# --------------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------------
+
+class Req(enum.StrEnum):
+    """What a transition requires from the form."""
+
+    KIND = "kind"  # the kind decided by content
+    REASON = "reason_code"
+    TEXT = "text"  # reason, guidance, decision or conclusion text
+    DECISION = "decision"  # decision number and date
+    DAYS = "days"  # extension length
+    DOCUMENT = "document"  # the signed document
+    TARGET_UNIT = "target_unit"
+    TARGET_CASE = "target_case"
+    HANDLER = "handler"
+    PARTS = "parts"  # split: one line per content part
+    CRITERIA = "criteria"  # complexity criteria and remote area (may be none)
+    WITHDRAWAL = "withdrawal"  # partial or full, and whether a denunciation continues
+
+
+class Effect(enum.StrEnum):
+    START = "start"
+    COMPLETE = "complete"
+    EXTEND = "extend"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REFRESH = "refresh"  # flags changed: recompute due dates
+
+
+INTAKE_STAGE, ACCEPTANCE_STAGE, RESOLUTION_STAGE = "intake", "acceptance", "resolution"
+ALL_KINDS = frozenset(CaseKind)
+NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION, CaseKind.PETITION})
+INFO_KIND = frozenset({CaseKind.DENUNCIATION_INFO})
+
+
+@dataclass(frozen=True)
+class TransitionInput:
+    """What the staff member entered (already cleaned by the form). Unused fields are ignored."""
+
+    reason_code: str | None = None
+    text: str = ""
+    decision_number: str | None = None
+    decision_date: dt.date | None = None
+    days: int | None = None
+    kind: CaseKind | None = None
+    eligibility: tuple[str, ...] = ()
+    document_key: str | None = None  # already stored by the view through the files storage
+    document_name: str | None = None
+    target_unit_id: int | None = None
+    target_case_reference: str | None = None
+    handler_id: int | None = None
+    parts: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+    is_remote: bool = False
+    withdrawal: str | None = None  # partial | full
+    continues: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the lifecycle table."""
+
+    name: str
+    label: Any
+    sources: frozenset[CaseStatus]
+    target: CaseStatus | None  # None: the status does not change (a decision recorded on the case)
+    roles: frozenset[Role]  # relative to the case's unit scope (a role on the unit or an ancestor)
+    handler: bool = False  # the assigned handler may make it too
+    requires: frozenset[Req] = frozenset()
+    kinds: frozenset[CaseKind] = NAMED_KINDS  # case kinds it applies to (None kind: see needs_kind)
+    needs_kind: bool = True  # False: also for a case whose kind is not decided yet
+    deadlines: tuple[tuple[Effect, str], ...] = ()
+    public: Any = None  # what the reporter is told on the tracking page (None: nothing)
+    notice: str | None = None  # notice template code (portal.cases.notices)
+    reason_group: ReasonGroup | None = None
+    effect: Callable[[Session, User, Case, TransitionInput, CaseEvent], None] | None = field(default=None,
+                                                                                          compare=False)
+
+    @property
+    def applies_to_information(self) -> bool:
+        """Whether it applies to anonymous denunciation information (no thụ lý, no notices)."""
+        return CaseKind.DENUNCIATION_INFO in self.kinds
+
+    def label_text(self) -> str:
+        return str(self.label)
+
+
+class TransitionError(Exception):
+    """Base of refused transitions; ``status`` is the HTTP status the view answers with."""
+
+    status = 409
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class NotAllowed(TransitionError):
+    """The user may not make this transition on this case (role or scope)."""
+
+    status = 403
+
+
+class IllegalTransition(TransitionError):
+    """The transition does not start from the case's current status (or kind)."""
+
+    status = 409
+
+
+class StaleCase(TransitionError):
+    """The case changed since the form was rendered."""
+
+    status = 409
+
+
+class RequirementError(TransitionError):
+    """Something the transition requires is missing or invalid."""
+
+    status = 422
+
+
+STALE_MESSAGE = _l("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang và thực hiện lại.")
+
+
+# --- transition-specific effects (run inside apply_transition, after validation) -----------------
+
+def _classify(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.kind = data.kind
+    case.eligibility = sorted(set(data.eligibility))
+    event.data = {**event.data, "kind": data.kind.value if data.kind else None, "eligibility": case.eligibility}
+
+
+def _to_information(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.kind = CaseKind.DENUNCIATION_INFO
+
+
+def _assign(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    handler = session.get(User, data.handler_id)
+    if handler is None or handler.id not in {u.id for u in eligible_handlers(session, case)}:
+        raise RequirementError(_l("Hãy chọn một cán bộ thụ lý thuộc đơn vị của hồ sơ."))
+    event.data = {**event.data, "handler_id": handler.id, "previous_handler_id": case.handler_id}
+    case.handler_id = handler.id
+
+
+def _flag(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    criteria = sorted(set(data.criteria))
+    case.complexity_criteria = criteria
+    case.is_complex = len(criteria) == 1
+    case.is_especially_complex = len(criteria) >= 2
+    case.is_remote = data.is_remote
+    event.data = {**event.data, "criteria": criteria, "is_remote": data.is_remote}
+
+
+def _withdraw(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.withdrawal = data.withdrawal
+    case.continues_after_withdrawal = bool(data.continues and case.kind == CaseKind.DENUNCIATION)
+    event.data = {**event.data, "withdrawal": data.withdrawal, "continues": case.continues_after_withdrawal}
+
+
+def _resolve(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.resolution_text = data.text
+    case.resolution_document_key = data.document_key
+    event.data = {**event.data, "document_key": data.document_key, "document_name": data.document_name}
+
+
+def _close(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.closed_at = now_utc()
+
+
+def _new_case(session: Session, source: Case, *, unit_id: int, status: CaseStatus, suffix: str,
+              **links: Any) -> Case:
+    """A case made from ``source``'s submission (forward, split, reopen), with its first event."""
+    child = Case(reference=_child_reference(session, source.reference, suffix), submission_id=source.submission_id,
+                 unit_id=unit_id, field_id=source.field_id, kind=links.pop("kind", source.kind), status=status,
+                 is_group=source.is_group, **links)
+    session.add(child)
+    session.flush()
+    session.add(CaseEvent(case_id=child.id, action="created", to_status=status.value,
+                          data={"from_case_id": source.id, "how": suffix}))
+    return child
+
+
+def _child_reference(session: Session, base: str, suffix: str) -> str:
+    n = 1
+    while True:
+        reference = f"{base[:16]}-{suffix}{n}"
+        if session.scalar(select(Case.id).where(Case.reference == reference)) is None:
+            return reference
+        n += 1
+
+
+def denunciation_already_forwarded(session: Session, case: Case) -> bool:
+    """A denunciation is forwarded only once (TT 05/2021 Art. 14(1)): true when this case, or any
+    case of the same submission, was itself forwarded from another case or has been forwarded."""
+    if case.forwarded_from_id is not None:
+        return True
+    return session.scalar(select(Case.id).where(Case.submission_id == case.submission_id,
+                                                Case.forwarded_from_id.is_not(None)).limit(1)) is not None
+
+
+def _forward(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    unit = session.get(OrgUnit, data.target_unit_id) if data.target_unit_id else None
+    if unit is None or unit.id == case.unit_id or getattr(unit, "valid_to", None) is not None:
+        raise RequirementError(_l("Hãy chọn đơn vị có thẩm quyền nhận đơn (khác đơn vị hiện tại)."))
+    if case.kind == CaseKind.DENUNCIATION and denunciation_already_forwarded(session, case):
+        raise IllegalTransition(_l("Đơn tố cáo này đã được chuyển một lần; không chuyển tiếp lần nữa."))
+    # The receiving unit gets the case; the identity stays in ReporterIdentity and is masked for its
+    # staff until their own handler or head reveals it (portal.cases.services.may_reveal_identity).
+    child = _new_case(session, case, unit_id=unit.id, status=S.RECEIVED, suffix="C", forwarded_from_id=case.id)
+    event.data = {**event.data, "to_unit_id": unit.id, "to_case_id": child.id}
+
+
+def _merge(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    reference = (data.target_case_reference or "").strip().upper()
+    target = session.scalar(select(Case).where(Case.reference == reference)) if reference else None
+    from portal.cases.access import can_view_case
+
+    if target is None or target.id == case.id or not can_view_case(session, user, target):
+        raise RequirementError(_l("Không tìm thấy hồ sơ cần gộp vào (kiểm tra lại mã hồ sơ)."))
+    if target.status in (S.MERGED, S.SPLIT) or target.merged_into_id is not None:
+        raise RequirementError(_l("Hồ sơ đích đã bị gộp hoặc tách; hãy chọn hồ sơ đang xử lý."))
+    case.merged_into_id = target.id
+    event.data = {**event.data, "into_case_id": target.id}
+    session.add(CaseEvent(case_id=target.id, actor_id=user.id, action="merged_from",
+                          data={"from_case_id": case.id}))
+
+
+def _split(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    parts = [p for p in (clean_text(p) for p in data.parts) if p]
+    if len(parts) < 2:
+        raise RequirementError(_l("Hãy nhập ít nhất hai nội dung, mỗi nội dung một dòng."))
+    children = []
+    for part in parts:
+        child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="T", parent_id=case.id,
+                          kind=None)
+        child.summary = part
+        children.append(child.id)
+    event.data = {**event.data, "children": children}
+
+
+def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="L", previous_case_id=case.id)
+    child.summary = data.text
+    event.data = {**event.data, "new_case_id": child.id}
+
+
+T = Transition
+_ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    T("take", _l("Nhận xử lý đơn"), frozenset({S.RECEIVED}), S.IN_REVIEW, INTAKE,
+      kinds=ALL_KINDS, needs_kind=False, deadlines=((Effect.START, INTAKE_STAGE),)),
+    T("classify", _l("Phân loại đơn"), frozenset({S.RECEIVED, S.IN_REVIEW}), None, INTAKE,
+      requires=frozenset({Req.KIND}), kinds=ALL_KINDS, needs_kind=False, effect=_classify),
+    T("propose", _l("Đề xuất thụ lý"), frozenset({S.IN_REVIEW}), S.PROPOSED, INTAKE,
+      requires=frozenset({Req.TEXT})),
+    T("return_to_review", _l("Trả lại để xử lý đơn"), frozenset({S.PROPOSED}), S.IN_REVIEW, HEADS,
+      requires=frozenset({Req.TEXT})),
+    T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
+      requires=frozenset({Req.DECISION}),
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE), (Effect.START, RESOLUTION_STAGE)),
+      public=_l("Đơn của bạn đã được thụ lý để giải quyết."), notice="acceptance"),
+    T("not_accept", _l("Không thụ lý"), frozenset({S.IN_REVIEW, S.PROPOSED}), S.NOT_ACCEPTED, INTAKE,
+      requires=frozenset({Req.REASON, Req.TEXT}), reason_group=ReasonGroup.ELIGIBILITY,
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      public=_l("Đơn của bạn không được thụ lý. Lý do đã được thông báo."), notice="refusal"),
+    T("guide", _l("Hướng dẫn người gửi"), frozenset({S.IN_REVIEW}), S.GUIDED, INTAKE,
+      requires=frozenset({Req.TEXT}), deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      public=_l("Bạn được hướng dẫn gửi đơn đến cơ quan có thẩm quyền."), notice="guidance"),
+    T("forward", _l("Chuyển đơn"), frozenset({S.IN_REVIEW}), S.FORWARDED, INTAKE,
+      requires=frozenset({Req.TARGET_UNIT, Req.TEXT}), deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      public=_l("Đơn của bạn đã được chuyển đến cơ quan có thẩm quyền."), notice="forwarding", effect=_forward),
+    T("merge", _l("Gộp vào hồ sơ trùng"), frozenset({S.RECEIVED, S.IN_REVIEW, S.INFORMATION}), S.MERGED, INTAKE,
+      requires=frozenset({Req.TARGET_CASE}), kinds=ALL_KINDS, needs_kind=False,
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      public=_l("Đơn của bạn trùng nội dung với một đơn đang được xử lý và đã được gộp."), effect=_merge),
+    T("split", _l("Tách đơn nhiều nội dung"), frozenset({S.IN_REVIEW}), S.SPLIT, INTAKE,
+      requires=frozenset({Req.PARTS}), kinds=ALL_KINDS, needs_kind=False,
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      public=_l("Đơn của bạn có nhiều nội dung và đã được tách để xử lý riêng."), effect=_split),
+    T("archive", _l("Lưu đơn"), frozenset({S.RECEIVED, S.IN_REVIEW, S.INFORMATION}), S.ARCHIVED, INTAKE,
+      requires=frozenset({Req.REASON}), reason_group=ReasonGroup.ARCHIVE, kinds=ALL_KINDS, needs_kind=False,
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE),)),
+    T("to_information", _l("Chuyển vào thông tin tố cáo nặc danh"), frozenset({S.RECEIVED, S.IN_REVIEW}),
+      S.INFORMATION, INTAKE, kinds=ALL_KINDS, needs_kind=False, effect=_to_information,
+      deadlines=((Effect.COMPLETE, INTAKE_STAGE),)),
+    T("to_inspection", _l("Kiểm tra thông tin (cụ thể, có bằng chứng)"), frozenset({S.INFORMATION}), S.INSPECTION,
+      HEADS, requires=frozenset({Req.TEXT}), kinds=INFO_KIND),
+    T("assign", _l("Giao cán bộ thụ lý"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.INVESTIGATING, HEADS,
+      requires=frozenset({Req.HANDLER}), kinds=NAMED_KINDS | INFO_KIND, effect=_assign),
+    T("flag", _l("Đánh dấu phức tạp, vùng sâu vùng xa"), _ACCEPTED_LIKE, None, HEADS, handler=True,
+      requires=frozenset({Req.CRITERIA}), deadlines=((Effect.REFRESH, RESOLUTION_STAGE),), effect=_flag),
+    T("extend", _l("Gia hạn giải quyết"), frozenset({S.ACCEPTED, S.INVESTIGATING}), None, HEADS,
+      requires=frozenset({Req.DECISION, Req.DAYS}), deadlines=((Effect.EXTEND, RESOLUTION_STAGE),),
+      public=_l("Thời hạn giải quyết đơn của bạn đã được gia hạn."), notice="extension"),
+    T("suspend", _l("Tạm đình chỉ"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.SUSPENDED, HEADS,
+      requires=frozenset({Req.REASON, Req.DECISION}), reason_group=ReasonGroup.SUSPENSION,
+      deadlines=((Effect.PAUSE, RESOLUTION_STAGE),),
+      public=_l("Việc giải quyết đơn của bạn tạm đình chỉ."), notice="suspension"),
+    T("resume", _l("Tiếp tục giải quyết"), frozenset({S.SUSPENDED}), S.INVESTIGATING, HEADS,
+      requires=frozenset({Req.DECISION}), deadlines=((Effect.RESUME, RESOLUTION_STAGE),),
+      public=_l("Việc giải quyết đơn của bạn được tiếp tục.")),
+    T("withdraw", _l("Ghi nhận rút đơn"), _ACCEPTED_LIKE, None, HEADS, handler=True,
+      requires=frozenset({Req.WITHDRAWAL, Req.TEXT}), effect=_withdraw),
+    T("terminate", _l("Đình chỉ giải quyết"), _ACCEPTED_LIKE, S.TERMINATED, HEADS,
+      requires=frozenset({Req.REASON, Req.DECISION}), reason_group=ReasonGroup.TERMINATION,
+      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE),), public=_l("Việc giải quyết đơn của bạn đã bị đình chỉ.")),
+    T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
+      requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}), deadlines=((Effect.COMPLETE, RESOLUTION_STAGE),),
+      public=_l("Đơn của bạn đã được giải quyết. Kết quả:"), notice="conclusion", effect=_resolve),
+    T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
+      requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
+    T("close", _l("Kết thúc hồ sơ"), frozenset({S.RESOLVED, S.TERMINATED}), S.CLOSED, HEADS, effect=_close),
+    T("reopen", _l("Mở hồ sơ mới (khiếu nại lần hai, tố cáo tiếp)"), frozenset({S.RESOLVED, S.CLOSED}), None,
+      INTAKE, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION}),
+      effect=_reopen),
+)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Who may do what
+# --------------------------------------------------------------------------------------------------
+
+def role_allows(session: Session, user: User, case: Case, transition: Transition) -> bool:
+    """Role and scope only (not the status): a role in ``transition.roles`` over the case's unit, or
+    being the assigned handler when the transition allows it; never across a conflict of interest."""
+    from portal.cases.access import can_view_case
+
+    if not getattr(user, "is_staff", False) or not can_view_case(session, user, case):
+        return False
+    if transition.handler and case.handler_id is not None and case.handler_id == user.id:
+        return True
+    return bool(roles_over(user, case.unit_id, session) & transition.roles)
+
+
+def state_allows(case: Case, transition: Transition) -> bool:
+    """Whether ``transition`` starts from the case's status and applies to its kind."""
+    if case.status not in transition.sources:
+        return False
+    if case.kind is None:
+        return not transition.needs_kind
+    return case.kind in transition.kinds
+
+
+def may(session: Session, user: User, case: Case, name: str) -> bool:
+    """May ``user`` make transition ``name`` on ``case`` now? (what the case page offers)."""
+    transition = TRANSITIONS.get(name)
+    return transition is not None and state_allows(case, transition) and role_allows(session, user, case, transition)
+
+
+def available(session: Session, user: User, case: Case) -> list[Transition]:
+    """The transitions ``user`` may make on ``case`` now, in table order."""
+    return [t for t in TRANSITIONS.values() if state_allows(case, t) and role_allows(session, user, case, t)]
+
+
+def eligible_handlers(session: Session, case: Case) -> list[User]:
+    """Staff who may be assigned: a handler role over the case's unit, and no conflict of interest."""
+    from portal.accounts.permissions import unit_and_ancestors
+    from portal.cases.access import is_conflicted
+
+    chain = unit_and_ancestors(session, case.unit_id)
+    users = session.scalars(select(User).join(RoleAssignment).where(
+        RoleAssignment.role == Role.HANDLER, RoleAssignment.unit_id.in_(chain), User.is_active_account.is_(True))
+        .distinct().order_by(User.full_name, User.id)).all()
+    return [u for u in users if not is_conflicted(session, u, case)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Applying a transition
+# --------------------------------------------------------------------------------------------------
+
+def validate(session: Session, case: Case, transition: Transition, data: TransitionInput) -> None:
+    """Raise :class:`RequirementError` when something ``transition`` requires is missing or invalid."""
+    req = transition.requires
+    if Req.KIND in req and data.kind is None:
+        raise RequirementError(_l("Hãy chọn loại đơn theo nội dung."))
+    if Req.KIND in req:
+        unknown = set(data.eligibility) - {r.code for r in REASON_CODES.values() if r.group == ReasonGroup.ELIGIBILITY}
+        if unknown:
+            raise RequirementError(_l("Mã lý do không hợp lệ."))
+    if Req.REASON in req:
+        codes = {r.code for r in reason_codes(transition.reason_group, case.kind)} if transition.reason_group else set()
+        if data.reason_code not in codes:
+            raise RequirementError(_l("Hãy chọn lý do trong danh sách."))
+    if Req.TEXT in req and not clean_text(data.text):
+        raise RequirementError(_l("Hãy nhập nội dung (lý do, hướng dẫn hoặc kết luận)."))
+    if Req.DECISION in req and (not (data.decision_number or "").strip() or data.decision_date is None):
+        raise RequirementError(_l("Hãy nhập số và ngày của quyết định."))
+    if Req.DECISION in req and data.decision_date and data.decision_date > dt.date.today() + dt.timedelta(days=1):
+        raise RequirementError(_l("Ngày quyết định không được ở tương lai."))
+    if Req.DAYS in req and (data.days is None or not 1 <= data.days <= 30):
+        raise RequirementError(_l("Mỗi lần gia hạn từ 1 đến 30 ngày."))
+    if Req.DOCUMENT in req and not data.document_key:
+        raise RequirementError(_l("Hãy tải lên văn bản đã ký."))
+    if Req.TARGET_UNIT in req and data.target_unit_id is None:
+        raise RequirementError(_l("Hãy chọn đơn vị nhận đơn."))
+    if Req.TARGET_CASE in req and not (data.target_case_reference or "").strip():
+        raise RequirementError(_l("Hãy nhập mã hồ sơ cần gộp vào."))
+    if Req.HANDLER in req and data.handler_id is None:
+        raise RequirementError(_l("Hãy chọn cán bộ thụ lý."))
+    if Req.CRITERIA in req and set(data.criteria) - set(COMPLEXITY_CRITERIA):
+        raise RequirementError(_l("Tiêu chí không hợp lệ."))
+    if Req.WITHDRAWAL in req and data.withdrawal not in ("partial", "full"):
+        raise RequirementError(_l("Hãy chọn rút một phần hay toàn bộ."))
+
+
+def apply_transition(session: Session, user: User, case: Case, name: str, data: TransitionInput, *,
+                     version: int | None, today: dt.date | None = None) -> CaseEvent:
+    """Apply transition ``name`` to ``case`` as ``user``: all of it or nothing.
+
+    Raises :class:`NotAllowed` (403), :class:`IllegalTransition` (409), :class:`StaleCase` (409) or
+    :class:`RequirementError` (422) before anything is changed; an error raised later (a deadline
+    rule refusing an extension, a lost optimistic-lock race) rolls the savepoint back.
+    """
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise IllegalTransition(_l("Thao tác không tồn tại."))
+    if not role_allows(session, user, case, transition):
+        raise NotAllowed(_l("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
+    if version is not None and version != case.version:
+        raise StaleCase(STALE_MESSAGE)
+    if not state_allows(case, transition):
+        raise IllegalTransition(_l("Không thể “{action}” khi hồ sơ đang ở trạng thái “{status}”.").format(
+            action=transition.label, status=STATUS_LABELS[case.status]))
+    validate(session, case, transition, data)
+    today = today or dt.date.today()
+    with session.begin_nested():
+        return _apply(session, user, case, transition, data, today)
+
+
+def _apply(session: Session, user: User, case: Case, transition: Transition, data: TransitionInput,
+           today: dt.date) -> CaseEvent:
+    from_status = case.status
+    text = clean_text(data.text)
+    event = CaseEvent(case_id=case.id, actor_id=user.id, action=transition.name, from_status=from_status.value,
+                      to_status=(transition.target or from_status).value, reason_code=data.reason_code
+                      if Req.REASON in transition.requires else None, note=text,
+                      decision_number=(data.decision_number or "").strip() or None
+                      if Req.DECISION in transition.requires else None,
+                      decision_date=data.decision_date if Req.DECISION in transition.requires else None,
+                      is_public=transition.public is not None and case.kind != CaseKind.DENUNCIATION_INFO,
+                      data={})
+    if Req.DAYS in transition.requires:
+        event.data = {"days": data.days}
+    if transition.effect is not None:
+        transition.effect(session, user, case, data, event)
+    if transition.target is not None:
+        case.status = transition.target
+    case.updated_at = now_utc()
+    session.add(event)
+    session.flush()  # bumps case.version; a concurrent update raises StaleDataError here
+    run_deadline_effects(session, case, transition, data, today)
+    if event.is_public:
+        _tell_reporter(session, case, event)
+    return event
+
+
+def run_deadline_effects(session: Session, case: Case, transition: Transition, data: TransitionInput,
+                         today: dt.date) -> None:
+    """Call the deadlines feature for each effect in the table row (skipped, with a log line, while
+    ``portal.deadlines`` is not installed)."""
+    if not transition.deadlines:
+        return
+    try:
+        from portal.deadlines import services as deadlines
+    except ImportError:
+        logger.info("deadlines feature absent; skipped %s for case %s", transition.deadlines, case.id)
+        return
+    for effect, stage in transition.deadlines:
+        if effect == Effect.START:
+            start_on = case.submission.received_at.date() if stage == INTAKE_STAGE else today
+            deadlines.start_stage(session, case, stage, start_on)
+        elif effect == Effect.COMPLETE:
+            deadlines.complete_stage(session, case, stage, now_utc())
+        elif effect == Effect.EXTEND:
+            try:
+                deadlines.extend_stage(session, case, stage, data.days or 0, decision_number=data.decision_number,
+                                       decision_date=data.decision_date)
+            except deadlines.DeadlineError as exc:
+                raise RequirementError(str(exc)) from exc
+        elif effect == Effect.PAUSE:
+            deadlines.pause_case(session, case, data.decision_date or today)
+        elif effect == Effect.RESUME:
+            deadlines.resume_case(session, case, data.decision_date or today)
+        elif effect == Effect.REFRESH:
+            deadlines.refresh_for_flags(session, case)
+
+
+def _tell_reporter(session: Session, case: Case, event: CaseEvent) -> None:
+    """Email the reporter about a public event (through the tracking feature, when installed)."""
+    if case.submission.is_anonymous and case.kind == CaseKind.DENUNCIATION_INFO:
+        return
+    try:
+        from portal.tracking.services import notify_reporter
+    except ImportError:
+        return
+    notify_reporter(session, case.submission, dedupe_key=f"case-event-{event.id}")
+
+
+def public_text(event: CaseEvent) -> str | None:
+    """What the reporter reads for a public event (the tracking page uses this)."""
+    transition = TRANSITIONS.get(event.action)
+    if transition is None or transition.public is None:
+        return None
+    return str(transition.public)
+
+
+def all_transitions() -> Iterable[Transition]:
+    return TRANSITIONS.values()

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, bigintpk, created_at, intpk, str64, str255
@@ -78,6 +78,8 @@ class Submission(Base):
     # Group submission (5 or more people)
     group_size: Mapped[int] = mapped_column(default=1)
     representative_name: Mapped[str | None] = mapped_column(String(255))
+    # Complaint filed after the 90-day limit: the citizen's reason for the delay (LEGAL.md KN-01).
+    late_reason: Mapped[str] = mapped_column(Text, default="")
     # Accent-folded lower-case copy of title+content for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, default="")
 
@@ -140,6 +142,7 @@ class SubmissionNote(Base):
     at: Mapped[created_at]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     by_reporter: Mapped[bool] = mapped_column(default=True)
+    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | evidence | withdrawal
     text: Mapped[str] = mapped_column(Text)
 
     submission: Mapped[Submission] = relationship(back_populates="notes")
@@ -201,6 +204,23 @@ class Case(Base):
     updated_at: Mapped[created_at]
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+
+    # Queue ordering and keyset pagination (portal.backoffice.queries): one unit's queue by status
+    # and due date, every visible case by due date or by arrival, a status queue by arrival.
+    __table_args__ = (
+        Index("ix_cases_unit_status_due", "unit_id", "status", "due_on", "id"),
+        Index("ix_cases_due_id", "due_on", "id"),
+        Index("ix_cases_created_id", "created_at", "id"),
+        Index("ix_cases_status_created", "status", "created_at", "id"),
+    )
+    # xử lý đơn: eligibility reason codes found (portal.cases.lifecycle.REASON_CODES); empty = eligible
+    eligibility: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the complexity criteria ticked (portal.cases.lifecycle.COMPLEXITY_CRITERIA)
+    complexity_criteria: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    withdrawal: Mapped[str | None] = mapped_column(String(16))  # None | partial | full
+    continues_after_withdrawal: Mapped[bool] = mapped_column(default=False)  # denunciation only
+    resolution_text: Mapped[str] = mapped_column(Text, default="")
+    resolution_document_key: Mapped[str | None] = mapped_column(String(100))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -273,6 +293,8 @@ class Deadline(Base):
     reminded_at: Mapped[dt.datetime | None]
     escalated_at: Mapped[dt.datetime | None]
     escalated_parent_at: Mapped[dt.datetime | None]
+    unit: Mapped[str] = mapped_column(String(3), default="CAL")  # CAL | WD, copied from the rule version
+    legal_basis: Mapped[str] = mapped_column(String(255), default="")  # copied from the rule version
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
@@ -286,3 +308,19 @@ class CaseConflict(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     reason: Mapped[str] = mapped_column(String(32))  # accused | accused_is_their_head | ...
+
+
+class NoticeTemplate(Base):
+    """An editable notice text (Vietnamese), rendered in a sandbox with identity-free variables only.
+
+    Seeded from ``portal.cases.notices.DEFAULTS``; ``code`` is the notice code used by the lifecycle table.
+    """
+
+    __tablename__ = "notice_templates"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str255]
+    body: Mapped[str] = mapped_column(Text)  # a sandboxed Jinja template; the result goes through sanitize_html
+    updated_at: Mapped[created_at]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,0 +1,289 @@
+"""Deadline services called by the back office's lifecycle transitions.
+
+Services take the session, add and flush; they never commit. Rule selection: the stage, the case
+kind, whether it is a second complaint, and the flags pick a rule code; the version in force on the
+start date is used and recorded on the deadline, so a case keeps the rule in force when its clock
+started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal.cases.models import Case, CaseKind, Deadline
+from portal.deadlines import policy
+from portal.deadlines.calendar import WorkingCalendar
+from portal.deadlines.models import DeadlineRule, HolidayOverride, OverrideKind
+from portal.deadlines.rules_data import SEED_RULES
+
+STAGES = ("intake", "acceptance", "resolution")
+
+
+class DeadlineError(ValueError):
+    """A refused deadline operation; ``str()`` is the translated, user-facing message."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        if has_request_context():
+            return str(self.message)
+        with force_locale("vi"):  # CLI and worker: no request to choose the language from
+            return str(self.message)
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """What a page shows about one deadline."""
+
+    rule_code: str
+    stage: str
+    due_on: dt.date
+    days_left: int  # in ``unit`` (working days for WD rules); negative when overdue
+    unit: str  # CAL | WD
+    overdue: bool
+    met: bool
+    paused: bool
+    legal_basis: str
+
+
+# ---------------------------------------------------------------- rules and calendar
+
+def rule_code_for(case: Case, stage: str) -> str | None:
+    """The rule code that applies to ``case`` at ``stage`` (None: no statutory deadline)."""
+    if stage not in STAGES:
+        raise DeadlineError(_l("Giai đoạn không hợp lệ."))
+    kind = case.kind
+    if kind == CaseKind.DENUNCIATION_INFO:
+        return None  # anonymous denunciation information: no statutory deadline
+    if stage == "intake":
+        return "TC-01" if kind == CaseKind.DENUNCIATION else "XLD-01"
+    if stage == "acceptance":
+        return "KN-02" if kind == CaseKind.COMPLAINT else None
+    if kind == CaseKind.COMPLAINT:
+        return "KN-06" if case.previous_case_id else "KN-03"
+    if kind == CaseKind.DENUNCIATION:
+        return "TC-04"
+    if kind == CaseKind.PETITION:
+        return "KNPA-02"
+    return None
+
+
+def rule_in_force(session: Session, code: str, on: dt.date) -> DeadlineRule | None:
+    """The version of rule ``code`` in force on ``on`` (the latest version when several overlap)."""
+    return session.scalars(
+        select(DeadlineRule)
+        .where(DeadlineRule.code == code, DeadlineRule.valid_from <= on,
+               or_(DeadlineRule.valid_to.is_(None), DeadlineRule.valid_to >= on))
+        .order_by(DeadlineRule.valid_from.desc(), DeadlineRule.version.desc()).limit(1)
+    ).first()
+
+
+def duration_for(rule: DeadlineRule, *, complex_: bool = False, especially_complex: bool = False,
+                 remote: bool = False) -> int:
+    """The rule's base duration chosen by the case flags."""
+    is_complex = complex_ or especially_complex
+    if remote and is_complex and rule.duration_remote_complex is not None:
+        return rule.duration_remote_complex
+    if remote and rule.duration_remote is not None:
+        return rule.duration_remote
+    if especially_complex and rule.duration_especially_complex is not None:
+        return rule.duration_especially_complex
+    if is_complex and rule.duration_complex is not None:
+        return rule.duration_complex
+    return rule.duration
+
+
+def allowed_extensions(rule: DeadlineRule, *, complex_: bool, especially_complex: bool) -> int:
+    if especially_complex:
+        return rule.extensions_especially_complex
+    if complex_:
+        return rule.extensions_complex
+    return 0
+
+
+def load_calendar(session: Session) -> WorkingCalendar:
+    """The working calendar: public holidays plus the administrator's overrides."""
+    rows = session.execute(select(HolidayOverride.day, HolidayOverride.kind)).all()
+    return WorkingCalendar(extra_days_off=[d for d, k in rows if k == OverrideKind.EXTRA_DAY_OFF],
+                           make_up_days=[d for d, k in rows if k == OverrideKind.MAKE_UP_WORKING_DAY])
+
+
+def seed_rules(session: Session) -> int:
+    """Insert the default rules that are missing (by code and valid_from). Idempotent."""
+    existing = set(session.execute(select(DeadlineRule.code, DeadlineRule.valid_from)).all())
+    added = 0
+    for row in SEED_RULES:
+        values = {"valid_from": dt.date(2000, 1, 1), **row}
+        if (values["code"], values["valid_from"]) in existing:
+            continue
+        version = (session.scalar(select(DeadlineRule.version).where(DeadlineRule.code == values["code"])
+                                  .order_by(DeadlineRule.version.desc()).limit(1)) or 0) + 1
+        session.add(DeadlineRule(version=version, **values))
+        session.flush()
+        added += 1
+    return added
+
+
+# ---------------------------------------------------------------- deadlines of a case
+
+def _flags(case: Case) -> dict[str, bool]:
+    return {"complex_": bool(case.is_complex), "especially_complex": bool(case.is_especially_complex),
+            "remote": bool(case.is_remote)}
+
+
+def _recompute(session: Session, deadline: Deadline, case: Case, calendar: WorkingCalendar) -> None:
+    rule = session.get(DeadlineRule, deadline.rule_version_id) if deadline.rule_version_id else None
+    if rule is None:
+        return
+    deadline.due_on = policy.due_date(deadline.starts_on, duration_for(rule, **_flags(case)), rule.unit.value,
+                                      calendar, extension_days=deadline.extension_days,
+                                      paused_days=deadline.paused_days)
+
+
+def _open(case: Case, stage: str | None = None) -> list[Deadline]:
+    return [d for d in case.deadlines if d.met_at is None and (stage is None or d.stage == stage)]
+
+
+def update_case_due(case: Case) -> None:
+    """``case.due_on`` = the earliest due date of its open deadlines."""
+    dues = [d.due_on for d in _open(case)]
+    case.due_on = min(dues) if dues else None
+
+
+def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> Deadline | None:
+    """Start the clock of ``stage``; None when no rule applies. Restarting an open stage moves it."""
+    code = rule_code_for(case, stage)
+    if code is None:
+        return None
+    rule = rule_in_force(session, code, start_on)
+    if rule is None:
+        return None
+    existing = _open(case, stage)
+    if existing:
+        deadline = existing[0]
+    else:
+        deadline = Deadline(case_id=case.id, stage=stage)
+        session.add(deadline)
+        case.deadlines.append(deadline)
+    deadline.rule_code = rule.code
+    deadline.rule_version_id = rule.id
+    deadline.starts_on = start_on
+    deadline.unit = rule.unit.value
+    deadline.legal_basis = rule.legal_basis
+    if not existing:
+        deadline.extension_days = deadline.extensions_count = deadline.paused_days = 0
+    deadline.due_on = start_on
+    _recompute(session, deadline, case, load_calendar(session))
+    update_case_due(case)
+    session.flush()
+    return deadline
+
+
+def complete_stage(session: Session, case: Case, stage: str, at: dt.datetime) -> Deadline | None:
+    """Mark the open deadline of ``stage`` met at ``at``."""
+    open_ = _open(case, stage)
+    if not open_:
+        return None
+    deadline = open_[0]
+    deadline.met_at = at
+    deadline.paused_since = None
+    update_case_due(case)
+    session.flush()
+    return deadline
+
+
+def extend_stage(session: Session, case: Case, stage: str, days: int, *, decision_number: str,
+                 decision_date: dt.date) -> Deadline:
+    """Approve an extension decided in writing; checked against the rule's length and count."""
+    open_ = _open(case, stage)
+    if not open_:
+        raise DeadlineError(_l("Giai đoạn này không có thời hạn đang chạy."))
+    if not decision_number.strip():
+        raise DeadlineError(_l("Cần số quyết định gia hạn."))
+    deadline = open_[0]
+    rule = session.get(DeadlineRule, deadline.rule_version_id) if deadline.rule_version_id else None
+    if rule is None:
+        raise DeadlineError(_l("Không tìm thấy quy định thời hạn."))
+    flags = _flags(case)
+    refusal = policy.check_extension(days, deadline.extensions_count, max_days=rule.extension_days,
+                                     max_count=allowed_extensions(rule, complex_=flags["complex_"],
+                                                                  especially_complex=flags["especially_complex"]))
+    if refusal == "no_extension":
+        raise DeadlineError(_l("Quy định %(code)s không cho phép gia hạn đối với vụ việc này.", code=rule.code))
+    if refusal == "too_many":
+        raise DeadlineError(_l("Đã hết số lần gia hạn cho phép."))
+    if refusal == "too_long":
+        raise DeadlineError(_l("Mỗi lần gia hạn không quá %(days)s ngày.", days=rule.extension_days))
+    deadline.extension_days += days
+    deadline.extensions_count += 1
+    _recompute(session, deadline, case, load_calendar(session))
+    update_case_due(case)
+    session.flush()
+    return deadline
+
+
+def pause_case(session: Session, case: Case, on: dt.date) -> None:
+    """Suspension: open deadlines stop counting from ``on``."""
+    for deadline in _open(case):
+        if deadline.paused_since is None:
+            deadline.paused_since = on
+    session.flush()
+
+
+def resume_case(session: Session, case: Case, on: dt.date) -> None:
+    """End of suspension: the suspended days are not counted, so they are added to each open
+    deadline (for complaints the clock continues from the resumption, LEGAL.md KN-09)."""
+    calendar = load_calendar(session)
+    for deadline in _open(case):
+        if deadline.paused_since is None:
+            continue
+        deadline.paused_days += policy.paused_length(deadline.paused_since, on, deadline.unit, calendar)
+        deadline.paused_since = None
+        _recompute(session, deadline, case, calendar)
+    update_case_due(case)
+    session.flush()
+
+
+def refresh_for_flags(session: Session, case: Case) -> None:
+    """The complex or remote flags changed: recompute the open deadlines' due dates."""
+    calendar = load_calendar(session)
+    for deadline in _open(case):
+        _recompute(session, deadline, case, calendar)
+    update_case_due(case)
+    session.flush()
+
+
+def deadline_view(deadline: Deadline, today: dt.date, calendar: WorkingCalendar) -> DeadlineView:
+    """The due date, days left (working days for WD rules), overdue flag and legal basis."""
+    unit = deadline.unit or "CAL"
+    met = deadline.met_at is not None
+    left = policy.days_left(today, deadline.due_on, unit, calendar)
+    return DeadlineView(rule_code=deadline.rule_code, stage=deadline.stage, due_on=deadline.due_on,
+                        days_left=left, unit=unit, overdue=not met and today > deadline.due_on, met=met,
+                        paused=deadline.paused_since is not None, legal_basis=deadline.legal_basis or "")
+
+
+def calc(session: Session, code: str, start: dt.date, flags: set[str], extensions: int = 0) -> dt.date:
+    """Due date of rule ``code`` for a clock started on ``start`` (for ``deadlines calc``)."""
+    rule = rule_in_force(session, code, start)
+    if rule is None:
+        raise DeadlineError(_l("Không có quy định %(code)s có hiệu lực vào ngày này.", code=code))
+    duration = duration_for(rule, complex_="complex" in flags, especially_complex="especially_complex" in flags,
+                            remote="remote" in flags)
+    extension_days = extensions * (rule.extension_days or 0)
+    if extensions:
+        allowed = allowed_extensions(rule, complex_="complex" in flags,
+                                     especially_complex="especially_complex" in flags)
+        if rule.extension_days is None or extensions > allowed:
+            raise DeadlineError(_l("Đã hết số lần gia hạn cho phép."))
+    return policy.due_date(start, duration, rule.unit.value, load_calendar(session), extension_days=extension_days)

@@ -14,10 +14,7 @@ def init_app(app: Flask) -> None:
             order=90)
     add_nav(app, "public", "accounts.account", _l("Tài khoản của tôi"),
             visible=lambda: current_user.is_authenticated, order=90)
-    try:
-        from portal.accounts.admin import bp as admin_bp
-    except ImportError:  # pragma: no cover - during development only
-        return
+    from portal.accounts.admin import bp as admin_bp
     from portal.accounts.cli import users_cli
     from portal.accounts.permissions import Action, can
 

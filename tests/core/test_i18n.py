@@ -134,3 +134,19 @@ def test_dates_and_numbers_follow_the_locale(app):
     with app.test_request_context("/"), force_locale("en"):
         assert date_filter(dt.date(2026, 2, 17), "long") == "February 17, 2026"
         assert number_filter(1234567.5) == "1,234,567.5"
+
+
+def test_every_staff_page_renders_in_english(app, client, db_session):
+    from portal.accounts.models import Role
+    from tests.factories import make_unit, make_user
+    from tests.helpers import login_as
+    from tests.pages import STAFF_PAGES
+
+    unit = make_unit(db_session, code="UBND-TP")
+    users = {role: make_user(db_session, roles=[(Role(role), unit)]) for role in {r for _p, r in STAFF_PAGES}}
+    for path, role in STAFF_PAGES:
+        login_as(client, users[role])
+        response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+        assert response.status_code == 200, f"{path} as {role}: {response.status_code}"
+        leftovers = untranslated_text(response.get_data(as_text=True))
+        assert not leftovers, f"untranslated text on {path}: {leftovers}"

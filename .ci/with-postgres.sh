@@ -13,9 +13,11 @@ stop() {
   rm -rf "$PGTMP"
 }
 trap stop EXIT
+# Tests run with fsync off; benchmarks (PORTAL_BENCH_DURABLE=1) keep PostgreSQL's durable defaults.
+if [ "${PORTAL_BENCH_DURABLE:-0}" = 1 ]; then DURABILITY=""; else DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
 as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGTMP $DURABILITY -c max_connections=200" \
   start >/dev/null || { cat "$PGTMP/server.log" >&2; exit 1; }
 as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qAt \
   -c "CREATE ROLE portal LOGIN PASSWORD 'portal' CREATEDB" -c "CREATE DATABASE portal_test OWNER portal" >/dev/null

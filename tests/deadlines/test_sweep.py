@@ -1,0 +1,105 @@
+"""Reminders and escalations, end to end through the outbox and a real SMTP sink."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role
+from portal.cases.models import CaseConflict, CaseEvent, CaseKind, Deadline
+from portal.db import now_utc
+from portal.deadlines.services import start_stage
+from portal.deadlines.sweep import claim, sweep
+from portal.notifications.services import send_pending
+from tests.factories import make_case, make_submission, make_unit, make_user
+
+D = dt.date
+
+
+def test_remind_then_escalate_then_parent_once(app: Flask, rules: Session, smtp_sink) -> None:  # type: ignore[no-untyped-def]
+    settings = app.config["SETTINGS"]
+    assert (settings.reminder_working_days, settings.escalation_parent_days) == (3, 5)
+    parent = make_unit(rules)
+    unit = make_unit(rules, parent=parent)
+    parent_head = make_user(rules, roles=[(Role.HEAD, parent)], email="parent.head@example.test")
+    head = make_user(rules, roles=[(Role.HEAD, unit)], email="head@example.test", locale="en")
+    conflicted_head = make_user(rules, roles=[(Role.HEAD, unit)], email="accused.head@example.test")
+    handler = make_user(rules, roles=[(Role.HANDLER, unit)], email="handler@example.test")
+    submission = make_submission(rules, unit_id=unit.id, content="Nội dung bí mật XYZ",
+                                 identity={"full_name": "Trần Thị Tố Cáo"})
+    case = make_case(rules, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION, handler_id=handler.id)
+    rules.add(CaseConflict(case_id=case.id, user_id=conflicted_head.id, reason="accused"))
+    deadline = start_stage(rules, case, "resolution", D(2026, 3, 2))
+    assert deadline is not None and deadline.due_on == D(2026, 4, 1)
+    rules.commit()
+
+    def run(today: dt.date) -> tuple[int, int, int]:
+        report = sweep(rules, settings, today)
+        send_pending(rules, settings)
+        return report.reminded, report.escalated, report.escalated_parent
+
+    assert run(D(2026, 3, 20)) == (0, 0, 0)  # more than 3 working days before
+    assert run(D(2026, 3, 27)) == (1, 0, 0)  # Fri: Mon 30, Tue 31, Wed 1 Apr
+    assert run(D(2026, 3, 27)) == (0, 0, 0)
+    assert [m["To"] for m in smtp_sink.messages] == ["handler@example.test"]
+    assert run(D(2026, 4, 1)) == (0, 0, 0)  # due today: not overdue yet
+    assert run(D(2026, 4, 2)) == (0, 1, 0)
+    assert run(D(2026, 4, 6)) == (0, 0, 0)
+    assert run(D(2026, 4, 7)) == (0, 0, 1)  # more than 5 days after the due date
+    for day in (D(2026, 4, 7), D(2026, 4, 30)):
+        assert run(day) == (0, 0, 0)
+
+    assert [m["To"] for m in smtp_sink.messages] == ["handler@example.test", "head@example.test",
+                                                      "parent.head@example.test"]
+    link = f"http://127.0.0.1:5000/staff/cases/{case.reference}"
+    for message in smtp_sink.messages:
+        text = smtp_sink.body(message)
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert case.reference in message["Subject"] and link in text and link in html
+        for secret in ("XYZ", "Trần Thị", "Tố Cáo"):
+            assert secret not in text and secret not in html and secret not in message["Subject"]
+    assert smtp_sink.messages[1]["Subject"].startswith("Overdue")  # the head reads English
+    assert smtp_sink.messages[0]["Subject"].startswith("Sắp đến hạn")
+
+    events = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    assert [(e.action, e.data["level"], e.is_public) for e in events] == [
+        ("deadline_reminder", "reminder", False), ("deadline_escalation", "escalation", False),
+        ("deadline_escalation", "escalation_parent", False)]
+    assert events[1].data["recipients"] == [head.id]  # never the conflicted head
+    assert events[2].data["recipients"] == [parent_head.id]
+    rules.refresh(deadline)
+    assert deadline.reminded_at and deadline.escalated_at and deadline.escalated_parent_at
+
+
+def test_no_handler_reminds_intake_officers_and_skips_met_and_paused(app: Flask, rules: Session) -> None:
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    other_unit_officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, make_unit(rules))])
+    waiting = make_case(rules, unit=unit, kind=CaseKind.PETITION)
+    start_stage(rules, waiting, "intake", D(2026, 3, 2))  # 10 WD: 16 Mar
+    met = make_case(rules, unit=unit, kind=CaseKind.PETITION)
+    start_stage(rules, met, "intake", D(2026, 3, 2))
+    met.deadlines[0].met_at = now_utc()
+    paused = make_case(rules, unit=unit, kind=CaseKind.PETITION)
+    start_stage(rules, paused, "intake", D(2026, 3, 2))
+    paused.deadlines[0].paused_since = D(2026, 3, 5)
+    rules.flush()
+    report = sweep(rules, settings, D(2026, 3, 12))
+    assert (report.reminded, report.emails) == (1, 1)
+    event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == waiting.id)).one()
+    assert event.data["recipients"] == [officer.id] and other_unit_officer.id not in event.data["recipients"]
+
+
+def test_claim_gives_each_row_once(rules: Session) -> None:
+    unit = make_unit(rules)
+    case = make_case(rules, unit=unit, kind=CaseKind.PETITION)
+    deadline = start_stage(rules, case, "intake", D(2026, 3, 2))
+    assert deadline is not None
+    now = now_utc()
+    assert claim(rules, Deadline.reminded_at, [deadline.id], now) == [deadline.id]
+    assert claim(rules, Deadline.reminded_at, [deadline.id], now) == []
+    assert claim(rules, Deadline.escalated_at, [], now) == []

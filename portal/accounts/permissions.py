@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit, staff user or None)
     RULES_MANAGE = "rules.manage"  # deadline rules and the holiday calendar
     AUDIT_VIEW = "audit.view"  # the audit log (obj: unit or None)
+    BOARD_VIEW = "board.view"  # the accountability board (obj: unit or None; heads and inspectors, their subtree)
     # Cases (portal.cases): obj is a Case, or a portal.cases.access.CaseAct for a lifecycle transition
     CASE_VIEW = "case.view"  # open the case page (scope + no conflict of interest)
     CASE_TRANSITION = "case.transition"  # obj: CaseAct(case, name); the lifecycle table decides
@@ -93,6 +94,7 @@ RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
     Action.USERS_MANAGE: (frozenset({Role.ADMIN}), _manages_user),
     Action.RULES_MANAGE: (frozenset({Role.ADMIN}), None),
     Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
+    Action.BOARD_VIEW: (frozenset({Role.HEAD, Role.INSPECTOR}), None),
 }
 
 

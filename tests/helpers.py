@@ -14,8 +14,12 @@ def login_as(client: FlaskClient, user: User) -> None:
     """
     from flask_login.utils import _create_identifier
 
+    # The identifier hashes the client's address and user agent: compute it as for the client's requests
+    # (session_transaction yields outside any request context).
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
-        session["_id"] = _create_identifier()
+        session["_id"] = identifier
         session["_fresh"] = True
         session["_staff_verified"] = True

@@ -1,0 +1,13 @@
+"""Account pages for the i18n and accessibility tests."""
+
+PUBLIC_PAGES = [
+    "/account/login",
+    "/account/register",
+    "/account/reset",
+    "/account/confirm/resend",
+    "/account/check-email",
+]
+STAFF_PAGES = [
+    ("/staff/admin/users/", "admin"),
+    ("/staff/admin/users/new", "admin"),
+]

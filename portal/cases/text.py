@@ -17,10 +17,29 @@ def clean_text(value: str | None) -> str:
     return _CONTROL.sub("", value).strip()
 
 
+def _fold_table() -> dict[int, str]:
+    """Precomposed Latin letters (Vietnamese included) -> their base letter, lower case."""
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x2000):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if unicodedata.category(c) != "Mn")
+        if base != char and base.isascii():
+            table[code] = base.lower()
+    table[ord("đ")] = table[ord("Đ")] = "d"
+    return table
+
+
+_FOLD = _fold_table()
+_SPACES = re.compile(r"\s+")
+
+
 def fold(value: str | None) -> str:
     """Lower-case, accent-free form for search: "Đất đai" -> "dat dai"."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Mn")
-    return re.sub(r"\s+", " ", value).strip().lower()
+    if not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    value = value.translate(_FOLD)
+    if not value.isascii():  # combining marks left over from unusual input
+        value = "".join(c for c in unicodedata.normalize("NFD", value) if unicodedata.category(c) != "Mn")
+    return _SPACES.sub(" ", value).strip().lower()

@@ -325,14 +325,14 @@ def generate(
             event_rows.extend(e)
             message_rows.extend(m)
             deadline_rows.extend(d)
-        session.execute(insert(Submission), subs)
+        session.execute(insert(Submission.__table__), subs)
         if idents:
-            session.execute(insert(ReporterIdentity), idents)
-        session.execute(insert(Case), case_rows)
-        session.execute(insert(CaseEvent), event_rows)
+            session.execute(insert(ReporterIdentity.__table__), idents)
+        session.execute(insert(Case.__table__), case_rows)
+        session.execute(insert(CaseEvent.__table__), event_rows)
         if message_rows:
-            session.execute(insert(Message), message_rows)
-        session.execute(insert(Deadline), deadline_rows)
+            session.execute(insert(Message.__table__), message_rows)
+        session.execute(insert(Deadline.__table__), deadline_rows)
         session.commit()
         done += size
         if progress:

@@ -1,0 +1,111 @@
+"""Conflict of interest, enforced in one place.
+
+A staff member accused in a case, and the people an accused head or deputy directs within their
+unit, get a ``CaseConflict`` row. ``portal.cases.access`` excludes those rows from
+``can_view_case`` and ``visible_cases_clause`` (so every list, search and export); notifications
+and escalations pass their recipients through :func:`filter_recipients`.
+
+Who an accused leader directs: a head directs everyone holding a case role in the unit's subtree;
+a deputy directs the same people except the unit's head and its other deputies. Inspectors keep
+their oversight and administrators see no cases, so neither is counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, RoleAssignment
+from portal.cases.models import Case, CaseConflict
+from portal.org.models import AccusedPerson, OrgUnit
+
+DIRECTED_ROLES = (Role.INTAKE_OFFICER, Role.HANDLER, Role.DEPUTY, Role.HEAD)
+REASON_ACCUSED = "accused"
+REASON_HEAD = "accused_is_their_head"
+REASON_DEPUTY = "accused_is_their_deputy"
+
+
+def subtree(session: Session, unit_id: int) -> set[int]:
+    """``unit_id`` and every unit below it."""
+    result: set[int] = set()
+    frontier = {unit_id}
+    while frontier:
+        result |= frontier
+        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
+    return result
+
+
+def subordinates(session: Session, leader: RoleAssignment) -> set[int]:
+    """The users a head or deputy directs within their unit."""
+    units = subtree(session, leader.unit_id)
+    rows = session.execute(select(RoleAssignment.user_id, RoleAssignment.unit_id, RoleAssignment.role)
+                           .where(RoleAssignment.unit_id.in_(units), RoleAssignment.role.in_(DIRECTED_ROLES)))
+    directed: set[int] = set()
+    for user_id, unit_id, role in rows:
+        if leader.role == Role.DEPUTY and unit_id == leader.unit_id and role in (Role.HEAD, Role.DEPUTY):
+            continue
+        directed.add(user_id)
+    directed.discard(leader.user_id)
+    return directed
+
+
+def compute_conflicts(session: Session, case: Case, accused_user_ids: Iterable[int]) -> set[int]:
+    """Write the conflict rows for ``accused_user_ids`` (and the people they lead) on ``case``;
+    returns every user now conflicted on it. Idempotent."""
+    accused = set(accused_user_ids)
+    reasons: dict[int, str] = dict.fromkeys(accused, REASON_ACCUSED)
+    leaders = session.scalars(select(RoleAssignment).where(RoleAssignment.user_id.in_(accused),
+                                                           RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY))))
+    for leader in sorted(leaders, key=lambda a: a.role != Role.HEAD):
+        reason = REASON_HEAD if leader.role == Role.HEAD else REASON_DEPUTY
+        for user_id in subordinates(session, leader):
+            reasons.setdefault(user_id, reason)
+    existing = set(session.scalars(select(CaseConflict.user_id).where(CaseConflict.case_id == case.id)))
+    for user_id, reason in reasons.items():
+        if user_id not in existing:
+            session.add(CaseConflict(case_id=case.id, user_id=user_id, reason=reason))
+    session.flush()
+    return conflicted_user_ids(session, case)
+
+
+def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None) -> set[int]:
+    """Record the staff accused in ``case`` (replacing the previous list) and recompute the conflicts.
+    Returns the users conflicted on the case."""
+    from portal.audit.services import record
+
+    wanted = set(user_ids)
+    current = set(session.scalars(select(AccusedPerson.user_id).where(AccusedPerson.case_id == case.id)))
+    if wanted - current or current - wanted:
+        session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == case.id,
+                                                    AccusedPerson.user_id.in_(current - wanted)))
+        session.add_all(AccusedPerson(case_id=case.id, user_id=uid) for uid in sorted(wanted - current))
+        record(session, "case.accused.mark", actor_id=actor_id, object_type="case", object_id=case.id,
+               case_id=case.id, added=sorted(wanted - current), removed=sorted(current - wanted))
+    session.execute(delete(CaseConflict).where(
+        CaseConflict.case_id == case.id,
+        CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
+    session.flush()
+    return compute_conflicts(session, case, wanted)
+
+
+def accused_user_ids(session: Session, case: Case) -> set[int]:
+    return set(session.scalars(select(AccusedPerson.user_id).where(AccusedPerson.case_id == case.id)))
+
+
+def conflicted_user_ids(session: Session, case: Case) -> set[int]:
+    """Everyone who must never receive, see or be escalated ``case``."""
+    return set(session.scalars(select(CaseConflict.user_id).where(CaseConflict.case_id == case.id)))
+
+
+def filter_recipients(session: Session, case: Case, user_ids: Iterable[int]) -> list[int]:
+    """``user_ids`` without the conflicted ones, order kept (for notifications and escalations)."""
+    conflicted = conflicted_user_ids(session, case)
+    seen: set[int] = set()
+    result = []
+    for user_id in user_ids:
+        if user_id not in conflicted and user_id not in seen:
+            seen.add(user_id)
+            result.append(user_id)
+    return result

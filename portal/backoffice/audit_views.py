@@ -1,0 +1,116 @@
+"""The inspector's view of the audit log: filtered by case, person, action and dates.
+
+Inspectors see the entries about cases of the units in their scope (and entries about no case,
+such as sign-ins); an entry about a case outside their scope, or about a case they are in conflict
+with, is hidden. Administrators see every entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from portal.accounts.auth import staff_required
+from portal.accounts.models import Role, User
+from portal.accounts.permissions import Action, has_any_role, require, units_where
+from portal.audit.models import AuditEntry
+from portal.audit.services import ChainReport, verify
+from portal.backoffice.queue_forms import AuditFilterForm
+from portal.cases.models import Case, CaseConflict
+from portal.db import get_db, get_session
+
+bp = Blueprint("audit_log", __name__)
+
+PAGE_SIZE = 50
+_AFTER = re.compile(r"^\d{1,18}$")
+VN_OFFSET = dt.timedelta(hours=7)
+
+
+def audit_scope(session: Session, user: User) -> ColumnElement[bool]:
+    """The audit entries ``user`` may read."""
+    if has_any_role(user, {Role.ADMIN}):
+        return true()
+    units = units_where(user, {Role.INSPECTOR}, session)
+    if not units:
+        return false()
+    in_scope = select(Case.id).where(
+        Case.unit_id.in_(units),
+        ~exists().where(CaseConflict.case_id == Case.id, CaseConflict.user_id == user.id))
+    return or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(in_scope))
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: AuditEntry
+    actor: str | None
+    case_reference: str | None
+
+
+def _filters(session: Session, form: AuditFilterForm) -> list[ColumnElement[bool]]:
+    result: list[ColumnElement[bool]] = []
+    if form.case.data:
+        case_id = session.scalar(select(Case.id).where(Case.reference == form.case.data.strip().upper()))
+        result.append(AuditEntry.case_id == case_id if case_id is not None else false())
+    if form.actor.data:
+        actor_id = session.scalar(select(User.id).where(User.email == form.actor.data.strip().lower()))
+        result.append(AuditEntry.actor_id == actor_id if actor_id is not None else false())
+    if form.action.data:
+        result.append(AuditEntry.action == form.action.data.strip())
+    if form.date_from.data:
+        start = dt.datetime.combine(form.date_from.data, dt.time(), tzinfo=dt.UTC) - VN_OFFSET
+        result.append(AuditEntry.at >= start)
+    if form.date_to.data:
+        end = dt.datetime.combine(form.date_to.data + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) - VN_OFFSET
+        result.append(AuditEntry.at < end)
+    return result
+
+
+def audit_page(session: Session, user: User, where: list[ColumnElement[bool]], after: int | None,
+               size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+    """Newest first, keyset on the entry id; returns the rows and the next page's key."""
+    stmt = (select(AuditEntry, User.email, Case.reference)
+            .outerjoin(User, User.id == AuditEntry.actor_id).outerjoin(Case, Case.id == AuditEntry.case_id)
+            .where(audit_scope(session, user), *where))
+    if after is not None:
+        stmt = stmt.where(AuditEntry.id < after)
+    rows = session.execute(stmt.order_by(AuditEntry.id.desc()).limit(size + 1)).all()
+    page = [AuditRow(entry, email, reference) for entry, email, reference in rows[:size]]
+    return page, (page[-1].entry.id if len(rows) > size else None)
+
+
+def chain_status() -> ChainReport:
+    """Verify the chain in a session of its own (``verify`` expunges as it streams)."""
+    with get_db().sessionmaker() as session:
+        return verify(session)
+
+
+@bp.get("")
+@staff_required
+def index() -> tuple[str, int] | str:
+    """The audit log with the chain's verification status at the top."""
+    user = current_user._get_current_object()
+    require(user, Action.AUDIT_VIEW)
+    session = get_session()
+    form = AuditFilterForm(request.args)
+    context: dict[str, Any] = {"form": form, "report": chain_status(), "rows": [], "next_url": None}
+    after_raw = request.args.get("after", "")
+    if after_raw and not _AFTER.match(after_raw):
+        context["error"] = _("Liên kết trang tiếp theo không hợp lệ. Hãy quay lại trang đầu của danh sách.")
+        return render_template("backoffice/audit.html", **context), 400
+    if not form.validate():
+        return render_template("backoffice/audit.html", **context), 400
+    rows, next_key = audit_page(session, user, _filters(session, form), int(after_raw) if after_raw else None)
+    if next_key is not None:
+        args = request.args.to_dict(flat=False)
+        args["after"] = [str(next_key)]
+        context["next_url"] = url_for("audit_log.index", **args)
+    context["rows"] = rows
+    return render_template("backoffice/audit.html", **context)

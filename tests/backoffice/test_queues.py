@@ -1,0 +1,313 @@
+"""Staff home and queues: which queues each role sees, counts, filters, keyset pagination, scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from portal.accounts.models import Role, User
+from portal.backoffice import queries
+from portal.backoffice.queries import Filters, parse_cursor
+from portal.cases.models import CaseConflict, CaseKind, CaseStatus
+from portal.org.models import Field, OrgUnit
+from tests.factories import make_case, make_field, make_submission, make_unit, make_user
+from tests.helpers import login_as as _login_as
+
+
+@dataclass
+class Org:
+    """A city with two departments and one staff member per role."""
+
+    root: OrgUnit
+    dept_a: OrgUnit
+    dept_b: OrgUnit
+    land: Field
+    intake: User
+    handler: User
+    head: User
+    deputy: User
+    inspector: User
+    admin: User
+    citizen: User
+
+
+def build_org(session) -> Org:  # type: ignore[no-untyped-def]
+    root = make_unit(session, name="Ủy ban nhân dân Thành phố")
+    dept_a = make_unit(session, parent=root, name="Sở Tài nguyên")
+    dept_b = make_unit(session, parent=root, name="Sở Xây dựng")
+    return Org(
+        root=root, dept_a=dept_a, dept_b=dept_b, land=make_field(session, name="Đất đai", name_en="Land"),
+        intake=make_user(session, roles=[(Role.INTAKE_OFFICER, dept_a)]),
+        handler=make_user(session, roles=[(Role.HANDLER, dept_a)]),
+        head=make_user(session, roles=[(Role.HEAD, dept_a)]),
+        deputy=make_user(session, roles=[(Role.DEPUTY, dept_a)]),
+        inspector=make_user(session, roles=[(Role.INSPECTOR, root)]),
+        admin=make_user(session, roles=[(Role.ADMIN, root)]),
+        citizen=make_user(session),
+    )
+
+
+@pytest.fixture
+def org(db_session) -> Org:  # type: ignore[no-untyped-def]
+    return build_org(db_session)
+
+
+TODAY = queries.today_local()
+
+
+def login_as(client, user: User) -> None:  # type: ignore[no-untyped-def]
+    """``tests.helpers.login_as`` needs a request context (Flask-Login's session identifier reads
+    the request); give it one that looks like the client's own requests."""
+    with client.application.test_request_context(environ_base=client.environ_base):
+        _login_as(client, user)
+
+
+def references(html: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', html)
+
+
+# --- which queues, and who may open them ---------------------------------------------------------
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("intake", ["new", "mine", "due_soon", "overdue", "information"]),
+    ("handler", ["mine", "due_soon", "overdue"]),
+    ("head", ["new", "proposed", "mine", "due_soon", "overdue", "information", "unit"]),
+    ("deputy", ["new", "proposed", "mine", "due_soon", "overdue", "information", "unit"]),
+    ("inspector", ["due_soon", "overdue", "information", "unit"]),
+    ("admin", []),
+])
+def test_each_role_gets_its_queues(org, role, expected):
+    assert [q.key for q in queries.queues_for(getattr(org, role))] == expected
+
+
+def test_staff_pages_need_a_staff_login(client, org):
+    for path in ("/staff/", "/staff/queues/new", "/staff/search?q=dat"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_as(client, org.citizen)
+    response = client.get("/staff/queues/new")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("role", "key", "status"), [
+    ("intake", "new", 200), ("intake", "proposed", 403), ("intake", "unit", 403),
+    ("handler", "mine", 200), ("handler", "new", 403), ("handler", "information", 403),
+    ("head", "proposed", 200), ("head", "unit", 200),
+    ("inspector", "unit", 200), ("inspector", "new", 403), ("inspector", "mine", 403),
+    ("admin", "new", 403), ("admin", "unit", 403),
+    ("intake", "nonexistent", 404),
+])
+def test_queue_authorization(client, db_session, org, role, key, status):
+    make_case(db_session, unit=org.dept_a, reference="VV-SECRET-1", status=CaseStatus.PROPOSED)
+    login_as(client, getattr(org, role))
+    response = client.get(f"/staff/queues/{key}")
+    assert response.status_code == status
+    if status != 200:
+        assert "VV-SECRET-1" not in response.get_data(as_text=True)
+
+
+def test_home_shows_the_roles_queues_with_counts(client, db_session, org):
+    for _ in range(3):
+        make_case(db_session, unit=org.dept_a)
+    make_case(db_session, unit=org.dept_b)  # another unit: not counted
+    make_case(db_session, unit=org.dept_a, status=CaseStatus.CLOSED)  # not new
+    login_as(client, org.intake)
+    html = client.get("/staff/").get_data(as_text=True)
+    assert re.search(r'id="queue-new".*?data-count="3"', html, re.S)
+    assert 'id="queue-proposed"' not in html
+    assert 'href="/staff/queues/new"' in html
+
+
+def test_admin_home_has_no_case_queues(client, org):
+    login_as(client, org.admin)
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    assert "queue-card" not in response.get_data(as_text=True)
+
+
+def test_counts_are_capped(db_session, org, monkeypatch):
+    for _ in range(4):
+        make_case(db_session, unit=org.dept_a)
+    queue = queries.QUEUES_BY_KEY["new"]
+    assert queries.count_queue(db_session, org.intake, queue, TODAY, cap=2) == 3
+    assert queries.count_queue(db_session, org.intake, queue, TODAY) == 4
+
+
+# --- queue membership ------------------------------------------------------------------------------
+
+def test_queue_membership(db_session, org):
+    s = db_session
+    new = make_case(s, unit=org.dept_a, status=CaseStatus.RECEIVED)
+    reviewing = make_case(s, unit=org.dept_a, status=CaseStatus.IN_REVIEW)
+    proposed = make_case(s, unit=org.dept_a, status=CaseStatus.PROPOSED)
+    mine = make_case(s, unit=org.dept_a, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id)
+    soon = make_case(s, unit=org.dept_a, status=CaseStatus.ACCEPTED, due_on=TODAY + dt.timedelta(days=3))
+    late = make_case(s, unit=org.dept_a, status=CaseStatus.ACCEPTED, due_on=TODAY - dt.timedelta(days=2))
+    closed_late = make_case(s, unit=org.dept_a, status=CaseStatus.CLOSED, due_on=TODAY - dt.timedelta(days=2))
+    info = make_case(s, unit=org.dept_a, status=CaseStatus.INFORMATION, kind=CaseKind.DENUNCIATION_INFO)
+    elsewhere = make_case(s, unit=org.dept_b, status=CaseStatus.RECEIVED)
+
+    def ids(user: User, key: str) -> set[int]:
+        page = queries.queue_page(s, user, queries.QUEUES_BY_KEY[key], Filters(), sort="due", after=None,
+                                  today=TODAY, size=100)
+        return {row.case.id for row in page.rows}
+
+    assert ids(org.intake, "new") == {new.id, reviewing.id}
+    assert ids(org.head, "proposed") == {proposed.id}
+    assert ids(org.handler, "mine") == {mine.id}
+    assert ids(org.handler, "due_soon") == {soon.id}
+    assert ids(org.head, "overdue") == {late.id}
+    assert closed_late.id not in ids(org.inspector, "overdue")
+    assert ids(org.intake, "information") == {info.id}
+    assert elsewhere.id in ids(org.inspector, "unit") and elsewhere.id not in ids(org.head, "unit")
+
+
+def test_handler_sees_assigned_case_outside_their_unit(db_session, org):
+    case = make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id)
+    page = queries.queue_page(db_session, org.handler, queries.QUEUES_BY_KEY["mine"], Filters(), sort="due",
+                              after=None, today=TODAY)
+    assert [row.case.id for row in page.rows] == [case.id]
+
+
+def test_conflicted_user_never_sees_the_case_in_any_queue(client, db_session, org):
+    case = make_case(db_session, unit=org.dept_a, reference="VV-CONFLICT", status=CaseStatus.PROPOSED,
+                     kind=CaseKind.DENUNCIATION, handler_id=org.head.id, due_on=TODAY - dt.timedelta(days=1))
+    db_session.add(CaseConflict(case_id=case.id, user_id=org.head.id, reason="accused"))
+    db_session.flush()
+    for queue in queries.queues_for(org.head):
+        assert queries.count_queue(db_session, org.head, queue, TODAY) == 0
+    login_as(client, org.head)
+    for queue in queries.queues_for(org.head):
+        assert "VV-CONFLICT" not in client.get(f"/staff/queues/{queue.key}").get_data(as_text=True)
+    assert 'data-count="0"' in client.get("/staff/").get_data(as_text=True)
+    login_as(client, org.deputy)  # not conflicted: sees it
+    assert "VV-CONFLICT" in client.get("/staff/queues/proposed").get_data(as_text=True)
+
+
+# --- what a row shows --------------------------------------------------------------------------------
+
+def test_rows_show_case_facts_and_no_identity(client, db_session, org):
+    submission = make_submission(db_session, unit_id=org.dept_a.id, title="Đơn khiếu nại của bà Bí Mật",
+                                 identity={"full_name": "Trần Thị Bí Mật", "email": "bimat@example.test",
+                                           "phone": "0909123456", "id_number": "079123456789"})
+    make_case(db_session, unit=org.dept_a, submission=submission, reference="VV-ROW-1", kind=CaseKind.COMPLAINT,
+              field_id=org.land.id, due_on=TODAY + dt.timedelta(days=4), is_complex=True, is_group=True)
+    login_as(client, org.intake)
+    html = client.get("/staff/queues/new").get_data(as_text=True)
+    assert 'href="/staff/cases/VV-ROW-1"' in html or "VV-ROW-1</a>" in html
+    for text in ("Khiếu nại", "Mới tiếp nhận", "Sở Tài nguyên", "Đất đai", "còn 4 ngày", "Phức tạp", "Đông người"):
+        assert text in html
+    for secret in ("Bí Mật", "bimat@", "0909123456", "079123456789"):
+        assert secret not in html
+
+
+def test_rows_in_english(client, db_session, org):
+    make_case(db_session, unit=org.dept_a, field_id=org.land.id, due_on=TODAY - dt.timedelta(days=2))
+    login_as(client, org.intake)
+    html = client.get("/staff/queues/new?lang=en").get_data(as_text=True)
+    assert "Land" in html and "2 days overdue" in html and "New" in html
+
+
+# --- filters -----------------------------------------------------------------------------------------
+
+def test_filters_narrow_the_queue_and_keep_their_values(client, db_session, org):
+    sub_a = org.dept_a
+    child = make_unit(db_session, parent=sub_a, name="Phòng Đất đai")
+    match = make_case(db_session, unit=child, reference="VV-MATCH", kind=CaseKind.COMPLAINT, field_id=org.land.id,
+                      status=CaseStatus.IN_REVIEW, is_remote=True, due_on=dt.date(2030, 5, 10))
+    others = [
+        make_case(db_session, unit=child, reference="VV-KIND", kind=CaseKind.PETITION, field_id=org.land.id,
+                  status=CaseStatus.IN_REVIEW, is_remote=True, due_on=dt.date(2030, 5, 10)),
+        make_case(db_session, unit=sub_a, reference="VV-UNIT", kind=CaseKind.COMPLAINT, field_id=org.land.id,
+                  status=CaseStatus.IN_REVIEW, is_remote=True, due_on=dt.date(2030, 5, 10)),
+        make_case(db_session, unit=child, reference="VV-FLAG", kind=CaseKind.COMPLAINT, field_id=org.land.id,
+                  status=CaseStatus.IN_REVIEW, due_on=dt.date(2030, 5, 10)),
+        make_case(db_session, unit=child, reference="VV-DUE", kind=CaseKind.COMPLAINT, field_id=org.land.id,
+                  status=CaseStatus.IN_REVIEW, is_remote=True, due_on=dt.date(2030, 7, 1)),
+        make_case(db_session, unit=child, reference="VV-STATUS", kind=CaseKind.COMPLAINT, field_id=org.land.id,
+                  status=CaseStatus.RECEIVED, is_remote=True, due_on=dt.date(2030, 5, 10)),
+        make_case(db_session, unit=child, reference="VV-FIELD", kind=CaseKind.COMPLAINT,
+                  status=CaseStatus.IN_REVIEW, is_remote=True, due_on=dt.date(2030, 5, 10)),
+    ]
+    login_as(client, org.intake)
+    query = (f"kind=KN&status=in_review&unit={child.id}&case_field={org.land.id}&flag_remote=y"
+             "&due_from=2030-05-01&due_to=2030-05-31&sort=due")
+    response = client.get(f"/staff/queues/new?{query}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert references(html) == [match.reference]
+    assert all(other.reference not in references(html) for other in others)
+    # the form keeps what was chosen
+    assert re.search(r'<option selected value="KN">', html) and 'value="2030-05-01"' in html
+    assert re.search(r'id="flag_remote"[^>]*checked|checked[^>]*id="flag_remote"', html)
+    unfiltered = references(client.get("/staff/queues/new").get_data(as_text=True))
+    assert len(unfiltered) == 7
+
+
+@pytest.mark.parametrize("query", ["kind=XX", "status=nope", "unit=abc", "unit=999999", "case_field=-1",
+                                   "due_from=2030-13-45", "due_from=2030-05-10&due_to=2030-05-01", "sort=random"])
+def test_bad_filter_values_get_a_400_with_the_form(client, org, query):
+    login_as(client, org.intake)
+    response = client.get(f"/staff/queues/new?{query}")
+    assert response.status_code == 400
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+
+
+def test_unit_filter_offers_only_units_in_scope(client, org):
+    login_as(client, org.intake)
+    html = client.get("/staff/queues/new").get_data(as_text=True)
+    assert f'value="{org.dept_a.id}"' in html and "Sở Xây dựng" not in html
+
+
+# --- keyset pagination --------------------------------------------------------------------------------
+
+def _walk(session, user, sort: str, size: int) -> list[int]:  # type: ignore[no-untyped-def]
+    seen: list[int] = []
+    after = None
+    while True:
+        page = queries.queue_page(session, user, queries.QUEUES_BY_KEY["new"], Filters(), sort=sort, after=after,
+                                  today=TODAY, size=size)
+        seen += [row.case.id for row in page.rows]
+        if page.next_cursor is None:
+            return seen
+        after = parse_cursor(page.next_cursor, sort)
+
+
+def test_keyset_pages_cover_every_case_once_in_order(db_session, org):
+    cases = []
+    for i in range(23):
+        due = None if i % 4 == 0 else TODAY + dt.timedelta(days=i % 5)  # ties and undated cases
+        cases.append(make_case(db_session, unit=org.dept_a, due_on=due))
+    by_due = [c.id for c in sorted(cases, key=lambda c: (c.due_on is None, c.due_on or TODAY, c.id))]
+    assert _walk(db_session, org.intake, "due", 4) == by_due
+    oldest = [c.id for c in sorted(cases, key=lambda c: (c.created_at, c.id))]
+    assert _walk(db_session, org.intake, "oldest", 5) == oldest
+    assert _walk(db_session, org.intake, "newest", 6) == list(reversed(oldest))
+
+
+def test_next_link_pages_through_the_view(client, db_session, org):
+    created = [make_case(db_session, unit=org.dept_a, due_on=TODAY + dt.timedelta(days=i)).reference
+               for i in range(30)]
+    login_as(client, org.intake)
+    first = client.get("/staff/queues/new?sort=due&kind=KNPA").get_data(as_text=True)
+    assert references(first) == created[:25]
+    next_url = re.search(r'href="([^"]+)" rel="next"', first)[1].replace("&amp;", "&")
+    assert "after=" in next_url and "kind=KNPA" in next_url and "offset" not in next_url
+    second = client.get(next_url).get_data(as_text=True)
+    assert references(second) == created[25:]
+    assert 'rel="next"' not in second and "Về trang đầu" in second
+
+
+@pytest.mark.parametrize(("sort", "after"), [
+    ("due", "garbage"), ("due", "20301301.5"), ("due", "1.2.3"), ("due", "-.x"), ("due", "<script>"),
+    ("oldest", "garbage"), ("oldest", "-.5"), ("newest", "99999999999999999999.1"), ("newest", "<script>"),
+])
+def test_bad_page_keys_get_a_400_with_a_message(client, org, sort, after):
+    login_as(client, org.intake)
+    response = client.get(f"/staff/queues/new?sort={sort}&after={after}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Liên kết trang tiếp theo không hợp lệ" in html and "<script>" not in html

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -238,8 +240,19 @@ class TransitionError(Exception):
     status = 409
 
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
+        super().__init__(message)
+        self.lazy_message = message
+
+    @property
+    def message(self) -> str:
+        """The message in the request's language (Vietnamese outside a request)."""
+        if has_request_context():
+            return str(self.lazy_message)
+        with force_locale("vi"):
+            return str(self.lazy_message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotAllowed(TransitionError):
@@ -392,45 +405,50 @@ def _reopen(session: Session, user: User, case: Case, data: TransitionInput, eve
 
 
 T = Transition
+# xử lý đơn ends: both the handling clock and the complaint's thụ lý clock stop.
+_INTAKE_DONE = ((Effect.COMPLETE, INTAKE_STAGE), (Effect.COMPLETE, ACCEPTANCE_STAGE))
+# Both clocks run from receipt (restarting them after classification applies the decided kind's rule).
+_INTAKE_START = ((Effect.START, INTAKE_STAGE), (Effect.START, ACCEPTANCE_STAGE))
 _ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     T("take", _l("Nhận xử lý đơn"), frozenset({S.RECEIVED}), S.IN_REVIEW, INTAKE,
-      kinds=ALL_KINDS, needs_kind=False, deadlines=((Effect.START, INTAKE_STAGE),)),
+      kinds=ALL_KINDS, needs_kind=False, deadlines=_INTAKE_START),
     T("classify", _l("Phân loại đơn"), frozenset({S.RECEIVED, S.IN_REVIEW}), None, INTAKE,
-      requires=frozenset({Req.KIND}), kinds=ALL_KINDS, needs_kind=False, effect=_classify),
+      requires=frozenset({Req.KIND}), kinds=ALL_KINDS, needs_kind=False, deadlines=_INTAKE_START,
+      effect=_classify),
     T("propose", _l("Đề xuất thụ lý"), frozenset({S.IN_REVIEW}), S.PROPOSED, INTAKE,
       requires=frozenset({Req.TEXT})),
     T("return_to_review", _l("Trả lại để xử lý đơn"), frozenset({S.PROPOSED}), S.IN_REVIEW, HEADS,
       requires=frozenset({Req.TEXT})),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE), (Effect.START, RESOLUTION_STAGE)),
+      deadlines=(*_INTAKE_DONE, (Effect.START, RESOLUTION_STAGE)),
       public=_l("Đơn của bạn đã được thụ lý để giải quyết."), notice="acceptance"),
     T("not_accept", _l("Không thụ lý"), frozenset({S.IN_REVIEW, S.PROPOSED}), S.NOT_ACCEPTED, INTAKE,
       requires=frozenset({Req.REASON, Req.TEXT}), reason_group=ReasonGroup.ELIGIBILITY,
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      deadlines=_INTAKE_DONE,
       public=_l("Đơn của bạn không được thụ lý. Lý do đã được thông báo."), notice="refusal"),
     T("guide", _l("Hướng dẫn người gửi"), frozenset({S.IN_REVIEW}), S.GUIDED, INTAKE,
-      requires=frozenset({Req.TEXT}), deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      requires=frozenset({Req.TEXT}), deadlines=_INTAKE_DONE,
       public=_l("Bạn được hướng dẫn gửi đơn đến cơ quan có thẩm quyền."), notice="guidance"),
     T("forward", _l("Chuyển đơn"), frozenset({S.IN_REVIEW}), S.FORWARDED, INTAKE,
-      requires=frozenset({Req.TARGET_UNIT, Req.TEXT}), deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      requires=frozenset({Req.TARGET_UNIT, Req.TEXT}), deadlines=_INTAKE_DONE,
       public=_l("Đơn của bạn đã được chuyển đến cơ quan có thẩm quyền."), notice="forwarding", effect=_forward),
     T("merge", _l("Gộp vào hồ sơ trùng"), frozenset({S.RECEIVED, S.IN_REVIEW, S.INFORMATION}), S.MERGED, INTAKE,
       requires=frozenset({Req.TARGET_CASE}), kinds=ALL_KINDS, needs_kind=False,
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      deadlines=_INTAKE_DONE,
       public=_l("Đơn của bạn trùng nội dung với một đơn đang được xử lý và đã được gộp."), effect=_merge),
     T("split", _l("Tách đơn nhiều nội dung"), frozenset({S.IN_REVIEW}), S.SPLIT, INTAKE,
       requires=frozenset({Req.PARTS}), kinds=ALL_KINDS, needs_kind=False,
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE),),
+      deadlines=_INTAKE_DONE,
       public=_l("Đơn của bạn có nhiều nội dung và đã được tách để xử lý riêng."), effect=_split),
     T("archive", _l("Lưu đơn"), frozenset({S.RECEIVED, S.IN_REVIEW, S.INFORMATION}), S.ARCHIVED, INTAKE,
       requires=frozenset({Req.REASON}), reason_group=ReasonGroup.ARCHIVE, kinds=ALL_KINDS, needs_kind=False,
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE),)),
+      deadlines=_INTAKE_DONE),
     T("to_information", _l("Chuyển vào thông tin tố cáo nặc danh"), frozenset({S.RECEIVED, S.IN_REVIEW}),
       S.INFORMATION, INTAKE, kinds=ALL_KINDS, needs_kind=False, effect=_to_information,
-      deadlines=((Effect.COMPLETE, INTAKE_STAGE),)),
+      deadlines=_INTAKE_DONE),
     T("to_inspection", _l("Kiểm tra thông tin (cụ thể, có bằng chứng)"), frozenset({S.INFORMATION}), S.INSPECTION,
       HEADS, requires=frozenset({Req.TEXT}), kinds=INFO_KIND),
     T("assign", _l("Giao cán bộ thụ lý"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.INVESTIGATING, HEADS,
@@ -567,8 +585,8 @@ def apply_transition(session: Session, user: User, case: Case, name: str, data: 
     if version is not None and version != case.version:
         raise StaleCase(STALE_MESSAGE)
     if not state_allows(case, transition):
-        raise IllegalTransition(_l("Không thể “{action}” khi hồ sơ đang ở trạng thái “{status}”.").format(
-            action=transition.label, status=STATUS_LABELS[case.status]))
+        raise IllegalTransition(_l("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
+                                   action=transition.label, status=STATUS_LABELS[case.status]))
     validate(session, case, transition, data)
     today = today or dt.date.today()
     with session.begin_nested():
@@ -615,7 +633,8 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
         return
     for effect, stage in transition.deadlines:
         if effect == Effect.START:
-            start_on = case.submission.received_at.date() if stage == INTAKE_STAGE else today
+            received = case.submission.received_at.date()
+            start_on = received if stage in (INTAKE_STAGE, ACCEPTANCE_STAGE) else (data.decision_date or today)
             deadlines.start_stage(session, case, stage, start_on)
         elif effect == Effect.COMPLETE:
             deadlines.complete_stage(session, case, stage, now_utc())
@@ -624,7 +643,7 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
                 deadlines.extend_stage(session, case, stage, data.days or 0, decision_number=data.decision_number,
                                        decision_date=data.decision_date)
             except deadlines.DeadlineError as exc:
-                raise RequirementError(str(exc)) from exc
+                raise RequirementError(exc.message) from exc
         elif effect == Effect.PAUSE:
             deadlines.pause_case(session, case, data.decision_date or today)
         elif effect == Effect.RESUME:

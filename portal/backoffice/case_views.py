@@ -1,0 +1,328 @@
+"""The case page and its actions (blueprint ``cases`` under ``/staff/cases``).
+
+Every route: staff only, the case loaded and checked with ``require(..., hide=True)`` so that a case
+the user may not see is a 404; each action is then checked again with ``can()``, which reads the
+lifecycle table. Views commit once per request; a refused action leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.auth import staff_required
+from portal.accounts.permissions import Action, can, require
+from portal.backoffice.forms import MessageForm, OriginalForm, RevealForm, form_input, transition_form
+from portal.cases import lifecycle, notices
+from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
+from portal.cases.services import (
+    CaseError,
+    audit_original_download,
+    post_message,
+    pseudonym,
+    related_cases,
+    reveal_identity,
+)
+from portal.db import get_session
+from portal.org.models import OrgUnit
+
+bp = Blueprint("cases", __name__)
+
+DOCUMENT_MAX = 10 * 1024 * 1024
+
+
+def _case_or_404(case_id: int, action: str = Action.CASE_VIEW) -> Case:
+    case = get_session().get(Case, case_id)
+    if case is None:
+        abort(404)
+    require(current_user, Action.CASE_VIEW, case, hide=True)
+    if action != Action.CASE_VIEW:
+        require(current_user, action, case)
+    return case
+
+
+def _likely_duplicates(case: Case) -> list[Any]:
+    try:
+        from portal.cases.duplicates import likely_duplicates
+    except ImportError:
+        return []
+    return list(likely_duplicates(get_session(), case))
+
+
+def _deadline_views(case: Case) -> list[Any]:
+    try:
+        from portal.deadlines.services import deadline_view, load_calendar
+    except ImportError:
+        return []
+    calendar = load_calendar(get_session())
+    today = dt.date.today()
+    return [deadline_view(d, today, calendar) for d in case.deadlines]
+
+
+def _names(ids: set[int]) -> dict[int, str]:
+    from portal.accounts.models import User
+
+    if not ids:
+        return {}
+    return {u.id: (u.full_name or u.email) for u in get_session().scalars(select(User).where(User.id.in_(ids)))}
+
+
+def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | None = None,
+                message_form: MessageForm | None = None, status: int = 200) -> tuple[str, int]:
+    """The case page. ``identity`` is passed only for the request that revealed it (never cached)."""
+    session = get_session()
+    events = list(case.events)
+    messages = list(session.scalars(select(Message).where(Message.submission_id == case.submission_id)
+                                    .order_by(Message.at, Message.id)))
+    people = _names({e.actor_id for e in events if e.actor_id} | {m.author_id for m in messages if m.author_id}
+                    | ({case.handler_id} if case.handler_id else set()))
+    unit = session.get(OrgUnit, case.unit_id)
+    may_write = can(current_user, Action.CASE_MESSAGE, case)
+    return render_template(
+        "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
+        messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
+        related=related_cases(session, case), duplicates=_likely_duplicates(case), deadlines=_deadline_views(case),
+        pseudonym=pseudonym(case.submission), identity=identity,
+        may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
+        may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),
+        reveal_form=reveal_form or RevealForm(), original_form=OriginalForm(),
+        message_form=(message_form or MessageForm()) if may_write else None,
+        notice_events=[e for e in events if notices.notice_code(e)],
+        lc=lifecycle, MessageKind=MessageKind), status
+
+
+@bp.get("/<int:case_id>")
+@staff_required
+def show(case_id: int) -> tuple[str, int]:
+    """The case page: submission as received, evidence, masked identity, timeline, deadlines,
+    messages, related cases, and the actions the current user may take."""
+    return render_case(_case_or_404(case_id))
+
+
+def _transition_or_refuse(case: Case, name: str) -> lifecycle.Transition:
+    transition = lifecycle.TRANSITIONS.get(name)
+    if transition is None:
+        abort(404)
+    session = get_session()
+    if not lifecycle.role_allows(session, current_user, case, transition):
+        abort(403)
+    if not lifecycle.state_allows(case, transition):
+        abort(409, description=_("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
+                                 action=transition.label, status=lifecycle.STATUS_LABELS[case.status]))
+    return transition
+
+
+def _form_for(case: Case, transition: lifecycle.Transition, formdata: Any = None) -> Any:
+    session = get_session()
+    units: list[tuple[int, str]] = []
+    handlers: list[tuple[int, str]] = []
+    if lifecycle.Req.TARGET_UNIT in transition.requires:
+        units = [(u.id, u.name) for u in session.scalars(select(OrgUnit).where(
+            OrgUnit.valid_to.is_(None), OrgUnit.id != case.unit_id).order_by(OrgUnit.name))]
+    if lifecycle.Req.HANDLER in transition.requires:
+        handlers = [(u.id, u.full_name or u.email) for u in lifecycle.eligible_handlers(session, case)]
+    return transition_form(transition, case, units=units, handlers=handlers, formdata=formdata)
+
+
+def _store_document(upload: Any) -> tuple[str, str]:
+    """Store the signed decision through the files storage; returns (key, display name)."""
+    from portal.files.services import FileRejected, check, safe_name
+    from portal.files.storage import get_storage
+
+    data = upload.read(DOCUMENT_MAX + 1)
+    if not data or len(data) > DOCUMENT_MAX:
+        raise CaseError(_("Văn bản phải có nội dung và không quá 10 MB."))
+    try:
+        file_type = check(data)
+    except FileRejected as exc:
+        raise CaseError(_("Định dạng tệp không được chấp nhận (PDF hoặc ảnh).")) from exc
+    return get_storage().save(data), safe_name(upload.filename, file_type)
+
+
+@bp.route("/<int:case_id>/act/<name>", methods=["GET", "POST"])
+@staff_required
+def act(case_id: int, name: str) -> Any:
+    """One lifecycle transition: the form (GET) and applying it (POST)."""
+    case = _case_or_404(case_id)
+    transition = _transition_or_refuse(case, name)
+    form = _form_for(case, transition, request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if transition.requires and lifecycle.Req.DOCUMENT in transition.requires:
+            form.document.data = request.files.get("document")
+        if form.validate():
+            return _apply(case, transition, form)
+        return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
+                               lc=lifecycle), 422
+    return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
+                           lc=lifecycle)
+
+
+def _apply(case: Case, transition: lifecycle.Transition, form: Any) -> Any:
+    session = get_session()
+    try:
+        version = int(form.version.data)
+    except (TypeError, ValueError):
+        abort(400)
+    key = name = None
+    try:
+        if lifecycle.Req.DOCUMENT in transition.requires:
+            key, name = _store_document(form.document.data)
+        lifecycle.apply_transition(session, current_user, case, transition.name,
+                                   form_input(form, document_key=key, document_name=name), version=version)
+        session.commit()
+    except lifecycle.TransitionError as exc:
+        session.rollback()
+        _discard(key)
+        if exc.status == 422:
+            form.form_errors.append(exc.message)
+            return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
+                                   lc=lifecycle), 422
+        abort(exc.status, description=exc.message)
+    except CaseError as exc:
+        session.rollback()
+        form.form_errors.append(exc.message)
+        return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
+                               lc=lifecycle), 422
+    except StaleDataError:
+        session.rollback()
+        _discard(key)
+        abort(409, description=str(lifecycle.STALE_MESSAGE))
+    flash(_("Đã thực hiện: %(action)s.", action=transition.label), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+def _discard(key: str | None) -> None:
+    if key:
+        from portal.files.storage import get_storage
+
+        get_storage().delete(key)
+
+
+@bp.post("/<int:case_id>/reveal")
+@staff_required
+def reveal(case_id: int) -> tuple[str, int]:
+    """Show the reporter's identity for this response only, after an audited reason."""
+    session = get_session()
+    case = _case_or_404(case_id, Action.IDENTITY_REVEAL)
+    form = RevealForm()
+    if not form.validate():
+        return render_case(case, reveal_form=form, status=422)
+    try:
+        identity = reveal_identity(session, current_user, case, form.reason.data)
+    except CaseError as exc:
+        form.reason.errors = [exc.message]
+        return render_case(case, reveal_form=form, status=422)
+    session.commit()
+    return render_case(case, identity=identity or False)
+
+
+@bp.post("/<int:case_id>/messages")
+@staff_required
+def message(case_id: int) -> Any:
+    """A message to the reporter or an internal note."""
+    session = get_session()
+    case = _case_or_404(case_id, Action.CASE_MESSAGE)
+    form = MessageForm()
+    if not form.validate():
+        return render_case(case, message_form=form, status=422)
+    try:
+        post_message(session, current_user, case, form.body.data, to_reporter=form.kind.data == "to_reporter")
+    except CaseError as exc:
+        session.rollback()
+        form.body.errors = [exc.message]
+        return render_case(case, message_form=form, status=422)
+    session.commit()
+    flash(_("Đã lưu tin nhắn."), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="messages"))
+
+
+def _attachment(case: Case, attachment_id: int) -> Attachment:
+    attachment = get_session().get(Attachment, attachment_id)
+    if attachment is None or attachment.submission_id != case.submission_id:
+        abort(404)
+    return attachment
+
+
+def _file_response(data: bytes, mime: str, name: str) -> Response:
+    from urllib.parse import quote
+
+    response = Response(data, mimetype=mime if mime == "application/pdf" or mime.startswith("image/")
+                        else "application/octet-stream")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _read(key: str) -> bytes:
+    from portal.files.storage import get_storage
+
+    try:
+        return get_storage().read(key)
+    except KeyError:
+        abort(404)
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+@staff_required
+def attachment(case_id: int, attachment_id: int) -> Response:
+    """The working copy (metadata stripped) of an evidence file. Files without a working copy are
+    only available as originals, through the audited action."""
+    case = _case_or_404(case_id)
+    item = _attachment(case, attachment_id)
+    if not item.working_key:
+        abort(404)
+    return _file_response(_read(item.working_key), item.mime_type, item.original_name)
+
+
+@bp.post("/<int:case_id>/attachments/<int:attachment_id>/original")
+@staff_required
+def original(case_id: int, attachment_id: int) -> Any:
+    """The sealed original, after an audit entry with the reason."""
+    session = get_session()
+    case = _case_or_404(case_id, Action.ORIGINAL_DOWNLOAD)
+    item = _attachment(case, attachment_id)
+    form = OriginalForm()
+    if not form.validate():
+        flash(_("Hãy nhập lý do tải bản gốc (ít nhất 5 ký tự)."), "error")
+        return redirect(url_for("cases.show", case_id=case.id, _anchor="evidence"))
+    data = _read(item.storage_key)
+    audit_original_download(session, current_user, case, item, form.reason.data)
+    session.commit()
+    return _file_response(data, item.mime_type, item.original_name)
+
+
+@bp.get("/<int:case_id>/decision")
+@staff_required
+def decision(case_id: int) -> Response:
+    """The signed decision or conclusion uploaded at resolution."""
+    case = _case_or_404(case_id)
+    if not case.resolution_document_key:
+        abort(404)
+    data = _read(case.resolution_document_key)
+    from portal.files.services import check
+
+    return _file_response(data, check(data).mime, f"{case.reference}-quyet-dinh")
+
+
+@bp.get("/<int:case_id>/notices/<int:event_id>")
+@staff_required
+def notice(case_id: int, event_id: int) -> str:
+    """The printable notice of one event (never contains the reporter's identity)."""
+    session = get_session()
+    case = _case_or_404(case_id)
+    event = session.get(CaseEvent, event_id)
+    if event is None or event.case_id != case.id or notices.notice_code(event) is None:
+        abort(404)
+    try:
+        rendered = notices.render_notice(session, case, event)
+    except notices.NoticeError:
+        abort(409, description=_("Mẫu thông báo có lỗi; quản trị viên cần sửa mẫu."))
+    session.commit()  # a default template may have been created
+    return render_template("notices/notice.html", case=case, notice=rendered)

@@ -1,0 +1,168 @@
+"""Forms of the case page: one form per lifecycle transition (only the fields its row requires),
+identity reveal, original download and messages. Domain rules are checked by the lifecycle table;
+these forms only parse and keep the input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.cases.lifecycle import (
+    COMPLEXITY_CRITERIA,
+    KIND_LABELS,
+    REASON_CODES,
+    ReasonGroup,
+    Req,
+    Transition,
+    TransitionInput,
+    reason_codes,
+)
+from portal.cases.models import Case, CaseKind
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple choice (keyboard and screen-reader friendly: one label per box)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+TEXT_LABELS: dict[str, Any] = {
+    "propose": _l("Ý kiến đề xuất"),
+    "return_to_review": _l("Lý do trả lại"),
+    "not_accept": _l("Lý do không thụ lý (gửi người gửi đơn)"),
+    "guide": _l("Nội dung hướng dẫn (gửi người gửi đơn)"),
+    "forward": _l("Nội dung phiếu chuyển đơn"),
+    "to_inspection": _l("Căn cứ kiểm tra (người vi phạm, tài liệu, chứng cứ)"),
+    "withdraw": _l("Nội dung rút đơn và lý do"),
+    "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
+    "inspection_done": _l("Kết quả kiểm tra"),
+    "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
+}
+REQUIRED = _l("Trường này là bắt buộc.")
+
+
+class TransitionForm(FlaskForm):
+    """Base: the case version the form was rendered with (optimistic concurrency)."""
+
+    version = HiddenField()
+
+
+def transition_form(transition: Transition, case: Case, *, units: list[tuple[int, str]],
+                    handlers: list[tuple[int, str]], formdata: Any = None) -> TransitionForm:
+    """A form with exactly the fields ``transition`` requires."""
+    req = transition.requires
+
+    class Form(TransitionForm):
+        pass
+
+    if Req.KIND in req:
+        Form.kind = SelectField(_l("Loại đơn (theo nội dung)"), choices=[(k.value, str(v)) for k, v in
+                                                                          KIND_LABELS.items()],
+                                validators=[InputRequired(REQUIRED)])
+        Form.eligibility = MultiCheckboxField(
+            _l("Điều kiện chưa đáp ứng (để trống nếu đủ điều kiện)"),
+            choices=[(r.code, f"{r.code} — {r.label}") for r in REASON_CODES.values()
+                     if r.group == ReasonGroup.ELIGIBILITY], validators=[Optional()])
+    if Req.REASON in req and transition.reason_group:
+        Form.reason_code = SelectField(_l("Lý do"), choices=[("", _l("— Chọn lý do —"))] + [
+            (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)],
+            validators=[InputRequired(REQUIRED)])
+    if Req.TARGET_UNIT in req:
+        Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=[("", _l("— Chọn đơn vị —"))] +
+                                       [(str(i), n) for i, n in units], validators=[InputRequired(REQUIRED)])
+    if Req.TARGET_CASE in req:
+        Form.target_case = StringField(_l("Mã hồ sơ cần gộp vào"), validators=[InputRequired(REQUIRED),
+                                                                              Length(max=24)])
+    if Req.HANDLER in req:
+        Form.handler = SelectField(_l("Cán bộ thụ lý"), choices=[("", _l("— Chọn cán bộ —"))] +
+                                   [(str(i), n) for i, n in handlers], validators=[InputRequired(REQUIRED)])
+    if Req.PARTS in req:
+        Form.parts = TextAreaField(_l("Các nội dung cần tách (mỗi nội dung một dòng)"),
+                                   validators=[InputRequired(REQUIRED), Length(max=10000)])
+    if Req.CRITERIA in req:
+        Form.criteria = MultiCheckboxField(_l("Tiêu chí phức tạp (1 tiêu chí: phức tạp; từ 2: đặc biệt phức tạp)"),
+                                           choices=[(k, str(v)) for k, v in COMPLEXITY_CRITERIA.items()],
+                                           validators=[Optional()])
+        Form.is_remote = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
+    if Req.WITHDRAWAL in req:
+        Form.withdrawal = RadioField(_l("Phạm vi rút đơn"), choices=[("partial", _l("Rút một phần nội dung")),
+                                                                     ("full", _l("Rút toàn bộ nội dung"))],
+                                     validators=[InputRequired(REQUIRED)])
+        if case.kind == CaseKind.DENUNCIATION:
+            Form.continues = BooleanField(_l("Vẫn tiếp tục giải quyết tố cáo (có dấu hiệu vi phạm, bị ép buộc...)"))
+    if Req.DECISION in req:
+        Form.decision_number = StringField(_l("Số quyết định, văn bản"), validators=[InputRequired(REQUIRED),
+                                                                                    Length(max=100)])
+        Form.decision_date = DateField(_l("Ngày ký"), validators=[InputRequired(REQUIRED)],
+                                       render_kw={"autocomplete": "off"})
+    if Req.DAYS in req:
+        Form.days = IntegerField(_l("Số ngày gia hạn"), validators=[InputRequired(REQUIRED),
+                                                                    NumberRange(1, 30, _l("Từ 1 đến 30 ngày."))])
+    if Req.TEXT in req or transition.name == "propose":
+        Form.text = TextAreaField(TEXT_LABELS.get(transition.name, _l("Nội dung")),
+                                  validators=[InputRequired(REQUIRED), Length(max=20000)])
+    if Req.DOCUMENT in req:
+        Form.document = FileField(_l("Văn bản đã ký (PDF)"), validators=[InputRequired(REQUIRED)])
+    form = Form(formdata=formdata) if formdata is not None else Form()
+    if not form.version.data:
+        form.version.data = str(case.version)
+    return form
+
+
+def form_input(form: TransitionForm, *, document_key: str | None = None,
+               document_name: str | None = None) -> TransitionInput:
+    """The lifecycle input read from a validated transition form."""
+    def value(name: str) -> Any:
+        field = getattr(form, name, None)
+        return field.data if field is not None else None
+
+    unit = value("target_unit")
+    handler = value("handler")
+    kind = value("kind")
+    return TransitionInput(
+        reason_code=value("reason_code") or None, text=value("text") or "",
+        decision_number=value("decision_number"), decision_date=value("decision_date"), days=value("days"),
+        kind=CaseKind(kind) if kind else None, eligibility=tuple(value("eligibility") or ()),
+        document_key=document_key, document_name=document_name,
+        target_unit_id=int(unit) if unit else None, target_case_reference=value("target_case"),
+        handler_id=int(handler) if handler else None,
+        parts=tuple((value("parts") or "").splitlines()), criteria=tuple(value("criteria") or ()),
+        is_remote=bool(value("is_remote")), withdrawal=value("withdrawal"), continues=bool(value("continues")))
+
+
+class RevealForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do cần xem thông tin người gửi"),
+                           validators=[InputRequired(REQUIRED), Length(min=5, max=1000)])
+
+
+class OriginalForm(FlaskForm):
+    reason = StringField(_l("Lý do tải bản gốc"), validators=[InputRequired(REQUIRED), Length(min=5, max=1000)])
+
+
+class MessageForm(FlaskForm):
+    kind = RadioField(_l("Loại tin nhắn"), choices=[("internal", _l("Ghi chú nội bộ (chỉ cán bộ xem)")),
+                                                    ("to_reporter", _l("Gửi người gửi đơn"))],
+                      default="internal", validators=[InputRequired(REQUIRED)])
+    body = TextAreaField(_l("Nội dung"), validators=[InputRequired(REQUIRED), Length(max=5000)])
+
+
+class NoticeTemplateForm(FlaskForm):
+    title = StringField(_l("Tiêu đề"), validators=[InputRequired(REQUIRED), Length(max=255)])
+    body = TextAreaField(_l("Nội dung mẫu"), validators=[InputRequired(REQUIRED), Length(max=20000)])

@@ -1,0 +1,169 @@
+"""Notices the law requires (acceptance, refusal, guidance, forwarding slip, extension, suspension,
+conclusion), generated from editable Vietnamese templates stored in the database.
+
+Templates are rendered in a Jinja sandbox with autoescaping, and they receive ONLY the identity-free
+variables of :data:`VARIABLES`: a notice never carries the reporter's name, address, ID number or
+contact, whoever it is addressed to (the reporter is addressed through the tracking code). The
+rendered HTML then passes through the one sanitizer, :func:`portal.security.sanitize_html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.cases.lifecycle import KIND_LABELS, REASON_CODES, TRANSITIONS
+from portal.cases.models import Case, CaseEvent, NoticeTemplate
+from portal.db import now_utc
+from portal.org.models import OrgUnit
+from portal.security import sanitize_html
+
+# The variables a notice template may use. None of them identifies the reporter.
+VARIABLES: dict[str, str] = {
+    "reference": "Mã hồ sơ", "tracking_code": "Mã theo dõi của người gửi", "unit_name": "Đơn vị giải quyết",
+    "kind": "Loại đơn", "today": "Ngày lập", "decision_number": "Số quyết định", "decision_date": "Ngày quyết định",
+    "reason_code": "Mã lý do", "reason": "Lý do", "text": "Nội dung do cán bộ nhập", "days": "Số ngày gia hạn",
+    "to_unit_name": "Đơn vị nhận (chuyển đơn)", "received_on": "Ngày nhận đơn",
+}
+
+_HEAD = ("<p><strong>{{ unit_name }}</strong></p>\n<p>Số: {{ decision_number or '……' }}</p>\n"
+         "<p>Ngày {{ today }}</p>\n")
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "acceptance": ("Thông báo thụ lý", _HEAD + (
+        "<h2>THÔNG BÁO<br>Về việc thụ lý giải quyết đơn</h2>\n"
+        "<p>Kính gửi: Người gửi đơn có mã theo dõi {{ tracking_code }}.</p>\n"
+        "<p>{{ unit_name }} đã nhận đơn ({{ kind }}) ngày {{ received_on }}. Xét thấy đơn đủ điều kiện, "
+        "{{ unit_name }} thụ lý giải quyết theo quyết định số {{ decision_number }} ngày {{ decision_date }}.</p>\n"
+        "<p>Mã hồ sơ: {{ reference }}.</p>")),
+    "refusal": ("Thông báo không thụ lý", _HEAD + (
+        "<h2>THÔNG BÁO<br>Về việc không thụ lý giải quyết đơn</h2>\n"
+        "<p>Kính gửi: Người gửi đơn có mã theo dõi {{ tracking_code }}.</p>\n"
+        "<p>{{ unit_name }} đã nhận đơn ngày {{ received_on }}. Đơn không được thụ lý vì: "
+        "{{ reason }} ({{ reason_code }}).</p>\n<p>{{ text }}</p>")),
+    "guidance": ("Phiếu hướng dẫn", _HEAD + (
+        "<h2>PHIẾU HƯỚNG DẪN</h2>\n<p>Kính gửi: Người gửi đơn có mã theo dõi {{ tracking_code }}.</p>\n"
+        "<p>Nội dung đơn không thuộc thẩm quyền giải quyết của {{ unit_name }}. Đề nghị bạn:</p>\n"
+        "<p>{{ text }}</p>")),
+    "forwarding": ("Phiếu chuyển đơn", _HEAD + (
+        "<h2>PHIẾU CHUYỂN ĐƠN</h2>\n<p>Kính gửi: {{ to_unit_name }}.</p>\n"
+        "<p>{{ unit_name }} nhận được đơn ({{ kind }}) ngày {{ received_on }}, mã hồ sơ {{ reference }}. "
+        "Nội dung đơn thuộc thẩm quyền giải quyết của quý cơ quan, {{ unit_name }} chuyển đơn đến để "
+        "xem xét, giải quyết theo quy định.</p>\n<p>{{ text }}</p>\n"
+        "<p>Thông tin về người gửi đơn được chuyển riêng theo chế độ mật.</p>")),
+    "extension": ("Quyết định gia hạn", _HEAD + (
+        "<h2>QUYẾT ĐỊNH<br>Về việc gia hạn thời hạn giải quyết</h2>\n"
+        "<p>Gia hạn thời hạn giải quyết hồ sơ {{ reference }} thêm {{ days }} ngày, theo quyết định số "
+        "{{ decision_number }} ngày {{ decision_date }}.</p>")),
+    "suspension": ("Quyết định tạm đình chỉ", _HEAD + (
+        "<h2>QUYẾT ĐỊNH<br>Về việc tạm đình chỉ giải quyết</h2>\n"
+        "<p>Tạm đình chỉ việc giải quyết hồ sơ {{ reference }}. Lý do: {{ reason }}.</p>\n"
+        "<p>Thời gian tạm đình chỉ không tính vào thời hạn giải quyết.</p>")),
+    "conclusion": ("Quyết định, kết luận", _HEAD + (
+        "<h2>KẾT QUẢ GIẢI QUYẾT</h2>\n<p>Hồ sơ {{ reference }} ({{ kind }}).</p>\n"
+        "<p>Theo quyết định, kết luận số {{ decision_number }} ngày {{ decision_date }}:</p>\n<p>{{ text }}</p>")),
+}
+
+
+class NoticeError(ValueError):
+    """A notice template that does not render (syntax error or forbidden construct)."""
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    code: str
+    title: str
+    body: Markup
+
+
+_env = ImmutableSandboxedEnvironment(autoescape=True)
+
+
+def get_template(session: Session, code: str) -> NoticeTemplate:
+    """The stored template ``code``, created from :data:`DEFAULTS` the first time it is needed."""
+    template = session.scalar(select(NoticeTemplate).where(NoticeTemplate.code == code))
+    if template is None:
+        if code not in DEFAULTS:
+            raise KeyError(code)
+        title, body = DEFAULTS[code]
+        template = NoticeTemplate(code=code, title=title, body=body)
+        session.add(template)
+        session.flush()
+    return template
+
+
+def seed_templates(session: Session) -> int:
+    """Create the missing default templates; returns how many were created."""
+    existing = set(session.scalars(select(NoticeTemplate.code)))
+    for code in DEFAULTS:
+        if code not in existing:
+            get_template(session, code)
+    return len(set(DEFAULTS) - existing)
+
+
+def check_template(body: str) -> None:
+    """Refuse a template that does not compile or uses variables outside :data:`VARIABLES`."""
+    from jinja2 import meta
+
+    try:
+        parsed = _env.parse(body)
+    except TemplateError as exc:
+        raise NoticeError(str(exc)) from exc
+    unknown = meta.find_undeclared_variables(parsed) - set(VARIABLES)
+    if unknown:
+        raise NoticeError(", ".join(sorted(unknown)))
+
+
+def update_template(session: Session, template: NoticeTemplate, *, title: str, body: str, user_id: int) -> None:
+    check_template(body)
+    template.title = title.strip()
+    template.body = body
+    template.updated_at = now_utc()
+    template.updated_by_id = user_id
+    session.flush()
+
+
+def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.date) -> dict[str, Any]:
+    """The whitelisted, identity-free variables for the notice of ``event``."""
+    from flask_babel import format_date
+
+    unit = session.get(OrgUnit, case.unit_id)
+    to_unit = session.get(OrgUnit, event.data.get("to_unit_id")) if event.data.get("to_unit_id") else None
+    reason = REASON_CODES.get(event.reason_code or "")
+    values = {
+        "reference": case.reference, "tracking_code": case.submission.tracking_code,
+        "unit_name": unit.name if unit else "", "kind": str(KIND_LABELS[case.kind]) if case.kind else "",
+        "today": format_date(today, "long"), "decision_number": event.decision_number or "",
+        "decision_date": format_date(event.decision_date, "long") if event.decision_date else "",
+        "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
+        "text": event.note or "", "days": event.data.get("days") or "",
+        "to_unit_name": to_unit.name if to_unit else "",
+        "received_on": format_date(case.submission.received_at.date(), "long"),
+    }
+    assert set(values) == set(VARIABLES)
+    return values
+
+
+def notice_code(event: CaseEvent) -> str | None:
+    transition = TRANSITIONS.get(event.action)
+    return transition.notice if transition else None
+
+
+def render_notice(session: Session, case: Case, event: CaseEvent, *, today: dt.date | None = None) -> RenderedNotice:
+    """The printable notice of ``event`` (raises KeyError when the event has no notice)."""
+    code = notice_code(event)
+    if code is None:
+        raise KeyError(event.action)
+    template = get_template(session, code)
+    try:
+        html = _env.from_string(template.body).render(**notice_variables(session, case, event,
+                                                                          today or dt.date.today()))
+    except TemplateError as exc:
+        raise NoticeError(str(exc)) from exc
+    return RenderedNotice(code, template.title, sanitize_html(html))

@@ -1,0 +1,228 @@
+"""Receiving a đơn: store the files, the submission, its identity and its case atomically.
+
+Files are written first; if anything after that fails, they are removed again, so there is never
+a record without its files nor a file without its record. The caller commits (and calls
+:func:`discard_files` if the commit itself fails).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.cases.models import Attachment, Case, Channel, ReporterIdentity, Submission, SubmissionKind
+from portal.cases.services import register_submission
+from portal.cases.text import clean_text, fold
+from portal.files.services import StoredFile, ingest
+from portal.files.sniff import FileType
+from portal.files.storage import Storage
+from portal.intake.codes import hash_secret, new_code, new_secret
+from portal.org.models import Field, OrgUnit, UnitKind
+
+
+class IntakeError(RuntimeError):
+    """A submission could not be received."""
+
+
+class DuplicateSubmission(IntakeError):
+    """This form was already sent (same one-time nonce)."""
+
+    def __init__(self, tracking_code: str) -> None:
+        super().__init__(tracking_code)
+        self.tracking_code = tracking_code
+
+
+class AnonymousComplaint(IntakeError):
+    """A complaint must be signed (LEGAL.md §3)."""
+
+
+@dataclass
+class IdentityInput:
+    full_name: str
+    address: str = ""
+    id_number: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    protection_requested: bool = False
+
+
+@dataclass
+class FileInput:
+    filename: str
+    data: bytes
+    file_type: FileType | None = None
+
+
+@dataclass
+class SubmissionInput:
+    """Everything a citizen sends, already validated by the form."""
+
+    kind: SubmissionKind
+    title: str
+    content: str
+    identity: IdentityInput | None = None  # None: anonymous
+    request_text: str = ""
+    unit_id: int | None = None
+    field_id: int | None = None
+    ward_id: int | None = None
+    sent_elsewhere: bool = False
+    sent_elsewhere_detail: str = ""
+    decision_number: str | None = None
+    decision_date: dt.date | None = None
+    decision_issuer: str | None = None
+    learned_on: dt.date | None = None
+    is_second_complaint: bool = False
+    late_reason: str = ""
+    accused_name: str | None = None
+    accused_position: str | None = None
+    accused_unit_text: str | None = None
+    group_size: int = 1
+    representative_name: str | None = None
+    files: list[FileInput] = field(default_factory=list)
+    user_id: int | None = None
+    language: str = "vi"
+    notify_by_email: bool = False
+    form_nonce: str | None = None
+    channel: Channel = Channel.WEB
+
+
+@dataclass
+class Receipt:
+    """What the citizen is shown once: the code and the secret."""
+
+    submission: Submission
+    case: Case
+    secret: str
+    stored_keys: list[str]
+
+    @property
+    def tracking_code(self) -> str:
+        return self.submission.tracking_code
+
+
+def _opt(value: str | None) -> str | None:
+    cleaned = clean_text(value)
+    return cleaned or None
+
+
+def unique_code(session: Session, kind: SubmissionKind) -> str:
+    while True:
+        code = new_code(kind)
+        if session.scalar(select(Submission.id).where(Submission.tracking_code == code)) is None:
+            return code
+
+
+def find_by_nonce(session: Session, nonce: str | None) -> Submission | None:
+    if not nonce:
+        return None
+    return session.scalar(select(Submission).where(Submission.form_nonce == nonce))
+
+
+def store_files(storage: Storage, files: list[FileInput]) -> list[StoredFile]:
+    """Write every file (original + stripped copy); on failure remove what was written."""
+    stored: list[StoredFile] = []
+    try:
+        for item in files:
+            stored.append(ingest(storage, item.filename, item.data, item.file_type))
+    except BaseException:
+        discard_files(storage, [k for s in stored for k in s.keys])
+        raise
+    return stored
+
+
+def discard_files(storage: Storage, keys: list[str]) -> None:
+    """Remove files whose rows were not stored (best effort, never raises)."""
+    for key in keys:
+        with contextlib.suppress(Exception):  # cleanup must not hide the original error
+            storage.delete(key)
+
+
+def attachment_rows(stored: list[StoredFile], *, by_reporter: bool = True) -> list[Attachment]:
+    return [Attachment(original_name=s.original_name, mime_type=s.mime_type, size=s.size, sha256=s.sha256,
+                       storage_key=s.storage_key, working_key=s.working_key, working_sha256=s.working_sha256,
+                       uploaded_by_reporter=by_reporter) for s in stored]
+
+
+def _submission_row(session: Session, data: SubmissionInput, secret_key: str, secret: str) -> Submission:
+    title, content = clean_text(data.title), clean_text(data.content)
+    submission = Submission(
+        tracking_code=unique_code(session, data.kind), secret_hash=hash_secret(secret_key, secret), kind=data.kind,
+        channel=data.channel, is_anonymous=data.identity is None, user_id=data.user_id, language=data.language,
+        notify_by_email=bool(data.notify_by_email and data.user_id), form_nonce=data.form_nonce,
+        unit_id=data.unit_id, field_id=data.field_id, ward_id=data.ward_id, title=title[:255], content=content,
+        request_text=clean_text(data.request_text), sent_elsewhere=data.sent_elsewhere,
+        sent_elsewhere_detail=clean_text(data.sent_elsewhere_detail) if data.sent_elsewhere else "",
+        search_text=fold(f"{title} {content}"), group_size=max(1, data.group_size or 1),
+        representative_name=_opt(data.representative_name),
+    )
+    if data.kind == SubmissionKind.COMPLAINT:
+        submission.decision_number = _opt(data.decision_number)
+        submission.decision_date = data.decision_date
+        submission.decision_issuer = _opt(data.decision_issuer)
+        submission.learned_on = data.learned_on
+        submission.is_second_complaint = data.is_second_complaint
+        submission.late_reason = clean_text(data.late_reason)
+    if data.kind == SubmissionKind.DENUNCIATION:
+        submission.accused_name = _opt(data.accused_name)
+        submission.accused_position = _opt(data.accused_position)
+        submission.accused_unit_text = _opt(data.accused_unit_text)
+    if data.identity is not None:
+        ident = data.identity
+        submission.identity = ReporterIdentity(
+            full_name=clean_text(ident.full_name)[:255], address=clean_text(ident.address),
+            id_number=_opt(ident.id_number), phone=_opt(ident.phone), email=_opt(ident.email),
+            protection_requested=ident.protection_requested and data.kind == SubmissionKind.DENUNCIATION)
+    return submission
+
+
+def submit(session: Session, storage: Storage, data: SubmissionInput, *, secret_key: str) -> Receipt:
+    """Receive a đơn: files, submission, identity, attachments and its case, all or nothing."""
+    if data.kind == SubmissionKind.COMPLAINT and data.identity is None:
+        raise AnonymousComplaint("a complaint must be signed")
+    existing = find_by_nonce(session, data.form_nonce)
+    if existing is not None:
+        raise DuplicateSubmission(existing.tracking_code)
+    stored = store_files(storage, data.files)
+    keys = [k for s in stored for k in s.keys]
+    try:
+        secret = new_secret()
+        submission = _submission_row(session, data, secret_key, secret)
+        submission.attachments = attachment_rows(stored)
+        session.add(submission)
+        session.flush()
+        case = register_submission(session, submission)
+    except BaseException:
+        discard_files(storage, keys)
+        raise
+    return Receipt(submission=submission, case=case, secret=secret, stored_keys=keys)
+
+
+# -- choices for the form ------------------------------------------------------------------------
+
+def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
+    """Units in force on ``today``, ordered by name."""
+    return list(session.scalars(
+        select(OrgUnit).where(OrgUnit.valid_from <= today, (OrgUnit.valid_to.is_(None)) | (OrgUnit.valid_to > today))
+        .order_by(OrgUnit.name)))
+
+
+def unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
+    """Folded name, English name and code -> unit id (what the type-ahead box resolves)."""
+    lookup: dict[str, int] = {}
+    for unit in units:
+        for key in (unit.code, unit.name_en, unit.name):
+            if key:
+                lookup[fold(key)] = unit.id
+    return lookup
+
+
+def active_fields(session: Session) -> list[Field]:
+    return list(session.scalars(select(Field).where(Field.is_active.is_(True)).order_by(Field.name)))
+
+
+def wards(units: list[OrgUnit]) -> list[OrgUnit]:
+    return [u for u in units if u.kind == UnitKind.WARD_COMMITTEE]

@@ -1,0 +1,179 @@
+"""Public submission pages: the start page, ``/submit/<kind>`` and the receipt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from portal.cases.models import SubmissionKind
+from portal.core.kinds import kinds_overview
+from portal.db import get_session
+from portal.extensions import limiter
+from portal.files.storage import get_storage
+from portal.intake import services
+from portal.intake.forms import SubmissionForm, unit_choices
+from portal.web.filters import current_locale
+
+bp = Blueprint("intake", __name__, url_prefix="/submit")
+
+KIND_PATTERN = "any(" + ",".join(k.value for k in SubmissionKind) + ")"
+RECEIPT_KEY = "intake_receipt"  # the code and secret, until the receipt page has shown them once
+SHOWN_KEY = "intake_shown"  # the nonce and code of the last receipt shown (for a resubmitted form)
+SUBMIT_LIMIT = "6/minute;40/hour"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _citizen() -> Any | None:
+    """The signed-in citizen (staff never submit as citizens through their staff account)."""
+    if current_user.is_authenticated and not current_user.is_staff:
+        return current_user
+    return None
+
+
+def _build_form(kind: SubmissionKind) -> tuple[SubmissionForm, dict[str, Any]]:
+    """The form of ``kind`` (bound to the request's form and files on POST) and its template context."""
+    db = get_session()
+    settings = current_app.config["SETTINGS"]
+    units = services.active_units(db, today())
+    english = current_locale() == "en"
+    form = SubmissionForm(kind=kind, today=today(), units=services.unit_lookup(units),
+                          limits=(settings.max_file_mb * 1024 * 1024, settings.max_files))
+    form.field_id.choices = unit_choices([(f.id, (f.name_en if english and f.name_en else f.name))
+                                          for f in services.active_fields(db)])
+    form.ward_id.choices = unit_choices([(u.id, (u.name_en if english and u.name_en else u.name))
+                                         for u in services.wards(units)])
+    context = {"unit_names": [(u.name_en if english and u.name_en else u.name) for u in units],
+               "settings": settings, "kind": kind, "citizen": _citizen()}
+    return form, context
+
+
+def _prefill(form: SubmissionForm) -> None:
+    form.nonce.data = secrets.token_urlsafe(24)
+    citizen = _citizen()
+    if citizen is not None:
+        form.full_name.data = citizen.full_name
+        form.email.data = citizen.email
+        form.phone.data = citizen.phone
+    if form.group_size.data is None:
+        form.group_size.data = 1
+
+
+def _input_from(form: SubmissionForm, kind: SubmissionKind) -> services.SubmissionInput:
+    identity = None
+    if not form.is_anonymous:
+        identity = services.IdentityInput(
+            full_name=form.full_name.data or "", address=form.address.data or "", id_number=form.id_number.data,
+            phone=form.phone.data, email=form.email.data, protection_requested=bool(form.protection_requested.data))
+    citizen = _citizen()
+    return services.SubmissionInput(
+        kind=kind, title=form.title.data or "", content=form.content.data or "", identity=identity,
+        request_text=form.request_text.data or "", unit_id=form.unit_id, field_id=form.field_id.data or None,
+        ward_id=form.ward_id.data or None, sent_elsewhere=bool(form.sent_elsewhere.data),
+        sent_elsewhere_detail=form.sent_elsewhere_detail.data or "", decision_number=form.decision_number.data,
+        decision_date=form.decision_date.data, decision_issuer=form.decision_issuer.data,
+        learned_on=form.learned_on.data, is_second_complaint=bool(form.is_second_complaint.data),
+        late_reason=form.late_reason.data or "", accused_name=form.accused_name.data,
+        accused_position=form.accused_position.data, accused_unit_text=form.accused_unit_text.data,
+        group_size=form.group_size.data or 1, representative_name=form.representative_name.data,
+        files=[services.FileInput(f.filename, f.data, f.file_type) for f in form.checked_files],
+        user_id=citizen.id if citizen is not None else None, language=current_locale(),
+        notify_by_email=bool(form.notify_by_email.data) and citizen is not None, form_nonce=form.nonce.data or None)
+
+
+@bp.get("")
+def start() -> str:
+    """Explains the four kinds and helps the citizen choose."""
+    return render_template("intake/start.html", kinds=kinds_overview())
+
+
+@bp.route(f"/<{KIND_PATTERN}:kind>", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def submit(kind: str) -> str | Response | tuple[str, int]:
+    """The form of one kind; a valid POST stores the đơn and redirects to the receipt."""
+    submission_kind = SubmissionKind(kind)
+    if request.method == "GET":
+        form, context = _build_form(submission_kind)
+        _prefill(form)
+        return render_template("intake/form.html", form=form, **context)
+    form, context = _build_form(submission_kind)
+    if request.form.get("as_feedback") and submission_kind == SubmissionKind.FEEDBACK:
+        # The citizen chose to send an anonymous complaint as feedback: show it, prefilled, to check.
+        form.mode.data = "anonymous"
+        flash(_("Nội dung của bạn đã được chuyển sang mẫu phản ánh. Hãy kiểm tra lại rồi bấm “Gửi đơn”. "
+                "Tệp đính kèm cần được chọn lại."), "info")
+        return render_template("intake/form.html", form=form, **context)
+    if (request.form.get("website") or "").strip():
+        abort(400)  # honeypot: only bots fill the hidden field
+    if not form.nonce.data:
+        form.nonce.data = secrets.token_urlsafe(24)
+    existing = services.find_by_nonce(get_session(), form.nonce.data)
+    if existing is not None:
+        return _duplicate(form.nonce.data, existing.tracking_code)
+    if not form.validate_on_submit():
+        return render_template("intake/form.html", form=form, **context), 422
+    return _store(form, submission_kind)
+
+
+def _store(form: SubmissionForm, kind: SubmissionKind) -> Response | str | tuple[str, int]:
+    db = get_session()
+    storage = get_storage()
+    try:
+        receipt = services.submit(db, storage, _input_from(form, kind), secret_key=current_app.config["SECRET_KEY"])
+    except IntegrityError:
+        db.rollback()
+        existing = services.find_by_nonce(db, form.nonce.data)
+        if existing is not None:
+            return _duplicate(form.nonce.data or "", existing.tracking_code)
+        raise
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        services.discard_files(storage, receipt.stored_keys)
+        existing = services.find_by_nonce(db, form.nonce.data)
+        if existing is not None:
+            return _duplicate(form.nonce.data or "", existing.tracking_code)
+        raise
+    except BaseException:
+        db.rollback()
+        services.discard_files(storage, receipt.stored_keys)
+        raise
+    session[RECEIPT_KEY] = {"nonce": form.nonce.data, "code": receipt.tracking_code, "secret": receipt.secret,
+                            "kind": kind.value, "anonymous": receipt.submission.is_anonymous}
+    return redirect(url_for("intake.receipt"))
+
+
+def _duplicate(nonce: str, code: str) -> Response | tuple[str, int]:
+    """A form sent twice: show the first receipt if it was not shown yet, else say so clearly."""
+    pending = session.get(RECEIPT_KEY)
+    if pending and pending.get("nonce") == nonce:
+        return redirect(url_for("intake.receipt"))
+    shown = session.get(SHOWN_KEY) or {}
+    known_code = code if shown.get("nonce") == nonce else None
+    return render_template("intake/duplicate.html", code=known_code), 409
+
+
+@bp.get("/receipt")
+def receipt() -> str | Response:
+    """The receipt: the tracking code and, this one time only, the secret."""
+    pending = session.pop(RECEIPT_KEY, None)
+    if pending:
+        session[SHOWN_KEY] = {"nonce": pending.get("nonce"), "code": pending["code"], "kind": pending.get("kind"),
+                              "anonymous": pending.get("anonymous")}
+        return render_template("intake/receipt.html", code=pending["code"], secret=pending["secret"],
+                               kind=pending.get("kind"), anonymous=pending.get("anonymous"))
+    shown = session.get(SHOWN_KEY)
+    if shown:
+        return render_template("intake/receipt.html", code=shown["code"], secret=None, kind=shown.get("kind"),
+                               anonymous=shown.get("anonymous"))
+    return redirect(url_for("intake.start"))

@@ -1,0 +1,35 @@
+"""Tracking forms: lookup, reply, added evidence, withdrawal, email notices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+
+class TrackForm(FlaskForm):
+    code = StringField(_l("Mã theo dõi"), validators=[InputRequired(_l("Vui lòng nhập mã theo dõi.")),
+                                                      Length(max=40)])
+    secret = StringField(_l("Mã bí mật"), validators=[InputRequired(_l("Vui lòng nhập mã bí mật.")),
+                                                      Length(max=80)])
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Tin nhắn của bạn"), validators=[InputRequired(_l("Vui lòng nhập nội dung tin nhắn.")),
+                                                             Length(max=5000)])
+
+
+class EvidenceForm(FlaskForm):
+    files = MultipleFileField(_l("Tệp bổ sung"))
+    note = TextAreaField(_l("Ghi chú về tài liệu (không bắt buộc)"), validators=[Optional(), Length(max=2000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do rút đơn (không bắt buộc)"), validators=[Optional(), Length(max=2000)])
+    confirm = BooleanField(_l("Tôi đã đọc và hiểu hậu quả của việc rút đơn"),
+                           validators=[InputRequired(_l("Vui lòng xác nhận bạn đã hiểu hậu quả của việc rút đơn."))])
+
+
+class NoticesForm(FlaskForm):
+    enabled = BooleanField(_l("Gửi thư báo cho tôi khi đơn có cập nhật (thư không chứa nội dung đơn)"))

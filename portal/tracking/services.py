@@ -1,0 +1,199 @@
+"""Tracking services: find a submission by code and secret, the reporter's view of it, replies,
+added evidence, withdrawal requests and email notices to signed-in reporters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Message,
+    MessageKind,
+    Submission,
+    SubmissionKind,
+    SubmissionNote,
+)
+from portal.cases.text import clean_text
+from portal.files.storage import Storage
+from portal.intake.codes import normalize_code, secret_matches
+from portal.intake.services import FileInput, attachment_rows, discard_files, store_files
+
+WITHDRAWAL = "withdrawal"
+EVIDENCE = "evidence"
+MAX_REPLY = 5000
+
+
+class TrackingError(RuntimeError):
+    """A tracking action was refused."""
+
+
+class AlreadyWithdrawn(TrackingError):
+    """A withdrawal request was already recorded."""
+
+
+class EmptyMessage(TrackingError):
+    """Nothing to send."""
+
+
+def find_submission(session: Session, code: str | None, secret: str | None, *, secret_key: str) -> Submission | None:
+    """The submission of ``code`` when ``secret`` matches; None otherwise (one answer for both)."""
+    normalized = normalize_code(code)
+    submission = None
+    if normalized is not None:
+        submission = session.scalar(select(Submission).where(Submission.tracking_code == normalized))
+    stored = submission.secret_hash if submission is not None else None
+    ok = secret_matches(secret_key, secret, stored)  # always computed: same work for unknown codes
+    return submission if (ok and submission is not None) else None
+
+
+def primary_case(submission: Submission) -> Case | None:
+    cases = [c for c in submission.cases if c.status != CaseStatus.SPLIT] or list(submission.cases)
+    return cases[0] if cases else None
+
+
+@dataclass
+class ReporterView:
+    """What the reporter may see about their đơn."""
+
+    submission: Submission
+    case: Case | None
+    events: list[CaseEvent]
+    messages: list[Message]
+    attachments: list[Attachment]
+    withdrawal: SubmissionNote | None
+
+    @property
+    def status(self) -> CaseStatus:
+        return self.case.status if self.case is not None else CaseStatus.RECEIVED
+
+    @property
+    def due_on(self) -> dt.date | None:
+        return self.case.due_on if self.case is not None else None
+
+
+def reporter_view(session: Session, submission: Submission) -> ReporterView:
+    case_ids = [c.id for c in submission.cases]
+    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids),
+                                                          CaseEvent.is_public.is_(True))
+                                  .order_by(CaseEvent.at, CaseEvent.id))) if case_ids else []
+    messages = list(session.scalars(
+        select(Message).where(Message.submission_id == submission.id,
+                              Message.kind.in_([MessageKind.TO_REPORTER, MessageKind.FROM_REPORTER]))
+        .order_by(Message.at, Message.id)))
+    withdrawal = next((n for n in submission.notes if n.kind == WITHDRAWAL), None)
+    return ReporterView(submission=submission, case=primary_case(submission), events=events, messages=messages,
+                        attachments=list(submission.attachments), withdrawal=withdrawal)
+
+
+def add_reply(session: Session, submission: Submission, body: str) -> Message:
+    """A message from the reporter to the staff handling the case."""
+    text = clean_text(body)[:MAX_REPLY]
+    if not text:
+        raise EmptyMessage("empty reply")
+    case = primary_case(submission)
+    message = Message(submission_id=submission.id, case_id=case.id if case else None, kind=MessageKind.FROM_REPORTER,
+                      body=text)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def add_evidence(session: Session, storage: Storage, submission: Submission, files: list[FileInput],
+                 note: str = "") -> list[Attachment]:
+    """Further evidence from the reporter: files plus a note naming them, stored atomically.
+
+    The caller commits; if that fails it removes ``[a.storage_key, a.working_key]`` of the result.
+    """
+    if not files:
+        raise EmptyMessage("no files")
+    stored = store_files(storage, files)
+    keys = [k for s in stored for k in s.keys]
+    try:
+        rows = attachment_rows(stored)
+        for row in rows:
+            row.submission_id = submission.id
+            session.add(row)
+        names = ", ".join(s.original_name for s in stored)
+        text = clean_text(note)
+        session.add(SubmissionNote(submission_id=submission.id, by_reporter=True, kind=EVIDENCE,
+                                   text=(text + "\n\n" if text else "") + names))
+        session.flush()
+    except BaseException:
+        discard_files(storage, keys)
+        raise
+    session.refresh(submission)
+    return rows
+
+
+def withdrawal_effect(kind: SubmissionKind) -> str:
+    """What a withdrawal means for this kind, in plain words (LEGAL.md §1.5)."""
+    if kind == SubmissionKind.COMPLAINT:
+        return str(_l("Khi rút khiếu nại, cơ quan sẽ đình chỉ việc giải quyết. Nội dung đã rút không được xem xét "
+                      "lại, trừ khi bạn bị ép buộc hoặc đe dọa phải rút."))
+    if kind == SubmissionKind.DENUNCIATION:
+        return str(_l("Bạn có thể rút tố cáo trước khi có kết luận. Nếu hành vi bị tố cáo có dấu hiệu vi phạm pháp "
+                      "luật, hoặc việc rút đơn do bị đe dọa, mua chuộc, cơ quan vẫn tiếp tục giải quyết. Khi rút "
+                      "tố cáo, bạn không còn quyền và nghĩa vụ của người tố cáo."))
+    return str(_l("Khi rút đơn, cơ quan sẽ dừng xử lý đơn này."))
+
+
+def request_withdrawal(session: Session, submission: Submission, reason: str) -> SubmissionNote:
+    """Record the reporter's withdrawal request for staff (a note and a message); staff act on it."""
+    if any(n.kind == WITHDRAWAL for n in submission.notes):
+        raise AlreadyWithdrawn("already requested")
+    text = clean_text(reason)[:MAX_REPLY]
+    note = SubmissionNote(submission_id=submission.id, by_reporter=True, kind=WITHDRAWAL,
+                          text=text or str(_l("(không nêu lý do)")))
+    session.add(note)
+    case = primary_case(submission)
+    body = str(_l("Tôi đề nghị rút đơn.")) + ("\n\n" + text if text else "")
+    session.add(Message(submission_id=submission.id, case_id=case.id if case else None,
+                        kind=MessageKind.FROM_REPORTER, body=body))
+    if case is not None:
+        session.add(CaseEvent(case_id=case.id, action="withdrawal_requested", is_public=True,
+                              data={"note": "reporter asked to withdraw"}))
+    session.flush()
+    session.refresh(submission)
+    return note
+
+
+def set_email_notices(session: Session, submission: Submission, enabled: bool) -> None:
+    """Opt in or out of change notices (signed-in reporters only)."""
+    submission.notify_by_email = bool(enabled and submission.user_id)
+    session.flush()
+
+
+def submissions_of(session: Session, user_id: int) -> list[Submission]:
+    return list(session.scalars(select(Submission).where(Submission.user_id == user_id)
+                                .order_by(Submission.received_at.desc(), Submission.id.desc())))
+
+
+def notify_reporter(session: Session, submission: Submission, *, dedupe_key: str) -> bool:
+    """Queue a content-free "something changed" email to a signed-in reporter who opted in.
+
+    Called by the back office on reporter-visible events. Anonymous submitters are never emailed.
+    Returns whether an email was queued.
+    """
+    from flask import current_app
+
+    from portal.notifications.services import queue_email
+
+    if submission.is_anonymous or not submission.notify_by_email or submission.user_id is None:
+        return False
+    user = session.get(User, submission.user_id)
+    if user is None or not user.is_active or user.deleted_at is not None or not user.email:
+        return False
+    base = current_app.config["SETTINGS"].base_url.rstrip("/")
+    link = f"{base}/account/submissions"
+    queued = queue_email(session, user.email, "case_updated", locale=submission.language or user.locale,
+                         dedupe_key=dedupe_key, reference=submission.tracking_code, link=link)
+    return queued is not None

@@ -1,0 +1,208 @@
+"""Public tracking: ``/track`` (code + secret), the reporter's page of a đơn, replies, added
+evidence, withdrawal requests, and "my submissions" for signed-in citizens."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import abort
+from werkzeug.wrappers import Response
+
+from portal.cases.models import Submission
+from portal.db import get_session
+from portal.extensions import limiter
+from portal.files.storage import get_storage
+from portal.intake.codes import normalize_code
+from portal.intake.forms import check_uploads
+from portal.intake.services import FileInput, discard_files
+from portal.tracking import services
+from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm
+from portal.tracking.status import event_label, plain_status
+
+bp = Blueprint("tracking", __name__)
+
+SESSION_KEY = "tracking"
+IDLE_SECONDS = 30 * 60
+CLIENT_LIMIT = "10/minute;60/hour"
+CODE_LIMIT = "5/minute;20/hour"
+ACTION_LIMIT = "20/hour"
+
+
+def _code_key() -> str:
+    """Throttle key for lookups of one tracking code, whoever tries it."""
+    return "track-code:" + (normalize_code(request.form.get("code")) or "invalid")
+
+
+def _citizen() -> Any | None:
+    if current_user.is_authenticated and not current_user.is_staff:
+        return current_user
+    return None
+
+
+def _remember(code: str) -> None:
+    session[SESSION_KEY] = {"code": code, "at": int(time.time())}
+
+
+def _load(code: str) -> Submission | None:
+    """The submission of ``code`` if this visitor opened it with its secret (recently) or owns it."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    from sqlalchemy import select
+
+    submission = get_session().scalar(select(Submission).where(Submission.tracking_code == normalized))
+    if submission is None:
+        return None
+    citizen = _citizen()
+    if citizen is not None and submission.user_id == citizen.id:
+        return submission
+    state = session.get(SESSION_KEY) or {}
+    if state.get("code") == normalized and time.time() - state.get("at", 0) < IDLE_SECONDS:
+        _remember(normalized)
+        return submission
+    return None
+
+
+def _require(code: str) -> Submission:
+    submission = _load(code)
+    if submission is None:
+        abort(404)
+    return submission
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(CLIENT_LIMIT, methods=["POST"])
+@limiter.limit(CODE_LIMIT, key_func=_code_key, methods=["POST"])
+def track() -> str | Response | tuple[str, int]:
+    """Code and secret open the submission's page; a wrong pair gets one generic message."""
+    form = TrackForm()
+    if form.validate_on_submit():
+        submission = services.find_submission(get_session(), form.code.data, form.secret.data,
+                                              secret_key=current_app.config["SECRET_KEY"])
+        if submission is not None:
+            _remember(submission.tracking_code)
+            return redirect(url_for("tracking.status", code=submission.tracking_code))
+        form.secret.data = ""
+        return render_template("tracking/track.html", form=form, wrong=True), 404
+    return render_template("tracking/track.html", form=form, wrong=False), 422 if form.errors else 200
+
+
+@bp.get("/track/<code>")
+def status(code: str) -> str:
+    """The reporter's page: status in plain words, deadline, timeline, messages, files, actions."""
+    submission = _require(code)
+    return _render_status(submission)
+
+
+def _render_status(submission: Submission, status_code: int = 200, **forms: Any) -> Any:
+    view = services.reporter_view(get_session(), submission)
+    label, next_step = plain_status(view.status)
+    notices = NoticesForm(enabled=submission.notify_by_email) if "notices" not in forms else forms.pop("notices")
+    context = {
+        "view": view, "status_label": label, "next_step": next_step, "event_label": event_label,
+        "reply_form": forms.pop("reply_form", None) or ReplyForm(formdata=None),
+        "evidence_form": forms.pop("evidence_form", None) or EvidenceForm(formdata=None),
+        "withdraw_form": forms.pop("withdraw_form", None) or WithdrawForm(formdata=None),
+        "notices_form": notices, "withdrawal_effect": services.withdrawal_effect(submission.kind),
+        "is_owner": _citizen() is not None and submission.user_id == _citizen().id,
+        "settings": current_app.config["SETTINGS"],
+    }
+    return render_template("tracking/status.html", **context), status_code
+
+
+@bp.post("/track/<code>/reply")
+@limiter.limit(ACTION_LIMIT)
+def reply(code: str) -> Any:
+    submission = _require(code)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_status(submission, 422, reply_form=form)
+    try:
+        services.add_reply(get_session(), submission, form.body.data or "")
+    except services.EmptyMessage:
+        form.body.errors = [_("Vui lòng nhập nội dung tin nhắn.")]
+        return _render_status(submission, 422, reply_form=form)
+    get_session().commit()
+    flash(_("Tin nhắn của bạn đã được gửi đến cơ quan."), "success")
+    return redirect(url_for("tracking.status", code=submission.tracking_code) + "#messages")
+
+
+@bp.post("/track/<code>/evidence")
+@limiter.limit(ACTION_LIMIT)
+def evidence(code: str) -> Any:
+    submission = _require(code)
+    form = EvidenceForm()
+    settings = current_app.config["SETTINGS"]
+    if not form.validate_on_submit():
+        return _render_status(submission, 422, evidence_form=form)
+    checked, errors = check_uploads(form.files.data, settings.max_file_mb * 1024 * 1024, settings.max_files)
+    if not checked and not errors:
+        errors = [_("Vui lòng chọn ít nhất một tệp.")]
+    if errors:
+        form.files.errors = [str(e) for e in errors]
+        return _render_status(submission, 422, evidence_form=form)
+    db, storage = get_session(), get_storage()
+    rows = services.add_evidence(db, storage, submission, [FileInput(c.filename, c.data, c.file_type) for c in checked],
+                                 form.note.data or "")
+    try:
+        db.commit()
+    except BaseException:
+        db.rollback()
+        discard_files(storage, [k for r in rows for k in (r.storage_key, r.working_key) if k])
+        raise
+    flash(_("Đã bổ sung %(n)d tệp.", n=len(rows)), "success")
+    return redirect(url_for("tracking.status", code=submission.tracking_code) + "#files")
+
+
+@bp.post("/track/<code>/withdraw")
+@limiter.limit(ACTION_LIMIT)
+def withdraw(code: str) -> Any:
+    submission = _require(code)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _render_status(submission, 422, withdraw_form=form)
+    try:
+        services.request_withdrawal(get_session(), submission, form.reason.data or "")
+    except services.AlreadyWithdrawn:
+        flash(_("Bạn đã gửi đề nghị rút đơn trước đó."), "info")
+        return redirect(url_for("tracking.status", code=submission.tracking_code))
+    get_session().commit()
+    flash(_("Đề nghị rút đơn đã được gửi. Cơ quan sẽ xem xét và thông báo cho bạn."), "success")
+    return redirect(url_for("tracking.status", code=submission.tracking_code))
+
+
+@bp.post("/track/<code>/notices")
+def notices(code: str) -> Any:
+    submission = _require(code)
+    citizen = _citizen()
+    if citizen is None or submission.user_id != citizen.id:
+        abort(404)
+    form = NoticesForm()
+    if form.validate_on_submit():
+        services.set_email_notices(get_session(), submission, bool(form.enabled.data))
+        get_session().commit()
+        flash(_("Đã lưu lựa chọn nhận thư báo."), "success")
+    return redirect(url_for("tracking.status", code=submission.tracking_code))
+
+
+@bp.post("/track/leave")
+def leave() -> Response:
+    """Forget the đơn opened in this browser (on a shared computer)."""
+    session.pop(SESSION_KEY, None)
+    flash(_("Đã đóng đơn trên trình duyệt này."), "info")
+    return redirect(url_for("tracking.track"))
+
+
+@bp.get("/account/submissions")
+@login_required
+def my_submissions() -> str:
+    """A signed-in citizen's đơn, without the secret."""
+    citizen = _citizen()
+    items = services.submissions_of(get_session(), citizen.id) if citizen is not None else []
+    rows = [(s, plain_status(services.primary_case(s).status if services.primary_case(s) else None)[0])
+            for s in items]
+    return render_template("tracking/my_submissions.html", rows=rows)

@@ -1,0 +1,28 @@
+// Progressive enhancement for the submission form and the receipt. Everything works without it.
+(function () {
+  "use strict";
+  var printButton = document.getElementById("print-receipt");
+  if (printButton) {
+    printButton.hidden = false;
+    printButton.addEventListener("click", function () { window.print(); });
+  }
+  var form = document.getElementById("submission-form");
+  if (!form) { return; }
+  var block = document.getElementById("identity-block");
+  var radios = form.querySelectorAll("input[name='mode']");
+  function update() {
+    var anonymous = form.querySelector("input[name='mode'][value='anonymous']");
+    var hide = anonymous && anonymous.checked && form.dataset.kind !== "complaint";
+    if (block) { block.classList.toggle("is-hidden", !!hide); }
+  }
+  radios.forEach(function (radio) { radio.addEventListener("change", update); });
+  update();
+  var detail = document.getElementById("sent_elsewhere_detail");
+  var sent = document.getElementById("sent_elsewhere");
+  if (detail && sent) {
+    var wrap = detail.closest(".field");
+    var toggle = function () { wrap.hidden = !sent.checked && !detail.value; };
+    sent.addEventListener("change", toggle);
+    toggle();
+  }
+}());

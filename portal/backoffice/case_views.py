@@ -47,12 +47,12 @@ def _case_or_404(case_id: int, action: str = Action.CASE_VIEW) -> Case:
     return case
 
 
-def _likely_duplicates(case: Case) -> list[Any]:
-    try:
-        from portal.cases.duplicates import likely_duplicates
-    except ImportError:
-        return []
-    return list(likely_duplicates(get_session(), case))
+def _likely_duplicates(case: Case) -> list[tuple[Case, list[str]]]:
+    """Likely duplicates the user may see, with the reasons in words (before deciding xử lý đơn)."""
+    from portal.cases.duplicates import REASON_LABELS, likely_duplicates
+
+    return [(d.case, [str(REASON_LABELS.get(r, r)) for r in d.reasons])
+            for d in likely_duplicates(get_session(), case, current_user)]
 
 
 def _deadline_views(case: Case) -> list[Any]:

@@ -21,6 +21,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.cases.lifecycle import (
@@ -34,6 +35,10 @@ from portal.cases.lifecycle import (
     reason_codes,
 )
 from portal.cases.models import Case, CaseKind
+
+
+def _choices(pairs: Any) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,37 +78,37 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
         pass
 
     if Req.KIND in req:
-        Form.kind = SelectField(_l("Loại đơn (theo nội dung)"), choices=[(k.value, str(v)) for k, v in
-                                                                          KIND_LABELS.items()],
+        Form.kind = SelectField(_l("Loại đơn (theo nội dung)"), choices=_choices([(k.value, str(v)) for k, v in
+                                                                          KIND_LABELS.items()]),
                                 validators=[InputRequired(REQUIRED)])
         Form.eligibility = MultiCheckboxField(
             _l("Điều kiện chưa đáp ứng (để trống nếu đủ điều kiện)"),
-            choices=[(r.code, f"{r.code} — {r.label}") for r in REASON_CODES.values()
-                     if r.group == ReasonGroup.ELIGIBILITY], validators=[Optional()])
+            choices=_choices([(r.code, f"{r.code} — {r.label}") for r in REASON_CODES.values()
+                     if r.group == ReasonGroup.ELIGIBILITY]), validators=[Optional()])
     if Req.REASON in req and transition.reason_group:
-        Form.reason_code = SelectField(_l("Lý do"), choices=[("", _l("— Chọn lý do —"))] + [
-            (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)],
+        Form.reason_code = SelectField(_l("Lý do"), choices=_choices([("", _l("— Chọn lý do —"))] + [
+            (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)]),
             validators=[InputRequired(REQUIRED)])
     if Req.TARGET_UNIT in req:
-        Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=[("", _l("— Chọn đơn vị —"))] +
-                                       [(str(i), n) for i, n in units], validators=[InputRequired(REQUIRED)])
+        Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=_choices([("", _l("— Chọn đơn vị —"))] +
+                                       [(str(i), n) for i, n in units]), validators=[InputRequired(REQUIRED)])
     if Req.TARGET_CASE in req:
         Form.target_case = StringField(_l("Mã hồ sơ cần gộp vào"), validators=[InputRequired(REQUIRED),
                                                                               Length(max=24)])
     if Req.HANDLER in req:
-        Form.handler = SelectField(_l("Cán bộ thụ lý"), choices=[("", _l("— Chọn cán bộ —"))] +
-                                   [(str(i), n) for i, n in handlers], validators=[InputRequired(REQUIRED)])
+        Form.handler = SelectField(_l("Cán bộ thụ lý"), choices=_choices([("", _l("— Chọn cán bộ —"))] +
+                                   [(str(i), n) for i, n in handlers]), validators=[InputRequired(REQUIRED)])
     if Req.PARTS in req:
         Form.parts = TextAreaField(_l("Các nội dung cần tách (mỗi nội dung một dòng)"),
                                    validators=[InputRequired(REQUIRED), Length(max=10000)])
     if Req.CRITERIA in req:
         Form.criteria = MultiCheckboxField(_l("Tiêu chí phức tạp (1 tiêu chí: phức tạp; từ 2: đặc biệt phức tạp)"),
-                                           choices=[(k, str(v)) for k, v in COMPLEXITY_CRITERIA.items()],
+                                           choices=_choices([(k, str(v)) for k, v in COMPLEXITY_CRITERIA.items()]),
                                            validators=[Optional()])
         Form.is_remote = BooleanField(_l("Vùng sâu, vùng xa, đi lại khó khăn"))
     if Req.WITHDRAWAL in req:
-        Form.withdrawal = RadioField(_l("Phạm vi rút đơn"), choices=[("partial", _l("Rút một phần nội dung")),
-                                                                     ("full", _l("Rút toàn bộ nội dung"))],
+        Form.withdrawal = RadioField(_l("Phạm vi rút đơn"), choices=_choices([("partial", _l("Rút một phần nội dung")),
+                                                                     ("full", _l("Rút toàn bộ nội dung"))]),
                                      validators=[InputRequired(REQUIRED)])
         if case.kind == CaseKind.DENUNCIATION:
             Form.continues = BooleanField(_l("Vẫn tiếp tục giải quyết tố cáo (có dấu hiệu vi phạm, bị ép buộc...)"))
@@ -157,8 +162,8 @@ class OriginalForm(FlaskForm):
 
 
 class MessageForm(FlaskForm):
-    kind = RadioField(_l("Loại tin nhắn"), choices=[("internal", _l("Ghi chú nội bộ (chỉ cán bộ xem)")),
-                                                    ("to_reporter", _l("Gửi người gửi đơn"))],
+    kind = RadioField(_l("Loại tin nhắn"), choices=_choices([("internal", _l("Ghi chú nội bộ (chỉ cán bộ xem)")),
+                                                    ("to_reporter", _l("Gửi người gửi đơn"))]),
                       default="internal", validators=[InputRequired(REQUIRED)])
     body = TextAreaField(_l("Nội dung"), validators=[InputRequired(REQUIRED), Length(max=5000)])
 

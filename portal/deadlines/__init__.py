@@ -9,3 +9,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(deadlines_cli)
     register_job(app, "deadlines.sweep", sweep_job)
+
+    from portal.deadlines import views
+
+    views.init_app(app)

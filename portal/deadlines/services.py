@@ -287,3 +287,47 @@ def calc(session: Session, code: str, start: dt.date, flags: set[str], extension
         if rule.extension_days is None or extensions > allowed:
             raise DeadlineError(_l("Đã hết số lần gia hạn cho phép."))
     return policy.due_date(start, duration, rule.unit.value, load_calendar(session), extension_days=extension_days)
+
+
+# ---------------------------------------------------------------- administration
+
+RULE_FIELDS = ("duration", "unit", "starts_at", "duration_complex", "duration_especially_complex", "duration_remote",
+               "duration_remote_complex", "extension_days", "extensions_complex", "extensions_especially_complex",
+               "pauses_excluded", "legal_basis", "confidence", "note")
+
+
+def rule_history(session: Session, code: str) -> list[DeadlineRule]:
+    """Every version of rule ``code``, newest first."""
+    return list(session.scalars(select(DeadlineRule).where(DeadlineRule.code == code)
+                                .order_by(DeadlineRule.valid_from.desc(), DeadlineRule.version.desc())))
+
+
+def new_rule_version(session: Session, code: str, valid_from: dt.date, values: dict[str, Any], *,
+                     actor_id: int | None) -> DeadlineRule:
+    """Add a version of rule ``code`` in force from ``valid_from``. Earlier versions are kept; the
+    ones that would overlap end the day before (a later version, if any, bounds the new one)."""
+    history = rule_history(session, code)
+    if not history:
+        raise DeadlineError(_l("Không tìm thấy quy định thời hạn."))
+    base = history[0]
+    rule = DeadlineRule(code=code, version=max(r.version for r in history) + 1, kind=base.kind, stage=base.stage,
+                        stage_key=base.stage_key, valid_from=valid_from, created_by_id=actor_id,
+                        **{name: values[name] for name in RULE_FIELDS if name in values})
+    later = [r.valid_from for r in history if r.valid_from > valid_from]
+    rule.valid_to = min(later) - dt.timedelta(days=1) if later else None
+    for old in history:
+        if old.valid_from <= valid_from and (old.valid_to is None or old.valid_to >= valid_from):
+            old.valid_to = valid_from - dt.timedelta(days=1)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def add_override(session: Session, day: dt.date, kind: OverrideKind, note: str) -> HolidayOverride:
+    """Add a swapped day; one override per date."""
+    if session.scalar(select(HolidayOverride.id).where(HolidayOverride.day == day)):
+        raise DeadlineError(_l("Ngày này đã có điều chỉnh."))
+    override = HolidayOverride(day=day, kind=kind, note=note)
+    session.add(override)
+    session.flush()
+    return override

@@ -1,0 +1,167 @@
+"""The accountability board: per unit and per head, open cases, due soon, overdue, on-time rate and
+average handling time over a period. Scoped to the viewer (heads: their subtree; inspectors: their
+scope) and never showing a case to someone in conflict with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import case as sa_case
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.permissions import units_where
+from portal.cases.access import visible_cases_clause
+from portal.cases.models import Case, CaseStatus, Deadline
+from portal.deadlines import policy
+from portal.deadlines.calendar import WorkingCalendar
+from portal.org.models import OrgUnit
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BOARD_ROLES = frozenset({Role.HEAD, Role.INSPECTOR})
+CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.TERMINATED, CaseStatus.NOT_ACCEPTED,
+                             CaseStatus.GUIDED, CaseStatus.FORWARDED, CaseStatus.MERGED, CaseStatus.ARCHIVED,
+                             CaseStatus.SPLIT})
+FILTERS = ("open", "due_soon", "overdue")
+
+
+@dataclass
+class Figures:
+    """One row of the board."""
+
+    open: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    met: int = 0  # deadlines met during the period
+    met_on_time: int = 0
+    handling_days: int = 0  # sum over the deadlines met during the period
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.met_on_time / self.met if self.met else None
+
+    @property
+    def average_days(self) -> float | None:
+        return self.handling_days / self.met if self.met else None
+
+    def add(self, other: Figures) -> None:
+        for name in ("open", "due_soon", "overdue", "met", "met_on_time", "handling_days"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    code: str
+    name: str
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class HeadRow:
+    user_id: int
+    name: str
+    units: list[str] = field(default_factory=list)
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class Board:
+    units: list[UnitRow]
+    heads: list[HeadRow]
+    total: Figures
+
+
+def scope_units(session: Session, user: User) -> set[int]:
+    """Units whose figures ``user`` may see: subtrees where they are head or inspector."""
+    return units_where(user, BOARD_ROLES, session)
+
+
+def _open_clause() -> ColumnElement[bool]:
+    return and_(Case.closed_at.is_(None), Case.status.not_in(list(CLOSED_STATUSES)))
+
+
+def scoped_cases(session: Session, user: User) -> ColumnElement[bool]:
+    """Cases in the viewer's board scope that they may see (no conflict of interest)."""
+    return and_(Case.unit_id.in_(scope_units(session, user)), visible_cases_clause(session, user))
+
+
+def soon_until(today: dt.date, working_days: int, calendar: WorkingCalendar) -> dt.date:
+    return policy.add_working_days(today, working_days, calendar)
+
+
+def _local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """UTC instants of local midnight at ``start`` and the midnight after ``end``."""
+    low = dt.datetime.combine(start, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), LOCAL_TZ).astimezone(dt.UTC)
+    return low, high
+
+
+def compute(session: Session, user: User, *, today: dt.date, period: tuple[dt.date, dt.date],
+            soon: dt.date) -> Board:
+    """The board for ``user``: open/due soon/overdue as of ``today``; on-time rate and average
+    handling time (days from the start of the clock to the day it was met) over ``period``."""
+    units = scope_units(session, user)
+    if not units:
+        return Board([], [], Figures())
+    visible = scoped_cases(session, user)
+    per_unit: dict[int, Figures] = defaultdict(Figures)
+    open_ = _open_clause()
+    counts = select(
+        Case.unit_id, func.count(),
+        func.sum(sa_case((and_(Case.due_on >= today, Case.due_on <= soon), 1), else_=0)),
+        func.sum(sa_case((Case.due_on < today, 1), else_=0)),
+    ).where(visible, open_).group_by(Case.unit_id)
+    for unit_id, n_open, n_soon, n_overdue in session.execute(counts):
+        figures = per_unit[unit_id]
+        figures.open, figures.due_soon, figures.overdue = n_open, int(n_soon or 0), int(n_overdue or 0)
+    low, high = _local_bounds(*period)
+    met_rows = session.execute(
+        select(Case.unit_id, Deadline.starts_on, Deadline.due_on, Deadline.met_at)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(visible, Deadline.met_at >= low, Deadline.met_at < high)
+        .execution_options(yield_per=2000))
+    for unit_id, starts_on, due_on, met_at in met_rows:
+        met_day = met_at.astimezone(LOCAL_TZ).date()
+        figures = per_unit[unit_id]
+        figures.met += 1
+        figures.met_on_time += met_day <= due_on
+        figures.handling_days += max((met_day - starts_on).days, 0)
+    info = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(units)))}
+    unit_rows = sorted((UnitRow(uid, info[uid].code, info[uid].name, per_unit.get(uid, Figures()))
+                        for uid in units if uid in info), key=lambda r: r.code)
+    total = Figures()
+    for row in unit_rows:
+        total.add(row.figures)
+    return Board(unit_rows, _head_rows(session, unit_rows), total)
+
+
+def _head_rows(session: Session, unit_rows: list[UnitRow]) -> list[HeadRow]:
+    """Each head's row: the figures of the units they head directly."""
+    by_unit = {r.unit_id: r for r in unit_rows}
+    heads: dict[int, HeadRow] = {}
+    for unit_id, user_id, name in session.execute(
+            select(RoleAssignment.unit_id, User.id, User.full_name).join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == Role.HEAD, RoleAssignment.unit_id.in_(list(by_unit)))
+            .order_by(User.full_name, User.id)):
+        row = heads.setdefault(user_id, HeadRow(user_id, name))
+        row.units.append(by_unit[unit_id].name)
+        row.figures.add(by_unit[unit_id].figures)
+    return list(heads.values())
+
+
+def drill_down(session: Session, user: User, unit_id: int, which: str, *, today: dt.date, soon: dt.date,
+               limit: int = 200) -> list[Case]:
+    """The cases behind one figure of one unit (open, due soon or overdue), earliest due first."""
+    clause = and_(scoped_cases(session, user), Case.unit_id == unit_id, _open_clause())
+    if which == "due_soon":
+        clause = and_(clause, Case.due_on >= today, Case.due_on <= soon)
+    elif which == "overdue":
+        clause = and_(clause, Case.due_on < today)
+    return list(session.scalars(select(Case).where(clause)
+                                .order_by(Case.due_on.is_(None), Case.due_on, Case.id).limit(limit)))
+

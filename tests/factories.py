@@ -78,3 +78,28 @@ def make_case(session: Session, *, unit: OrgUnit, submission: Submission | None 
     session.add(case)
     session.flush()
     return case
+
+
+# --- org -------------------------------------------------------------------------------------------
+
+def make_rule(session: Session, **overrides: Any) -> Any:
+    """A competence rule (portal.org.models.RoutingRule); ``strategy`` defaults to concerned_unit."""
+    from portal.org.models import RoutingRule, RuleStrategy
+
+    n = next(_seq)
+    values: dict[str, Any] = {"code": f"R{n}", "name": f"Quy tắc {n}", "position": n,
+                              "strategy": RuleStrategy.CONCERNED_UNIT}
+    values.update(overrides)
+    rule = RoutingRule(**values)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def make_admin(session: Session, **overrides: Any) -> User:
+    """A staff administrator (role admin on the root unit, created when missing)."""
+    from sqlalchemy import select
+
+    root = session.scalar(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1))
+    root = root or make_unit(session, kind=UnitKind.PROVINCIAL_COMMITTEE, valid_from=dt.date(2000, 1, 1))
+    return make_user(session, roles=[(Role.ADMIN, root)], **overrides)

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal.accounts.models import Role
@@ -42,6 +43,11 @@ CODE_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                       message=_l("Chỉ dùng chữ không dấu, số, dấu gạch ngang, gạch dưới hoặc dấu chấm."))
 
 
+def choices(pairs: Any) -> list[SelectChoice]:
+    """Static select options (WTForms deprecates plain tuples)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
 def optional_int(value: Any) -> int | None:
     """'' or None -> None, else int (for optional select fields)."""
     if value in (None, "", "None"):
@@ -59,7 +65,7 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(), Length(max=64), CODE_PATTERN])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(), Length(max=255)])
     name_en = StringField(_l("Tên tiếng Anh"), validators=[Optional(), Length(max=255)])
-    kind = SelectField(_l("Loại đơn vị"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(_l("Loại đơn vị"), choices=choices((k.value, label) for k, label in KIND_LABELS.items()))
     parent_id = SelectField(_l("Đơn vị cấp trên"), coerce=optional_int, validate_choice=True)
     valid_from = DateField(_l("Hiệu lực từ ngày"), validators=[DataRequired()])
     valid_to = DateField(_l("Chấm dứt từ ngày"), validators=[Optional()])
@@ -74,7 +80,7 @@ class RetireForm(FlaskForm):
 
 class AppointForm(FlaskForm):
     user_id = SelectField(_l("Cán bộ"), coerce=optional_int, validators=[DataRequired()])
-    role = SelectField(_l("Chức vụ"), choices=[(r.value, label) for r, label in LEADER_LABELS.items()])
+    role = SelectField(_l("Chức vụ"), choices=choices((r.value, label) for r, label in LEADER_LABELS.items()))
     replace = BooleanField(_l("Thay người đứng đầu hiện tại"))
 
 
@@ -94,12 +100,13 @@ class RuleForm(FlaskForm):
     position = IntegerField(_l("Thứ tự áp dụng"), validators=[DataRequired(), NumberRange(min=0, max=100000)],
                             default=100)
     name = StringField(_l("Tên quy tắc"), validators=[DataRequired(), Length(max=255)])
-    kind = SelectField(_l("Loại đơn"), choices=[("", _l("Mọi loại")), *list(SUBMISSION_KIND_LABELS.items())])
+    kind = SelectField(_l("Loại đơn"), choices=choices([("", _l("Mọi loại")), *SUBMISSION_KIND_LABELS.items()]))
     second_complaint = SelectField(_l("Lần khiếu nại"), coerce=optional_bool,
-                                   choices=[("", _l("Bất kỳ")), ("false", _l("Lần đầu")), ("true", _l("Lần hai"))])
+                                   choices=choices([("", _l("Bất kỳ")), ("false", _l("Lần đầu")),
+                                                    ("true", _l("Lần hai"))]))
     field_id = SelectField(_l("Lĩnh vực"), coerce=optional_int)
     strategy = SelectField(_l("Đơn vị có thẩm quyền"),
-                           choices=[(s.value, label) for s, label in STRATEGY_LABELS.items()])
+                           choices=choices((s.value, label) for s, label in STRATEGY_LABELS.items()))
     target_unit_id = SelectField(_l("Đơn vị chỉ định"), coerce=optional_int)
     is_active = BooleanField(_l("Đang áp dụng"), default=True)
     note = TextAreaField(_l("Ghi chú, căn cứ pháp lý"), validators=[Optional(), Length(max=2000)])
@@ -111,7 +118,7 @@ class TryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(_l("Loại đơn"), choices=list(SUBMISSION_KIND_LABELS.items()))
+    kind = SelectField(_l("Loại đơn"), choices=choices(SUBMISSION_KIND_LABELS.items()))
     is_second_complaint = BooleanField(_l("Khiếu nại lần hai"))
     unit_id = SelectField(_l("Đơn vị bị khiếu nại hoặc được nêu"), coerce=optional_int)
     field_id = SelectField(_l("Lĩnh vực"), coerce=optional_int)

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,13 @@ from portal.org.models import Field, OrgUnit, RoutingRule, RuleStrategy, UnitFie
 from portal.org.routing import DEFAULT_RULES, Facts, Proposal, Rule, UnitNode, UnitTree, propose
 
 LEADER_ROLES = (Role.HEAD, Role.DEPUTY)
+
+
+def _(message: str, **params: Any) -> str:
+    """``gettext`` in a request (the user's language); the Vietnamese text in the CLI and workers."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
 
 
 class OrgError(ValueError):
@@ -95,8 +103,8 @@ def create_unit(session: Session, *, code: str, name: str, kind: UnitKind, paren
         select(OrgUnit.id).where(OrgUnit.parent_id.is_(None)).limit(1)) is not None
     if parent_required:
         raise OrgError(_("Chỉ có một đơn vị gốc; hãy chọn đơn vị cấp trên."))
-    unit = OrgUnit(code=code.strip(), name=name.strip(), name_en=name_en.strip(), kind=kind, parent_id=parent_id,
-                   valid_from=valid_from, valid_to=valid_to)
+    unit = OrgUnit(code=code.strip(), name=name.strip(), name_en=(name_en or "").strip(), kind=kind,
+                   parent_id=parent_id, valid_from=valid_from, valid_to=valid_to)
     validate_unit(session, unit)
     session.add(unit)
     session.flush()
@@ -270,7 +278,7 @@ def save_field(session: Session, field: Field | None, *, code: str, name: str, n
     created = field is None
     field = field or Field(code=code, name=name)
     before = {"code": field.code, "name": field.name, "name_en": field.name_en, "is_active": field.is_active}
-    field.code, field.name, field.name_en, field.is_active = code, name.strip(), name_en.strip(), is_active
+    field.code, field.name, field.name_en, field.is_active = code, name.strip(), (name_en or "").strip(), is_active
     after = {"code": field.code, "name": field.name, "name_en": field.name_en, "is_active": field.is_active}
     session.add(field)
     session.flush()

@@ -1,0 +1,102 @@
+"""Conflict of interest: the accused and the people an accused leader directs never see, receive
+or are escalated the case: in lists, search, the case object check, exports and notifications."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.cases.access import can_view_case, visible_cases_clause
+from portal.cases.models import Case, CaseConflict, SubmissionKind
+from portal.cases.text import fold
+from portal.org import conflicts
+from portal.org.models import AccusedPerson
+from tests.factories import make_case, make_submission, make_user
+
+
+@pytest.fixture
+def people(db_session, city):
+    """The hospital's head, deputy, an intake officer and a handler; the department's head; an inspector."""
+    s = db_session
+    return {
+        "head": make_user(s, roles=[(Role.HEAD, city.hospital)]),
+        "deputy": make_user(s, roles=[(Role.DEPUTY, city.hospital)]),
+        "intake": make_user(s, roles=[(Role.INTAKE_OFFICER, city.hospital)]),
+        "handler": make_user(s, roles=[(Role.HANDLER, city.hospital)]),
+        "dept_head": make_user(s, roles=[(Role.HEAD, city.health)]),
+        "inspector": make_user(s, roles=[(Role.INSPECTOR, city.root)]),
+    }
+
+
+@pytest.fixture
+def case(db_session, city):
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, title="Tố cáo giám đốc bệnh viện",
+                                 content="Giám đốc nhận tiền", search_text=fold("Tố cáo giám đốc bệnh viện"))
+    return make_case(db_session, unit=city.hospital, submission=submission)
+
+
+def visible(session, user) -> set[int]:
+    return set(session.scalars(select(Case.id).where(visible_cases_clause(session, user))))
+
+
+def search(session, user, words: str) -> set[int]:
+    """A search as the back office runs it: the text condition AND the visibility clause."""
+    from portal.cases.models import Submission
+
+    query = (select(Case.id).join(Submission, Submission.id == Case.submission_id)
+             .where(Submission.search_text.contains(fold(words)), visible_cases_clause(session, user)))
+    return set(session.scalars(query))
+
+
+def test_accused_head_and_the_people_they_direct_are_excluded(db_session, people, case):
+    result = conflicts.mark_accused(db_session, case, [people["head"].id])
+    assert result == {people["head"].id, people["deputy"].id, people["intake"].id, people["handler"].id}
+    reasons = dict(db_session.execute(select(CaseConflict.user_id, CaseConflict.reason)
+                                      .where(CaseConflict.case_id == case.id)).all())
+    assert reasons[people["head"].id] == "accused" and reasons[people["intake"].id] == "accused_is_their_head"
+    for name in ("head", "deputy", "intake", "handler"):
+        user = people[name]
+        assert not can_view_case(db_session, user, case), name  # the case page
+        assert case.id not in visible(db_session, user), name  # every list and export
+        assert case.id not in search(db_session, user, "giám đốc"), name  # search
+    for name in ("dept_head", "inspector"):
+        assert can_view_case(db_session, people[name], case)
+        assert case.id in visible(db_session, people[name]) and case.id in search(db_session, people[name], "giam doc")
+
+
+def test_accused_deputy_does_not_exclude_the_head(db_session, people, case):
+    result = conflicts.compute_conflicts(db_session, case, [people["deputy"].id])
+    assert result == {people["deputy"].id, people["intake"].id, people["handler"].id}
+    assert can_view_case(db_session, people["head"], case)
+
+
+def test_accused_staff_member_alone(db_session, people, case):
+    assert conflicts.compute_conflicts(db_session, case, [people["handler"].id]) == {people["handler"].id}
+    assert can_view_case(db_session, people["intake"], case)
+
+
+def test_notification_and_escalation_recipients_are_filtered(db_session, people, case):
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    recipients = [people["handler"].id, people["dept_head"].id, people["head"].id, people["dept_head"].id,
+                  people["inspector"].id]
+    assert conflicts.filter_recipients(db_session, case, recipients) == [people["dept_head"].id,
+                                                                          people["inspector"].id]
+
+
+def test_mark_accused_replaces_the_list_and_is_idempotent(db_session, people, case):
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    assert conflicts.accused_user_ids(db_session, case) == {people["head"].id}
+    result = conflicts.mark_accused(db_session, case, [people["handler"].id])
+    assert result == {people["handler"].id}
+    assert can_view_case(db_session, people["head"], case)
+    assert db_session.scalar(select(AccusedPerson.user_id).where(AccusedPerson.case_id == case.id)) == \
+        people["handler"].id
+
+
+def test_other_cases_are_not_affected(db_session, people, case, city):
+    other = make_case(db_session, unit=city.hospital)
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    assert can_view_case(db_session, people["head"], other)
+    assert other.id in visible(db_session, people["intake"])

@@ -35,10 +35,12 @@ def unit_choices(session: Session, allowed: set[int]) -> list[tuple[int, str]]:
     ids = {u.id for u in units}
     roots = [u for u in units if u.parent_id is None or u.parent_id not in ids]
     result: list[tuple[int, str]] = []
+    english = str(get_locale() or "vi") == "en"
 
     def walk(unit: OrgUnit, depth: int) -> None:
         if unit.id in allowed:
-            result.append((unit.id, "\u00a0\u00a0" * depth + ("– " if depth else "") + f"{unit.name} ({unit.code})"))
+            name = unit.name_en if english and unit.name_en else unit.name
+            result.append((unit.id, "\u00a0\u00a0" * depth + ("– " if depth else "") + f"{name} ({unit.code})"))
         for child in children.get(unit.id, []):
             walk(child, depth + 1)
 

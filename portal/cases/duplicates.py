@@ -107,16 +107,17 @@ def likely_duplicates(session: Session, case: Case, user: User, limit: int = 10)
             if reason not in entry.reasons:
                 entry.reasons.append(reason)
 
+    per_reason = max(limit * 5, 50)  # enough candidates per reason for the ranking to find the strongest
     identity = _identity_conditions(submission.identity)
     if identity:
         stmt_condition = Submission.id.in_(select(ReporterIdentity.submission_id).where(or_(*identity)))
-        add(_cases_matching(session, base, stmt_condition, limit), SAME_IDENTITY)
+        add(_cases_matching(session, base, stmt_condition, per_reason), SAME_IDENTITY)
     if submission.decision_number and submission.decision_number.strip():
         number = submission.decision_number.strip()
-        add(_cases_matching(session, base, Submission.decision_number == number, limit), SAME_DECISION)
+        add(_cases_matching(session, base, Submission.decision_number == number, per_reason), SAME_DECISION)
     if submission.accused_name and submission.accused_name.strip():
-        add(_cases_matching(session, base, Submission.accused_name == submission.accused_name.strip(), limit),
-            SAME_ACCUSED)
+        accused = Submission.accused_name == submission.accused_name.strip()
+        add(_cases_matching(session, base, accused, per_reason), SAME_ACCUSED)
     words = words_of(submission.search_text or f"{submission.title} {submission.content}")
     if words:
         add([other for other, text in _text_candidates(session, base, words)

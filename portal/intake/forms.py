@@ -22,7 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.cases.models import SubmissionKind
 from portal.files.sniff import FileRejected, FileType, detect
@@ -30,6 +30,7 @@ from portal.files.sniff import FileRejected, FileType, detect
 COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
 GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
 MAX_CONTENT = 20_000
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # contact only: no deliverability check
 
 
 @dataclass
@@ -55,7 +56,7 @@ class SubmissionForm(FlaskForm):
     id_number = StringField(_l("Số căn cước / định danh cá nhân"), validators=[Optional(), Length(max=32)])
     phone = StringField(_l("Số điện thoại"), validators=[Optional(), Length(max=32)])
     email = StringField(_l("Thư điện tử"), validators=[
-        Optional(), Email(message=_l("Địa chỉ thư điện tử không hợp lệ.")), Length(max=255)])
+        Optional(), Regexp(EMAIL_RE, message=_l("Địa chỉ thư điện tử không hợp lệ.")), Length(max=255)])
     protection_requested = BooleanField(_l("Tôi đề nghị áp dụng biện pháp bảo vệ người tố cáo"))
 
     decision_number = StringField(_l("Số quyết định (nếu có)"), validators=[Optional(), Length(max=100)])

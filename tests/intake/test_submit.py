@@ -1,0 +1,366 @@
+"""Submitting each kind of đơn: validation rules, receipt, files, double submit, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+import pytest
+from sqlalchemy import select
+
+from portal.cases.models import Attachment, Case, CaseEvent, CaseStatus, ReporterIdentity, Submission
+from portal.intake.codes import hash_secret, normalize_code
+from tests.files import samples
+from tests.helpers import login_as
+from tests.factories import make_user
+from tests.intake.helpers import FailingStorage, form_data, post, submissions
+
+KINDS = ["complaint", "denunciation", "petition", "feedback"]
+
+
+def html(response) -> str:  # type: ignore[no-untyped-def]
+    return response.get_data(as_text=True)
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+def test_start_page_explains_the_four_kinds(client):
+    page = html(client.get("/submit"))
+    for kind in KINDS:
+        assert f'href="/submit/{kind}"' in page
+    assert "90 ngày" in page and "ẩn danh" in page
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_form_renders_with_a_nonce_and_no_store(client, org, kind):
+    response = client.get(f"/submit/{kind}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = html(response)
+    assert 'name="nonce"' in page and 'name="website"' in page
+    assert '<datalist id="unit-options">' in page and "Sở Xây dựng" in page
+    assert "Ủy ban nhân dân phường Bến Thành" in page  # ward list
+
+
+def test_unknown_kind_is_404(client):
+    assert client.get("/submit/lawsuit").status_code == 404
+
+
+# -- a successful submission -----------------------------------------------------------------------
+
+def test_anonymous_feedback_gets_a_receipt_with_code_and_secret(client, db_session, org, storage, app):
+    response = post(client, "feedback", form_data("feedback", anonymous=True, title="Rác\x07 ở  kênh",
+                                                  content="Cafe\u0301 đổ rác"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/submit/receipt")
+    assert "secret" not in response.headers["Location"].lower()
+    receipt = client.get("/submit/receipt")
+    page = html(receipt)
+    assert receipt.headers["Cache-Control"] == "no-store"
+    [submission] = submissions(db_session)
+    assert f'<code id="tracking-code">{submission.tracking_code}</code>' in page
+    secret = page.split('<code id="tracking-secret">')[1].split("</code>")[0]
+    assert len(secret.replace("-", "")) == 20  # 100 bits
+    assert submission.secret_hash == hash_secret(app.config["SECRET_KEY"], secret)
+    assert secret not in submission.secret_hash and len(submission.secret_hash) == 64
+    assert normalize_code(submission.tracking_code) == submission.tracking_code
+    assert submission.tracking_code.startswith("PA-")
+    assert submission.is_anonymous and submission.identity is None
+    assert submission.title == "Rác ở  kênh"  # control character removed
+    assert submission.content == "Café đổ rác"  # NFC
+    assert submission.search_text == "rac o kenh cafe do rac"
+    case = db_session.scalar(select(Case).where(Case.submission_id == submission.id))
+    assert case.status == CaseStatus.RECEIVED and case.unit_id == org["root"].id
+    event = db_session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id))
+    assert event.is_public
+    # Shown once: a reload shows the code but not the secret.
+    again = html(client.get("/submit/receipt"))
+    assert submission.tracking_code in again and 'id="tracking-secret"' not in again and secret not in again
+
+
+def test_the_secret_hash_is_keyed_for_this_purpose(app):
+    plain = hashlib.sha256(b"ABCDE").hexdigest()
+    raw_key = hmac.new(app.config["SECRET_KEY"].encode(), b"ABCDE", hashlib.sha256).hexdigest()
+    assert hash_secret(app.config["SECRET_KEY"], "abcde") not in (plain, raw_key)
+    assert hash_secret(app.config["SECRET_KEY"], "abcde") == hash_secret(app.config["SECRET_KEY"], "A-B-C-D-E")
+
+
+def test_no_client_address_is_stored(client, db_session, org, storage):
+    post(client, "feedback", form_data("feedback", anonymous=True), environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    [submission] = submissions(db_session)
+    for column in Submission.__table__.columns:
+        assert "203.0.113.77" not in str(getattr(submission, column.key))
+
+
+def test_named_petition_keeps_identity_apart(client, db_session, org, storage):
+    response = post(client, "petition", form_data("petition", unit="so xay dung", field_id=str(org["field"].id),
+                                                  ward_id=str(org["ward"].id)))
+    assert response.status_code == 302
+    [submission] = submissions(db_session)
+    assert not submission.is_anonymous
+    assert submission.unit_id == org["dept"].id  # type-ahead resolved without accents
+    assert submission.field_id == org["field"].id and submission.ward_id == org["ward"].id
+    identity = db_session.scalar(select(ReporterIdentity).where(ReporterIdentity.submission_id == submission.id))
+    assert identity.full_name == "Nguyễn Thị Lan" and identity.id_number == "079088001234"
+    assert "Nguyễn Thị Lan" not in submission.content
+
+
+# -- validation rules ------------------------------------------------------------------------------
+
+def test_anonymous_complaint_is_refused_and_feedback_is_offered(client, db_session, org, storage):
+    response = post(client, "complaint", form_data("complaint", anonymous=True, title="Quyết định sai"))
+    assert response.status_code == 422
+    page = html(response)
+    assert "không cho phép giải quyết khiếu nại ẩn danh" in page
+    assert 'id="offer-feedback"' in page and 'action="/submit/feedback"' in page
+    assert submissions(db_session) == []
+    # Following the offer shows the feedback form, prefilled, anonymous, nothing stored yet.
+    moved = client.post("/submit/feedback", data={"as_feedback": "1", "mode": "anonymous", "title": "Quyết định sai",
+                                                  "content": "Nội dung", "nonce": "n" * 24})
+    assert moved.status_code == 200
+    assert 'value="Quyết định sai"' in html(moved) and "chuyển sang mẫu phản ánh" in html(moved)
+    assert submissions(db_session) == []
+
+
+def test_complaint_needs_the_identity_block(client, db_session, org, storage):
+    data = form_data("complaint", full_name="", address="", id_number="", phone="", email="")
+    page = html(post(client, "complaint", data))
+    for message in ("Vui lòng nhập họ và tên.", "Vui lòng nhập địa chỉ liên hệ.",
+                    "Vui lòng nhập số căn cước hoặc số định danh cá nhân.",
+                    "Vui lòng nhập số điện thoại hoặc thư điện tử"):
+        assert message in page
+    assert submissions(db_session) == []
+
+
+def test_complaint_needs_the_decision_and_the_date_learned(client, db_session, org, storage):
+    page = html(post(client, "complaint", form_data("complaint", decision_issuer="", learned_on="")))
+    assert "Vui lòng cho biết cơ quan hoặc người ra quyết định" in page
+    assert "dùng để tính thời hiệu 90 ngày" in page
+    assert submissions(db_session) == []
+
+
+def test_dates_in_the_future_are_refused(client, db_session, org, storage):
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    page = html(post(client, "complaint", form_data("complaint", learned_on=tomorrow, decision_date=tomorrow)))
+    assert page.count("Ngày này không thể ở tương lai.") >= 2
+    assert submissions(db_session) == []
+
+
+def test_late_complaint_is_explained_and_needs_a_reason(client, db_session, org, storage):
+    old = (dt.date.today() - dt.timedelta(days=120)).isoformat()
+    data = form_data("complaint", learned_on=old, decision_date=old)
+    first = post(client, "complaint", data)
+    assert first.status_code == 422
+    page = html(first)
+    assert 'id="late-warning"' in page and "trở ngại khách quan" in page
+    assert submissions(db_session) == []
+    accepted = post(client, "complaint", {**data, "late_reason": "Tôi nằm viện 2 tháng."})
+    assert accepted.status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.late_reason == "Tôi nằm viện 2 tháng."
+    assert submission.learned_on == dt.date.today() - dt.timedelta(days=120)
+
+
+def test_complaint_within_ninety_days_needs_no_reason(client, db_session, org, storage):
+    recent = (dt.date.today() - dt.timedelta(days=90)).isoformat()
+    assert post(client, "complaint", form_data("complaint", learned_on=recent, decision_date=recent)).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.decision_number == "12/QĐ-UBND" and submission.tracking_code.startswith("KN-")
+
+
+def test_named_denunciation_needs_identity_and_explains_protection(client, db_session, org, storage):
+    form = html(client.get("/submit/denunciation"))
+    assert "Luật Tố cáo bảo vệ người tố cáo" in form
+    page = html(post(client, "denunciation", form_data("denunciation", full_name="", id_number="", accused_name="",
+                                                       accused_unit_text="")))
+    assert "Vui lòng nhập họ và tên." in page and "Vui lòng cho biết người hoặc cơ quan bị tố cáo." in page
+    assert submissions(db_session) == []
+    assert post(client, "denunciation", form_data("denunciation", protection_requested="y")).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.identity.protection_requested and submission.accused_name == "Trần Văn B"
+    assert submission.tracking_code.startswith("TC-")
+
+
+def test_anonymous_denunciation_is_accepted_explained_and_stores_no_identity(client, db_session, org, storage):
+    data = form_data("denunciation", anonymous=True, full_name="Typed Anyway", id_number="0123", accused_name="")
+    assert post(client, "denunciation", data).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.is_anonymous and submission.identity is None
+    assert db_session.scalar(select(ReporterIdentity.id)) is None
+    receipt = html(client.get("/submit/receipt"))
+    assert "chỉ kiểm tra khi đơn nêu rõ người vi phạm" in receipt
+
+
+def test_group_of_five_names_a_representative(client, db_session, org, storage):
+    page = html(post(client, "petition", form_data("petition", group_size="5")))
+    assert "phải ghi họ tên người đại diện" in page
+    assert submissions(db_session) == []
+    assert post(client, "petition", form_data("petition", group_size="7",
+                                              representative_name="Lê Văn C")).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.group_size == 7 and submission.representative_name == "Lê Văn C"
+    assert submission.cases[0].is_group
+
+
+def test_unknown_unit_gets_a_clear_error_and_keeps_what_was_typed(client, db_session, org, storage):
+    response = post(client, "feedback", form_data("feedback", unit="Bộ Không Tồn Tại", content="Nội dung dài của tôi"))
+    assert response.status_code == 422
+    page = html(response)
+    assert "Không tìm thấy cơ quan này" in page
+    assert 'value="Bộ Không Tồn Tại"' in page and "Nội dung dài của tôi" in page
+    assert 'id="reselect-files"' in page  # files must be selected again
+    assert submissions(db_session) == []
+
+
+def test_honeypot_refuses_bots(client, db_session, org, storage):
+    assert post(client, "feedback", form_data("feedback", website="http://spam.example")).status_code == 400
+    assert submissions(db_session) == []
+
+
+def test_title_and_content_are_required(client, db_session, org, storage):
+    page = html(post(client, "feedback", form_data("feedback", title="", content="")))
+    assert "Vui lòng nhập tiêu đề." in page and "Vui lòng trình bày nội dung đơn." in page
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+def test_evidence_files_are_stored_with_hash_and_stripped_copy(client, db_session, org, storage):
+    jpeg, pdf = samples.jpeg_with_gps(), samples.pdf_with_metadata()
+    files = [(jpeg, "ảnh hiện trường.jpg"), (pdf, "giấy tờ.pdf"), (samples.docx(), "thư.docx")]
+    assert post(client, "denunciation", form_data("denunciation", anonymous=True), files=files).status_code == 302
+    [submission] = submissions(db_session)
+    rows = db_session.scalars(select(Attachment).where(Attachment.submission_id == submission.id)
+                              .order_by(Attachment.id)).all()
+    assert [r.original_name for r in rows] == ["ảnh hiện trường.jpg", "giấy tờ.pdf", "thư.docx"]
+    assert rows[0].sha256 == hashlib.sha256(jpeg).hexdigest() and storage.read(rows[0].storage_key) == jpeg
+    assert samples.SECRET_AUTHOR.encode() not in storage.read(rows[0].working_key)
+    assert samples.SECRET_AUTHOR.encode() not in storage.read(rows[1].working_key)
+    assert rows[2].working_key is None
+    assert all(r.uploaded_by_reporter for r in rows)
+    assert sorted(storage.keys()) == sorted(k for r in rows for k in (r.storage_key, r.working_key) if k)
+    assert not str(storage.root).startswith(str(client.application.static_folder))
+
+
+def test_php_renamed_jpg_is_refused(client, db_session, org, storage):
+    response = post(client, "feedback", form_data("feedback"), files=[(samples.PHP, "photo.jpg")])
+    assert response.status_code == 422
+    assert "Tệp “photo.jpg” không được chấp nhận" in html(response)
+    assert submissions(db_session) == [] and storage.keys() == []
+
+
+def test_too_many_files(client, db_session, org, storage, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SETTINGS", app.config["SETTINGS"].with_overrides(max_files=2))
+    files = [(samples.webp(), f"{n}.webp") for n in range(3)]
+    response = post(client, "feedback", form_data("feedback"), files=files)
+    assert response.status_code == 422 and "Chỉ được gửi tối đa 2 tệp." in html(response)
+    assert submissions(db_session) == []
+
+
+def test_file_over_the_per_file_limit(client, db_session, org, storage, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SETTINGS", app.config["SETTINGS"].with_overrides(max_file_mb=1))
+    big = samples.jpeg_with_gps() + b"\0" * (1024 * 1024)
+    response = post(client, "feedback", form_data("feedback"), files=[(big, "big.jpg")])
+    assert response.status_code == 422 and "Tệp “big.jpg” lớn hơn 1 MB." in html(response)
+    assert submissions(db_session) == [] and storage.keys() == []
+
+
+def test_request_over_the_total_limit_gets_the_413_page(client, db_session, org, storage, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 512 * 1024)
+    response = post(client, "feedback", form_data("feedback"), files=[(b"\xff" * (600 * 1024), "a.jpg")])
+    assert response.status_code == 413
+    assert "Tệp quá lớn" in html(response)
+    assert submissions(db_session) == [] and storage.keys() == []
+
+
+# -- double submit and atomicity -------------------------------------------------------------------
+
+def test_double_submit_creates_one_submission(client, db_session, org, storage):
+    data = form_data("feedback", nonce="same-nonce-" + "a" * 20)
+    first = post(client, "feedback", data)
+    second = post(client, "feedback", data)
+    assert first.status_code == 302
+    assert second.status_code == 302 and second.headers["Location"].endswith("/submit/receipt")
+    assert len(submissions(db_session)) == 1
+    client.get("/submit/receipt")
+    third = post(client, "feedback", data)  # after the receipt was shown
+    assert third.status_code == 409 and "Đơn này đã được gửi" in html(third)
+    assert submissions(db_session)[0].tracking_code in html(third)
+    assert len(submissions(db_session)) == 1
+
+
+def test_resubmission_from_another_browser_shows_no_code(client, app, db_session, org, storage):
+    data = form_data("feedback", nonce="other-nonce-" + "b" * 20)
+    post(client, "feedback", data)
+    stranger = app.test_client()
+    response = post(stranger, "feedback", data)
+    assert response.status_code == 409
+    assert submissions(db_session)[0].tracking_code not in html(response)
+    assert len(submissions(db_session)) == 1
+
+
+def test_storage_failure_leaves_neither_record_nor_file(client, db_session, org, app, tmp_path):
+    from portal.files.storage import set_storage
+
+    failing = FailingStorage(tmp_path / "failing", fail_on=3)  # the 2nd file's original
+    set_storage(app, failing)
+    try:
+        files = [(samples.jpeg_with_gps(), "a.jpg"), (samples.webp(), "b.webp")]
+        response = post(client, "feedback", form_data("feedback"), files=files)
+    finally:
+        set_storage(app, None)
+    assert response.status_code == 500
+    assert failing.writes == 3 and failing.keys() == []
+    assert submissions(db_session) == []
+    assert db_session.scalar(select(Attachment.id)) is None
+
+
+def test_database_failure_after_files_were_written_removes_them(client, db_session, storage):
+    # No organisation at all: the case cannot be opened after the files are stored.
+    response = post(client, "feedback", form_data("feedback"), files=[(samples.webp(), "b.webp")])
+    assert response.status_code == 500
+    assert storage.keys() == [] and submissions(db_session) == []
+
+
+# -- signed-in citizens ----------------------------------------------------------------------------
+
+def test_signed_in_citizen_is_prefilled_and_linked(client, db_session, org, storage):
+    citizen = make_user(db_session, full_name="Phạm Minh Đức", email="duc@example.test", phone="0911000111")
+    login_as(client, citizen)
+    page = html(client.get("/submit/complaint"))
+    assert 'value="Phạm Minh Đức"' in page and 'value="duc@example.test"' in page
+    assert 'name="notify_by_email"' in page
+    data = form_data("complaint", full_name="Phạm Minh Đức", email="duc@example.test", notify_by_email="y")
+    assert post(client, "complaint", data).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.user_id == citizen.id and submission.notify_by_email
+
+
+def test_anonymous_visitors_cannot_opt_in_to_email(client, db_session, org, storage):
+    assert 'name="notify_by_email"' not in html(client.get("/submit/feedback"))
+    post(client, "feedback", form_data("feedback", notify_by_email="y"))
+    assert submissions(db_session)[0].notify_by_email is False
+
+
+# -- abuse and safety ------------------------------------------------------------------------------
+
+def test_submissions_are_throttled_per_client(client, db_session, org, storage):
+    codes = [post(client, "feedback", form_data("feedback", nonce=f"rate-{n}-" + "c" * 20)).status_code
+             for n in range(7)]
+    assert codes[:6] == [302] * 6 and codes[6] == 429
+
+
+def test_csrf_is_enforced(csrf_client, db_session, org, storage):
+    response = post(csrf_client, "feedback", form_data("feedback"))
+    assert response.status_code == 400 and submissions(db_session) == []
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+TEXT_FIELDS = ["title", "content", "request_text", "full_name", "address", "decision_issuer", "decision_number",
+               "late_reason", "representative_name", "sent_elsewhere_detail", "phone", "id_number"]
+
+
+def test_xss_payloads_are_escaped_when_the_form_is_shown_again(client, db_session, org, storage):
+    data = form_data("complaint", **{name: XSS for name in TEXT_FIELDS}, unit=XSS, email="bad")
+    page = html(post(client, "complaint", data))
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page

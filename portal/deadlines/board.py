@@ -58,6 +58,7 @@ class UnitRow:
     unit_id: int
     code: str
     name: str
+    name_en: str = ""
     figures: Figures = field(default_factory=Figures)
 
 
@@ -65,7 +66,7 @@ class UnitRow:
 class HeadRow:
     user_id: int
     name: str
-    units: list[str] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
     figures: Figures = field(default_factory=Figures)
 
 
@@ -132,7 +133,7 @@ def compute(session: Session, user: User, *, today: dt.date, period: tuple[dt.da
         figures.met_on_time += met_day <= due_on
         figures.handling_days += max((met_day - starts_on).days, 0)
     info = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(units)))}
-    unit_rows = sorted((UnitRow(uid, info[uid].code, info[uid].name, per_unit.get(uid, Figures()))
+    unit_rows = sorted((UnitRow(uid, info[uid].code, info[uid].name, info[uid].name_en, per_unit.get(uid, Figures()))
                         for uid in units if uid in info), key=lambda r: r.code)
     total = Figures()
     for row in unit_rows:
@@ -149,7 +150,7 @@ def _head_rows(session: Session, unit_rows: list[UnitRow]) -> list[HeadRow]:
             .where(RoleAssignment.role == Role.HEAD, RoleAssignment.unit_id.in_(list(by_unit)))
             .order_by(User.full_name, User.id)):
         row = heads.setdefault(user_id, HeadRow(user_id, name))
-        row.units.append(by_unit[unit_id].name)
+        row.units.append(by_unit[unit_id])
         row.figures.add(by_unit[unit_id].figures)
     return list(heads.values())
 

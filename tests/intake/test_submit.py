@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from portal.cases.models import Attachment, Case, CaseEvent, CaseStatus, ReporterIdentity, Submission
 from portal.intake.codes import hash_secret, normalize_code
+from tests.factories import make_user
 from tests.files import samples
 from tests.helpers import login_as
-from tests.factories import make_user
 from tests.intake.helpers import FailingStorage, form_data, post, submissions
 
 KINDS = ["complaint", "denunciation", "petition", "feedback"]
@@ -360,7 +360,7 @@ TEXT_FIELDS = ["title", "content", "request_text", "full_name", "address", "deci
 
 
 def test_xss_payloads_are_escaped_when_the_form_is_shown_again(client, db_session, org, storage):
-    data = form_data("complaint", **{name: XSS for name in TEXT_FIELDS}, unit=XSS, email="bad")
+    data = form_data("complaint", **dict.fromkeys(TEXT_FIELDS, XSS), unit=XSS, email="bad")
     page = html(post(client, "complaint", data))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page

@@ -341,7 +341,8 @@ def try_rules() -> Any:
     form.field_id.choices = [("", _("— Không nêu —")), *_field_choices()]
     form.ward_id.choices = [("", _("— Không nêu —")), *_unit_choices(empty=None, kinds={UnitKind.WARD_COMMITTEE})]
     result = None
-    if request.args and form.validate():
+    submitted = "kind" in request.args  # other parameters (``lang``) do not submit the form
+    if submitted and form.validate():
         session = get_session()
         facts = Facts(kind=form.kind.data, on=form.on.data or services.today(), unit_id=form.unit_id.data,
                       field_id=form.field_id.data, ward_id=form.ward_id.data,
@@ -351,5 +352,5 @@ def try_rules() -> Any:
         unit = session.get(OrgUnit, proposal.unit_id) if proposal else None
         result = {"unit": unit, "name": unit.display_name(_locale()) if unit else None,
                   "explanation": services.explain(session, proposal, _locale()) if proposal else None}
-    status = INVALID if request.args and form.errors else 200
+    status = INVALID if submitted and form.errors else 200
     return render_template("org/try.html", form=form, result=result), status

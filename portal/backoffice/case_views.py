@@ -112,13 +112,15 @@ def _transition_or_refuse(case: Case, name: str) -> lifecycle.Transition:
     session = get_session()
     if not lifecycle.role_allows(session, current_user, case, transition):
         abort(403)
+    if request.method == "POST" and request.form.get("version", type=int) not in (None, case.version):
+        abort(409, description=str(lifecycle.STALE_MESSAGE))  # changed since the form was shown
     if not lifecycle.state_allows(case, transition):
         abort(409, description=_("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
                                  action=transition.label, status=lifecycle.STATUS_LABELS[case.status]))
     return transition
 
 
-def _form_for(case: Case, transition: lifecycle.Transition, formdata: Any = None) -> Any:
+def _form_for(case: Case, transition: lifecycle.Transition) -> Any:
     session = get_session()
     units: list[tuple[int, str]] = []
     handlers: list[tuple[int, str]] = []
@@ -127,7 +129,7 @@ def _form_for(case: Case, transition: lifecycle.Transition, formdata: Any = None
             OrgUnit.valid_to.is_(None), OrgUnit.id != case.unit_id).order_by(OrgUnit.name))]
     if lifecycle.Req.HANDLER in transition.requires:
         handlers = [(u.id, u.full_name or u.email) for u in lifecycle.eligible_handlers(session, case)]
-    return transition_form(transition, case, units=units, handlers=handlers, formdata=formdata)
+    return transition_form(transition, case, units=units, handlers=handlers)
 
 
 def _store_document(upload: Any) -> tuple[str, str]:
@@ -151,10 +153,8 @@ def act(case_id: int, name: str) -> Any:
     """One lifecycle transition: the form (GET) and applying it (POST)."""
     case = _case_or_404(case_id)
     transition = _transition_or_refuse(case, name)
-    form = _form_for(case, transition, request.form if request.method == "POST" else None)
+    form = _form_for(case, transition)  # on POST, Flask-WTF reads request.form and request.files
     if request.method == "POST":
-        if transition.requires and lifecycle.Req.DOCUMENT in transition.requires:
-            form.document.data = request.files.get("document")
         if form.validate():
             return _apply(case, transition, form)
         return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,

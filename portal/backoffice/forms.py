@@ -70,7 +70,7 @@ class TransitionForm(FlaskForm):
 
 
 def transition_form(transition: Transition, case: Case, *, units: list[tuple[int, str]],
-                    handlers: list[tuple[int, str]], formdata: Any = None) -> TransitionForm:
+                    handlers: list[tuple[int, str]]) -> TransitionForm:
     """A form with exactly the fields ``transition`` requires."""
     req = transition.requires
 
@@ -120,12 +120,12 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
     if Req.DAYS in req:
         Form.days = IntegerField(_l("Số ngày gia hạn"), validators=[InputRequired(REQUIRED),
                                                                     NumberRange(1, 30, _l("Từ 1 đến 30 ngày."))])
-    if Req.TEXT in req or transition.name == "propose":
+    if Req.TEXT in req:
         Form.text = TextAreaField(TEXT_LABELS.get(transition.name, _l("Nội dung")),
                                   validators=[InputRequired(REQUIRED), Length(max=20000)])
     if Req.DOCUMENT in req:
         Form.document = FileField(_l("Văn bản đã ký (PDF)"), validators=[InputRequired(REQUIRED)])
-    form = Form(formdata=formdata) if formdata is not None else Form()
+    form = Form()
     if not form.version.data:
         form.version.data = str(case.version)
     return form

@@ -1,0 +1,218 @@
+"""The case page and its actions through HTTP: identity masking and audited reveal, optimistic
+concurrency, refused transitions, failed forms keeping input, messages, notices."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEntry
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, Message, MessageKind, NoticeTemplate
+from tests.factories import make_case, make_submission, make_unit, make_user
+from tests.helpers import login_as
+
+NAME = "Lê Thị Tố Giác"
+
+
+@pytest.fixture
+def setup(db_session):
+    root = make_unit(db_session)
+    unit = make_unit(db_session, parent=root, name="Sở Xây dựng")
+    other = make_unit(db_session, parent=root, name="Sở Tài nguyên")
+    head = make_user(db_session, roles=[(Role.HEAD, unit)], full_name="Trưởng Sở")
+    deputy = make_user(db_session, roles=[(Role.DEPUTY, unit)])
+    handler = make_user(db_session, roles=[(Role.HANDLER, unit)], full_name="Cán bộ Thụ Lý")
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)])
+    other_head = make_user(db_session, roles=[(Role.HEAD, other)])
+    submission = make_submission(db_session, unit_id=unit.id, identity={"full_name": NAME, "phone": "0901234567"},
+                                 content="<script>alert(1)</script> Xây dựng trái phép\ndòng hai")
+    case = make_case(db_session, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION,
+                     status=CaseStatus.PROPOSED)
+    return {"unit": unit, "other": other, "head": head, "deputy": deputy, "handler": handler, "officer": officer,
+            "other_head": other_head, "case": case, "db": db_session}
+
+
+def test_case_page_masks_identity_and_escapes_citizen_text(client, setup):
+    login_as(client, setup["head"])
+    body = client.get(f"/staff/cases/{setup['case'].id}").get_data(as_text=True)
+    assert NAME not in body and "0901234567" not in body
+    assert "Người gửi #" in body
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+    # Only the head's actions for a proposed case are offered.
+    assert f"/staff/cases/{setup['case'].id}/act/accept" in body
+    assert "/act/propose" not in body and "/act/resolve" not in body
+
+
+def test_intake_officer_sees_no_head_only_action(client, setup):
+    login_as(client, setup["officer"])
+    body = client.get(f"/staff/cases/{setup['case'].id}").get_data(as_text=True)
+    assert "/act/accept" not in body and "/act/not_accept" in body
+    assert "reveal" not in body  # no reveal form for the intake officer
+
+
+def test_reveal_requires_reason_and_writes_an_audit_entry(client, setup):
+    case, db = setup["case"], setup["db"]
+    login_as(client, setup["head"])
+    missing = client.post(f"/staff/cases/{case.id}/reveal", data={"reason": ""})
+    assert missing.status_code == 422 and NAME not in missing.get_data(as_text=True)
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "identity.reveal")).first() is None
+    shown = client.post(f"/staff/cases/{case.id}/reveal", data={"reason": "Liên hệ xác minh nội dung"})
+    assert shown.status_code == 200 and NAME in shown.get_data(as_text=True)
+    assert "no-store" in shown.headers.get("Cache-Control", "")
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "identity.reveal")).one()
+    assert entry.actor_id == setup["head"].id and entry.case_id == case.id
+    assert entry.reason == "Liên hệ xác minh nội dung"
+    # The reveal lasts one response: the next page view is masked again.
+    assert NAME not in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+
+
+def test_deputy_and_unassigned_handler_may_not_reveal(client, setup):
+    for user in (setup["deputy"], setup["handler"], setup["officer"]):
+        login_as(client, user)
+        assert client.post(f"/staff/cases/{setup['case'].id}/reveal", data={"reason": "tò mò thôi"}).status_code == 403
+
+
+def test_forwarded_case_identity_stays_masked_for_the_receiving_unit(client, setup):
+    db, case = setup["db"], setup["case"]
+    case.status = CaseStatus.IN_REVIEW
+    db.flush()
+    login_as(client, setup["officer"])
+    response = client.post(f"/staff/cases/{case.id}/act/forward", data={
+        "version": case.version, "target_unit": setup["other"].id, "text": "Chuyển theo thẩm quyền"})
+    assert response.status_code == 302
+    child = db.scalars(select(Case).where(Case.forwarded_from_id == case.id)).one()
+    assert child.unit_id == setup["other"].id and child.status == CaseStatus.RECEIVED
+    login_as(client, setup["other_head"])
+    page = client.get(f"/staff/cases/{child.id}").get_data(as_text=True)
+    assert NAME not in page and "Người gửi #" in page
+    shown = client.post(f"/staff/cases/{child.id}/reveal", data={"reason": "Xác minh danh tính người tố cáo"})
+    assert NAME in shown.get_data(as_text=True)
+    # A denunciation is forwarded only once.
+    child.status = CaseStatus.IN_REVIEW
+    db.flush()
+    login_as(client, setup["other_head"])
+    again = client.post(f"/staff/cases/{child.id}/act/forward", data={
+        "version": child.version, "target_unit": setup["unit"].id, "text": "Chuyển lại"})
+    assert again.status_code == 409
+    assert "chuyển một lần" in again.get_data(as_text=True)
+    db.refresh(child)
+    assert child.status == CaseStatus.IN_REVIEW
+
+
+def test_stale_version_is_refused_with_a_reload_message(client, setup):
+    case, db = setup["case"], setup["db"]
+    login_as(client, setup["head"])
+    form = {"version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"}
+    first = client.post(f"/staff/cases/{case.id}/act/return_to_review", data={"version": case.version,
+                                                                              "text": "Bổ sung"})
+    assert first.status_code == 302
+    second = client.post(f"/staff/cases/{case.id}/act/accept", data=form)
+    assert second.status_code == 409
+    assert "tải lại trang" in second.get_data(as_text=True)
+    db.refresh(case)
+    assert case.status == CaseStatus.IN_REVIEW
+    assert [e.action for e in case.events] == ["return_to_review"]
+
+
+def test_same_version_twice_second_is_stale(client, setup):
+    case, db = setup["case"], setup["db"]
+    login_as(client, setup["head"])
+    version = case.version
+    form = {"version": version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"}
+    assert client.post(f"/staff/cases/{case.id}/act/accept", data=form).status_code == 302
+    login_as(client, setup["deputy"])
+    assert client.post(f"/staff/cases/{case.id}/act/flag", data={"version": version, "criteria": ["C1"]}) \
+        .status_code == 409
+    db.refresh(case)
+    assert case.is_complex is False
+
+
+def test_illegal_transition_is_a_409_with_a_clear_message(client, setup):
+    login_as(client, setup["head"])
+    response = client.post(f"/staff/cases/{setup['case'].id}/act/resolve", data={"version": 1})
+    assert response.status_code == 409
+    assert "Không thể" in response.get_data(as_text=True)
+
+
+def test_missing_requirement_keeps_the_input(client, setup):
+    case, db = setup["case"], setup["db"]
+    login_as(client, setup["head"])
+    response = client.post(f"/staff/cases/{case.id}/act/accept",
+                           data={"version": case.version, "decision_number": "99/QĐ-GIỮ"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "99/QĐ-GIỮ" in body and "bắt buộc" in body
+    db.refresh(case)
+    assert case.status == CaseStatus.PROPOSED
+
+
+def test_resolution_with_signed_document_and_notice(client, setup):
+    case, db = setup["case"], setup["db"]
+    case.status = CaseStatus.INVESTIGATING
+    db.flush()
+    login_as(client, setup["head"])
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    response = client.post(f"/staff/cases/{case.id}/act/resolve", data={
+        "version": case.version, "text": "Tố cáo đúng một phần.", "decision_number": "20/KL",
+        "decision_date": "2026-11-20", "document": (io.BytesIO(buffer.getvalue()), "ket-luan.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.refresh(case)
+    assert case.status == CaseStatus.RESOLVED and case.resolution_document_key
+    event = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "resolve")).one()
+    assert event.is_public and event.note == "Tố cáo đúng một phần."
+    notice = client.get(f"/staff/cases/{case.id}/notices/{event.id}")
+    assert notice.status_code == 200
+    text = notice.get_data(as_text=True)
+    assert "20/KL" in text and "Tố cáo đúng một phần." in text and NAME not in text
+    assert client.get(f"/staff/cases/{case.id}/decision").status_code == 200
+
+
+def test_messages_are_plain_text_and_internal_notes_stay_internal(client, setup):
+    case, db = setup["case"], setup["db"]
+    login_as(client, setup["officer"])
+    client.post(f"/staff/cases/{case.id}/messages", data={"kind": "internal", "body": "<b>ghi chú</b>"})
+    client.post(f"/staff/cases/{case.id}/messages", data={"kind": "to_reporter", "body": "Xin bổ sung giấy tờ"})
+    kinds = {m.body: m.kind for m in db.scalars(select(Message).where(Message.case_id == case.id))}
+    assert kinds == {"<b>ghi chú</b>": MessageKind.INTERNAL, "Xin bổ sung giấy tờ": MessageKind.TO_REPORTER}
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "&lt;b&gt;ghi chú&lt;/b&gt;" in page
+    empty = client.post(f"/staff/cases/{case.id}/messages", data={"kind": "internal", "body": "  "})
+    assert empty.status_code == 422
+
+
+def test_notice_templates_are_sandboxed_and_identity_free(db_session, setup, app):
+    from portal.cases import notices
+
+    with pytest.raises(notices.NoticeError):
+        notices.check_template("{{ reporter_name }}")
+    with pytest.raises(notices.NoticeError):
+        notices.check_template("{% for x in %}")
+    case = setup["case"]
+    event = CaseEvent(case_id=case.id, action="accept", decision_number="1/QĐ", data={})
+    db_session.add(event)
+    db_session.flush()
+    template = notices.get_template(db_session, "acceptance")
+    template.body = "<p onclick='x()'>{{ reference }}</p><script>alert(1)</script>{{ ''.__class__.__mro__ }}"
+    db_session.flush()
+    with app.test_request_context():
+        with pytest.raises(notices.NoticeError):
+            notices.render_notice(db_session, case, event)
+        template.body = "<p onclick='x()'>{{ reference }} {{ text }}</p><script>alert(1)</script>"
+        event.note = "<img src=x onerror=alert(1)>"
+        rendered = notices.render_notice(db_session, case, event)
+    assert case.reference in rendered.body
+    assert "onclick" not in rendered.body and "<script" not in rendered.body and "<img" not in rendered.body
+    assert db_session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == "acceptance")).one()
+
+
+def test_sanitize_html_allows_only_the_allow_list():
+    from portal.security import sanitize_html
+
+    cleaned = sanitize_html('<p class="x" style="color:red">a<a href="javascript:1">b</a><iframe></iframe></p>')
+    assert cleaned == "<p>ab</p>"

@@ -91,7 +91,8 @@ def query_words(query: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
-def matching_submissions(session: Session, query: str, *, mode: Mode = "all") -> ColumnElement[bool] | TextClause | None:
+def matching_submissions(session: Session, query: str, *,
+                         mode: Mode = "all") -> ColumnElement[bool] | TextClause | None:
     """A condition on ``Submission`` selecting the submissions whose text matches ``query``.
 
     ``None`` when the query has no searchable word. Combine it with the caller's own filters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -14,8 +14,18 @@ from portal.accounts.auth import staff_required
 from portal.accounts.models import User
 from portal.accounts.permissions import units_where
 from portal.backoffice import queries
-from portal.backoffice.queries import (COUNT_CAP, FLAG_LABELS, KIND_LABELS, QUEUES_BY_KEY, SORTS, STATUS_LABELS,
-                                       BadCursor, Cursor, Page, Queue)
+from portal.backoffice.queries import (
+    COUNT_CAP,
+    FLAG_LABELS,
+    KIND_LABELS,
+    QUEUES_BY_KEY,
+    SORTS,
+    STATUS_LABELS,
+    BadCursor,
+    Cursor,
+    Page,
+    Queue,
+)
 from portal.backoffice.queue_forms import QueueFilterForm, SearchForm
 from portal.backoffice.search import matching_submissions
 from portal.cases.access import CASE_ROLES, visible_cases_clause
@@ -27,12 +37,14 @@ from portal.web.filters import current_locale
 bp = Blueprint("backoffice", __name__)
 
 
-def case_url(reference: str) -> str:
-    """The case page of ``reference`` (the cases feature owns it)."""
-    try:
+def case_url(reference: str, case_id: int | None = None) -> str:
+    """The case page (the cases feature owns it: by reference, or by id while it is keyed so)."""
+    endpoints = current_app.view_functions
+    if "cases.detail" in endpoints:
         return url_for("cases.detail", reference=reference)
-    except Exception:  # the case page is not registered (yet): its path is part of the contract
-        return f"/staff/cases/{reference}"
+    if "cases.show" in endpoints and case_id is not None:
+        return url_for("cases.show", case_id=case_id)
+    return f"/staff/cases/{reference}"
 
 
 def row_context() -> dict[str, Any]:
@@ -122,9 +134,9 @@ def search() -> Response | tuple[str, int] | str:
     query = (form.q.data or "").strip()
     if not query:
         return render_template("backoffice/queue_search.html", page=None, next_url=None, **context)
-    reference = _exact_case(query, user)
-    if reference is not None and not request.args.get("after"):
-        return redirect(case_url(reference))
+    target = _exact_case(query, user)
+    if target is not None and not request.args.get("after"):
+        return redirect(target)
     try:
         after = _cursor("newest")
     except BadCursor:
@@ -141,7 +153,7 @@ def search() -> Response | tuple[str, int] | str:
 
 
 def _exact_case(query: str, user: User) -> str | None:
-    """The reference of the visible case whose reference or tracking code is ``query``.
+    """The page of the visible case whose reference or tracking code is ``query``.
 
     Codes and references are stored upper-case, so an upper-cased exact match is case-insensitive
     and still served by their unique indexes.
@@ -149,7 +161,8 @@ def _exact_case(query: str, user: User) -> str | None:
     if len(query) > 24 or " " in query:
         return None
     session, code = get_session(), query.upper()
-    return session.scalar(
-        select(Case.reference).join(Submission, Submission.id == Case.submission_id)
+    found = session.execute(
+        select(Case.reference, Case.id).join(Submission, Submission.id == Case.submission_id)
         .where(visible_cases_clause(session, user), or_(Case.reference == code, Submission.tracking_code == code))
-        .order_by(Case.id).limit(1))
+        .order_by(Case.id).limit(1)).first()
+    return case_url(found[0], found[1]) if found else None

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from portal.cases.duplicates import (SAME_ACCUSED, SAME_DECISION, SAME_IDENTITY, SIMILAR_TEXT, likely_duplicates,
-                                     similarity, words_of)
+from portal.cases.duplicates import (
+    SAME_ACCUSED,
+    SAME_DECISION,
+    SAME_IDENTITY,
+    SIMILAR_TEXT,
+    likely_duplicates,
+    similarity,
+    words_of,
+)
 from portal.cases.models import CaseConflict
 from portal.cases.text import fold
 from tests.backoffice.test_queues import build_org
@@ -34,7 +41,8 @@ def test_word_similarity():
     assert similarity(set(), {"a"}) == 0.0
 
 
-@pytest.mark.parametrize("shared", [{"id_number": "079123456789"}, {"email": "A@Example.test"}, {"phone": "0909123456"}])
+@pytest.mark.parametrize("shared", [{"id_number": "079123456789"}, {"email": "A@Example.test"},
+                                    {"phone": "0909123456"}])
 def test_same_reporter_by_id_number_email_or_phone(db_session, org, shared):
     base = {"id_number": "1", "email": "x@example.test", "phone": "1"}
     first = case_of(db_session, org.dept_a, "Một", identity={**base, **{k: v.lower() for k, v in shared.items()}})
@@ -57,7 +65,8 @@ def test_similar_text_by_folded_word_overlap(db_session, org):
     text = "Tranh chấp đất đai giữa hộ ông Nam và hộ bà Lan tại khu phố 3 phường Bến Thành"
     original = case_of(db_session, org.dept_a, text)
     case_of(db_session, org.dept_a, "Đề nghị sửa đường ống nước bị vỡ trên đường Lê Lợi")
-    copy = case_of(db_session, org.dept_a, "tranh chap dat dai giua ho ong Nam va ho ba Lan, khu pho 3, phuong Ben Thanh")
+    copy = case_of(db_session, org.dept_a,
+                   "tranh chap dat dai giua ho ong Nam va ho ba Lan, khu pho 3, phuong Ben Thanh")
     assert reasons(likely_duplicates(db_session, copy, org.intake)) == {original.id: [SIMILAR_TEXT]}
 
 
@@ -68,7 +77,7 @@ def test_strongest_first_limited_and_never_itself(db_session, org):
     weak = [case_of(db_session, org.dept_a, f"Khác {i}", identity=identity) for i in range(3)]
     target = case_of(db_session, org.dept_a, text, identity=identity, decision_number="15/QĐ")
     found = likely_duplicates(db_session, target, org.intake, limit=3)
-    assert [d.case.id for d in found][0] == strong.id
+    assert found[0].case.id == strong.id
     assert sorted(found[0].reasons) == sorted([SAME_IDENTITY, SAME_DECISION, SIMILAR_TEXT])
     assert len(found) == 3 and target.id not in {d.case.id for d in found}
     assert {d.case.id for d in found[1:]} <= {w.id for w in weak}

@@ -91,11 +91,12 @@ def test_search_page_finds_dat_dai_in_visible_cases_only(client, db_session, org
 
 def test_tracking_code_jumps_to_the_case_case_insensitively(client, db_session, org):
     submission = make_submission(db_session, unit_id=org.dept_a.id, tracking_code="KN-7Q4M-X9KD")
-    make_case(db_session, unit=org.dept_a, submission=submission, reference="KN-7Q4M-X9KD")
+    case = make_case(db_session, unit=org.dept_a, submission=submission, reference="KN-7Q4M-X9KD")
     login_as(client, org.intake)
     response = client.get("/staff/search?q=kn-7q4m-x9kd")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/staff/cases/KN-7Q4M-X9KD")
+    location = response.headers["Location"]
+    assert location.endswith("/staff/cases/KN-7Q4M-X9KD") or location.endswith(f"/staff/cases/{case.id}")
 
 
 def test_tracking_code_of_a_case_out_of_scope_reveals_nothing(client, db_session, org):
@@ -105,7 +106,7 @@ def test_tracking_code_of_a_case_out_of_scope_reveals_nothing(client, db_session
     login_as(client, org.intake)
     response = client.get("/staff/search?q=TC-AAAA-BBBB")
     assert response.status_code == 200
-    assert "/staff/cases/TC-AAAA-BBBB" not in response.get_data(as_text=True)
+    assert "/staff/cases/" not in response.get_data(as_text=True)
     assert references(response.get_data(as_text=True)) == []
 
 
@@ -118,7 +119,7 @@ def test_conflicted_user_never_finds_the_case(client, db_session, org):
     assert references(client.get("/staff/search?q=hoi+lo").get_data(as_text=True)) == []
     response = client.get("/staff/search?q=TC-CONF-LICT")
     assert response.status_code == 200
-    assert references(response.text) == [] and "/staff/cases/TC-CONF-LICT" not in response.text
+    assert references(response.text) == [] and "/staff/cases/" not in response.text
     login_as(client, org.head)
     assert references(client.get("/staff/search?q=hoi+lo").get_data(as_text=True)) == ["TC-CONF-LICT"]
 

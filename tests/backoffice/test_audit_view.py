@@ -1,0 +1,129 @@
+"""The inspector's audit log: who may read it, scope, filters, keyset pages, chain status."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import update
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEntry
+from portal.audit.services import record
+from portal.cases.models import CaseConflict
+from tests.backoffice.test_queues import build_org, login_as
+from tests.factories import make_case, make_user
+
+
+@pytest.fixture
+def org(db_session):  # type: ignore[no-untyped-def]
+    return build_org(db_session)
+
+
+def entry_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<th scope="row">(\d+)</th>', html)]
+
+
+@pytest.fixture
+def log(db_session, org):  # type: ignore[no-untyped-def]
+    """Entries about a case in each department and one about no case."""
+    case_a = make_case(db_session, unit=org.dept_a, reference="VV-AUD-A")
+    case_b = make_case(db_session, unit=org.dept_b, reference="VV-AUD-B")
+    ward_inspector = make_user(db_session, roles=[(Role.INSPECTOR, org.dept_a)])
+    entries = {
+        "login": record(db_session, "login", actor_id=org.head.id),
+        "reveal_a": record(db_session, "identity.reveal", actor_id=org.head.id, case_id=case_a.id,
+                           object_type="case", object_id=case_a.id, reason="Cần liên hệ người tố cáo"),
+        "reveal_b": record(db_session, "identity.reveal", actor_id=org.handler.id, case_id=case_b.id,
+                           reason="Lý do bí mật của đơn vị B"),
+        "download_a": record(db_session, "original.download", actor_id=org.handler.id, case_id=case_a.id),
+    }
+    return {"case_a": case_a, "case_b": case_b, "ward_inspector": ward_inspector, **entries}
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("intake", 403), ("handler", 403), ("head", 403), ("deputy", 403), ("inspector", 200), ("admin", 200),
+])
+def test_who_may_read_the_audit_log(client, org, log, role, status):
+    login_as(client, getattr(org, role))
+    response = client.get("/staff/audit")
+    assert response.status_code == status
+    if status == 403:
+        html = response.get_data(as_text=True)
+        assert "identity.reveal" not in html and "Cần liên hệ" not in html
+
+
+def test_anonymous_and_citizens_are_sent_to_login(client, org, log):
+    assert client.get("/staff/audit").status_code == 302
+    login_as(client, org.citizen)
+    assert client.get("/staff/audit").status_code == 302
+
+
+def test_nav_link_only_for_those_allowed(client, org):
+    login_as(client, org.inspector)
+    assert 'href="/staff/audit"' in client.get("/staff/").get_data(as_text=True)
+    login_as(client, org.intake)
+    assert 'href="/staff/audit"' not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_admin_sees_every_entry_newest_first(client, org, log):
+    login_as(client, org.admin)
+    ids = entry_ids(client.get("/staff/audit").get_data(as_text=True))
+    assert ids == sorted((e.id for k, e in log.items() if isinstance(e, AuditEntry)), reverse=True)
+
+
+def test_inspector_sees_only_entries_in_scope(client, db_session, org, log):
+    login_as(client, log["ward_inspector"])
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert set(entry_ids(html)) == {log["login"].id, log["reveal_a"].id, log["download_a"].id}
+    assert "Lý do bí mật của đơn vị B" not in html and "VV-AUD-B" not in html
+    # a conflict of interest hides the case's entries too
+    db_session.add(CaseConflict(case_id=log["case_a"].id, user_id=log["ward_inspector"].id, reason="accused"))
+    db_session.flush()
+    assert set(entry_ids(client.get("/staff/audit").get_data(as_text=True))) == {log["login"].id}
+
+
+def test_filters_by_case_person_action_and_date(client, org, log):
+    login_as(client, org.inspector)
+
+    def ids(query: str) -> set[int]:
+        response = client.get(f"/staff/audit?{query}")
+        assert response.status_code == 200
+        return set(entry_ids(response.get_data(as_text=True)))
+
+    assert ids("case=vv-aud-a") == {log["reveal_a"].id, log["download_a"].id}
+    assert ids(f"actor={org.handler.email}") == {log["reveal_b"].id, log["download_a"].id}
+    assert ids("action=identity.reveal") == {log["reveal_a"].id, log["reveal_b"].id}
+    assert ids(f"case=VV-AUD-A&actor={org.head.email}&action=identity.reveal") == {log["reveal_a"].id}
+    assert ids("case=NO-SUCH-CASE") == set()
+    assert ids("actor=nobody@example.test") == set()
+    assert ids("date_from=2000-01-01&date_to=2000-01-02") == set()
+    assert len(ids("date_from=2000-01-01")) == 4
+    html = client.get("/staff/audit?case=VV-AUD-A").get_data(as_text=True)
+    assert 'value="VV-AUD-A"' in html or 'value="vv-aud-a"' in html
+
+
+@pytest.mark.parametrize("query", ["date_from=2030-02-30", "date_from=2030-05-02&date_to=2030-05-01",
+                                   "action=" + "x" * 65, "after=abc", "after=-1"])
+def test_bad_filter_values_are_a_400(client, org, query):
+    login_as(client, org.inspector)
+    assert client.get(f"/staff/audit?{query}").status_code == 400
+
+
+def test_keyset_pages(client, db_session, org):
+    created = [record(db_session, "login", actor_id=org.head.id).id for _ in range(53)]
+    login_as(client, org.admin)
+    first = client.get("/staff/audit?action=login").get_data(as_text=True)
+    assert entry_ids(first) == list(reversed(created))[:50]
+    next_url = re.search(r'href="([^"]+)" rel="next"', first)[1].replace("&amp;", "&")
+    assert "action=login" in next_url
+    assert entry_ids(client.get(next_url).get_data(as_text=True)) == list(reversed(created))[50:]
+
+
+def test_chain_status_is_shown_and_tampering_is_reported(client, db_session, org, log):
+    login_as(client, org.inspector)
+    assert "Chuỗi nhật ký nguyên vẹn" in client.get("/staff/audit").get_data(as_text=True)
+    db_session.execute(update(AuditEntry).where(AuditEntry.id == log["reveal_a"].id).values(reason="sửa lén"))
+    db_session.flush()
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert "Chuỗi nhật ký bị phá vỡ" in html and str(log["reveal_a"].id) in html

@@ -155,7 +155,7 @@ def evidence(code: str) -> Any:
         discard_files(storage, [k for r in rows for k in (r.storage_key, r.working_key) if k])
         raise
     flash(_("Đã bổ sung %(n)d tệp.", n=len(rows)), "success")
-    return redirect(url_for("tracking.status", code=submission.tracking_code) + "#files")
+    return redirect(url_for("tracking.status", code=submission.tracking_code) + "#documents")
 
 
 @bp.post("/track/<code>/withdraw")

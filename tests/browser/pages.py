@@ -139,3 +139,90 @@ class StaffSite:
         self.page.locator("main form button[type=submit]").click()
         expect(self.page.locator("#recovery-codes li")).to_have_count(10)
         return secret
+
+
+class IntakeSite:
+    """A citizen sending a đơn through the public forms and reading the receipt."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def start(self, kind: str) -> IntakeSite:
+        """Choose the kind of đơn from the start page."""
+        self.page.goto(self.base_url + "/submit")
+        self.page.locator(f"main a.button[href='/submit/{kind}']").click()
+        expect(self.page).to_have_url(self.base_url + f"/submit/{kind}")
+        return self
+
+    def send_anonymously(self) -> None:
+        self.page.locator("#mode-1").check()
+
+    def give_identity(self, full_name: str, address: str, id_number: str, phone: str) -> None:
+        self.page.locator("#mode-0").check()
+        self.page.locator("#full_name").fill(full_name)
+        self.page.locator("#address").fill(address)
+        self.page.locator("#id_number").fill(id_number)
+        self.page.locator("#phone").fill(phone)
+
+    def describe(self, title: str, content: str, request: str = "") -> None:
+        self.page.locator("#title").fill(title)
+        self.page.locator("#content").fill(content)
+        if request:
+            self.page.locator("#request_text").fill(request)
+
+    def name_the_decision(self, issuer: str, number: str, issued_on: str, learned_on: str) -> None:
+        self.page.locator("#decision_issuer").fill(issuer)
+        self.page.locator("#decision_number").fill(number)
+        self.page.locator("#decision_date").fill(issued_on)
+        self.page.locator("#learned_on").fill(learned_on)
+
+    def name_the_accused(self, name: str, position: str, unit: str) -> None:
+        self.page.locator("#accused_name").fill(name)
+        self.page.locator("#accused_position").fill(position)
+        self.page.locator("#accused_unit_text").fill(unit)
+
+    def choose_unit(self, typed: str) -> None:
+        self.page.locator("#unit").fill(typed)
+
+    def attach(self, name: str, data: bytes, mime: str) -> None:
+        self.page.locator("#evidence").set_input_files([{"name": name, "mimeType": mime, "buffer": data}])
+
+    def send(self) -> tuple[str, str]:
+        """Send the form; returns the tracking code and secret read from the receipt."""
+        self.page.locator("#submission-form button[type=submit]").click()
+        expect(self.page).to_have_url(self.base_url + "/submit/receipt")
+        code = self.page.locator("#tracking-code").inner_text().strip()
+        secret = self.page.locator("#tracking-secret").inner_text().strip()
+        return code, secret
+
+
+class TrackingSite:
+    """A citizen following their đơn with the code and secret."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open_with(self, code: str, secret: str) -> TrackingSite:
+        self.page.goto(self.base_url + "/track")
+        self.page.locator("#code").fill(code)
+        self.page.locator("#secret").fill(secret)
+        self.page.locator("main form button[type=submit]").click()
+        return self
+
+    def expect_status(self, text: str) -> None:
+        expect(self.page.locator("#status-label")).to_contain_text(text)
+
+    def reply(self, text: str) -> None:
+        self.page.locator("#body").fill(text)
+        self.page.locator("form[action$='/reply'] button[type=submit]").click()
+
+    def add_file(self, name: str, data: bytes, mime: str) -> None:
+        self.page.locator("#files").set_input_files([{"name": name, "mimeType": mime, "buffer": data}])
+        self.page.locator("form[action$='/evidence'] button[type=submit]").click()
+
+    def ask_to_withdraw(self, reason: str) -> None:
+        self.page.locator("#reason").fill(reason)
+        self.page.locator("#confirm").check()
+        self.page.locator("form[action$='/withdraw'] button[type=submit]").click()

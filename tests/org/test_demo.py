@@ -36,7 +36,7 @@ def test_demo_routing(db_session):
     demo.seed(db_session)
     s = db_session
     by = {u.code: u for u in s.scalars(select(OrgUnit))}
-    field = dict(s.execute(select(demo.Field.code, demo.Field.id)))
+    field = dict(s.execute(select(demo.Field.code, demo.Field.id)).all())
     on = dt.date(2026, 9, 1)
     cases = [
         (Facts("petition", on, field_id=field["health"]), "SYT"),

@@ -1,0 +1,152 @@
+"""Staff administration: invitation, acceptance with TOTP enrolment, roles (audited), deactivation."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.audit.models import AuditEntry
+from portal.notifications.services import current_settings, send_pending
+from tests.accounts.conftest import PASSWORD
+from tests.factories import make_unit, make_user
+from tests.helpers import login_as
+
+
+def _audit(db_session, action):
+    return db_session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def _invite(client, db_session, unit, email="new.officer@example.com", role="handler"):
+    response = client.post("/staff/admin/users/new", data={"full_name": "Trần Văn Cán", "email": email,
+                                                          "role": role, "unit": unit.id})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db_session.scalar(select(User).where(User.email == email))
+
+
+def test_admin_creates_staff_who_accepts_the_invitation(client, app, db_session, make_staff, root_unit, smtp_sink):
+    admin = make_staff(Role.ADMIN)
+    login_as(client, admin)
+    user = _invite(client, db_session, root_unit)
+    assert user.is_staff and user.password_hash is None
+    assert [(a.role, a.unit_id) for a in user.roles] == [(Role.HANDLER, root_unit.id)]
+    page = client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
+    assert "/account/invitation/" in page  # shown once to the administrator
+    assert "/account/invitation/" not in client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
+    assert _audit(db_session, "staff.created") and _audit(db_session, "role.granted")
+
+    send_pending(db_session, current_settings())
+    body = smtp_sink.body(smtp_sink.to(user.email)[-1])
+    link = re.search(r"https?://\S+/account/invitation/\S+", body).group(0)
+    path = "/" + link.split("/", 3)[3]
+
+    newcomer = app.test_client()
+    form = newcomer.get(path)
+    assert form.status_code == 200
+    html = form.get_data(as_text=True)
+    assert "<svg" in html and 'role="img"' in html and "style=" not in html.split("<svg", 1)[1].split("</svg>")[0]
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+    wrong = newcomer.post(path, data={"password": "a good staff password", "password_confirm": "a good staff password",
+                                      "code": "000000"})
+    assert "invitation-error" in wrong.get_data(as_text=True)
+    done = newcomer.post(path, data={"password": "a good staff password",
+                                     "password_confirm": "a good staff password", "code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200
+    codes = re.findall(r"<code>([A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4})</code>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    db_session.refresh(user)
+    assert user.totp_secret == secret and user.has_accepted_invitation
+    assert _audit(db_session, "account.invitation_accepted")
+    assert newcomer.get(path).status_code == 400  # the link works once
+
+    newcomer.post("/account/login", data={"email": user.email, "password": "a good staff password"})
+    assert newcomer.post("/account/login/verify", data={"code": codes[3]}).status_code == 302
+    assert newcomer.get("/staff/").status_code == 200
+
+
+def test_roles_added_and_removed_are_audited(client, db_session, make_staff, root_unit):
+    admin = make_staff(Role.ADMIN)
+    login_as(client, admin)
+    dept = make_unit(db_session, parent=root_unit, code="DEPT")
+    officer = make_user(db_session, roles=[(Role.HANDLER, root_unit)])
+    response = client.post(f"/staff/admin/users/{officer.id}/roles", data={"role": "deputy", "unit": dept.id})
+    assert response.status_code == 302
+    db_session.refresh(officer)
+    assert {(a.role, a.unit_id) for a in officer.roles} == {(Role.HANDLER, root_unit.id), (Role.DEPUTY, dept.id)}
+    granted = _audit(db_session, "role.granted")[-1]
+    assert granted.actor_id == admin.id and granted.details == {"role": "deputy", "unit": "DEPT"}
+    deputy = next(a for a in officer.roles if a.role == Role.DEPUTY)
+    assert client.post(f"/staff/admin/users/{officer.id}/roles/{deputy.id}/remove").status_code == 302
+    db_session.refresh(officer)
+    assert [a.role for a in officer.roles] == [Role.HANDLER]
+    assert _audit(db_session, "role.revoked")[-1].details == {"role": "deputy", "unit": "DEPT"}
+
+
+def test_a_unit_has_one_head_at_a_time(client, db_session, make_staff, root_unit):
+    login_as(client, make_staff(Role.ADMIN))
+    dept = make_unit(db_session, parent=root_unit)
+    make_user(db_session, email="head@example.com", roles=[(Role.HEAD, dept)])
+    other = make_user(db_session, roles=[(Role.HANDLER, dept)])
+    response = client.post(f"/staff/admin/users/{other.id}/roles", data={"role": "head", "unit": dept.id})
+    assert response.status_code == 400
+    assert "head@example.com" in response.get_data(as_text=True)
+
+
+def test_deactivation_ends_sessions_at_once(client, app, db_session, make_staff):
+    admin = make_staff(Role.ADMIN)
+    officer = make_staff(Role.HANDLER)
+    officer_client = app.test_client()
+    login_as(officer_client, officer)
+    assert officer_client.get("/staff/").status_code == 200
+    login_as(client, admin)
+    assert client.post(f"/staff/admin/users/{officer.id}/active", data={"active": "0"}).status_code == 302
+    assert officer_client.get("/staff/").status_code == 302
+    refused = officer_client.post("/account/login", data={"email": officer.email, "password": PASSWORD})
+    assert "login-error" in refused.get_data(as_text=True)
+    assert _audit(db_session, "staff.deactivated")
+    client.post(f"/staff/admin/users/{admin.id}/active", data={"active": "0"})
+    db_session.refresh(admin)
+    assert admin.is_active_account  # nobody locks themselves out
+
+
+def test_new_invitation_revokes_the_old_link(client, db_session, make_staff, root_unit):
+    login_as(client, make_staff(Role.ADMIN))
+    user = _invite(client, db_session, root_unit)
+    link = re.compile(r"/account/invitation/[^\s<\"]+")
+    first = link.search(client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)).group(0)
+    assert client.get(first).status_code == 200
+    page = client.post(f"/staff/admin/users/{user.id}/invitation", follow_redirects=True).get_data(as_text=True)
+    second = link.search(page).group(0)
+    assert client.get(first).status_code == 400
+    assert client.get(second).status_code == 200
+    assert _audit(db_session, "staff.invitation_sent")
+
+
+def test_duplicate_email_is_a_form_error(client, db_session, make_staff, root_unit, citizen):
+    login_as(client, make_staff(Role.ADMIN))
+    response = client.post("/staff/admin/users/new", data={"full_name": "X", "email": citizen.email,
+                                                          "role": "handler", "unit": root_unit.id})
+    assert response.status_code == 200
+    assert "Địa chỉ email này đã được dùng" in response.get_data(as_text=True)
+
+
+def test_admin_list_shows_only_staff_in_scope(client, db_session, make_staff, root_unit):
+    d1 = make_unit(db_session, parent=root_unit)
+    d2 = make_unit(db_session, parent=root_unit)
+    local_admin = make_staff(Role.ADMIN, unit=d1)
+    make_user(db_session, email="in.scope@example.com", roles=[(Role.HANDLER, d1)])
+    make_user(db_session, email="out.of.scope@example.com", roles=[(Role.HANDLER, d2)])
+    login_as(client, local_admin)
+    html = client.get("/staff/admin/users/").get_data(as_text=True)
+    assert "in.scope@example.com" in html and "out.of.scope@example.com" not in html
+    form = client.get("/staff/admin/users/new").get_data(as_text=True)
+    assert f'value="{d1.id}"' in form and f'value="{d2.id}"' not in form
+
+
+def test_admin_nav_entry_only_for_admins(client, make_staff):
+    login_as(client, make_staff(Role.HANDLER))
+    assert "/staff/admin/users/" not in client.get("/staff/").get_data(as_text=True)
+    login_as(client, make_staff(Role.ADMIN))
+    assert "/staff/admin/users/" in client.get("/staff/").get_data(as_text=True)

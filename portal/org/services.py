@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from flask import has_request_context
@@ -363,12 +364,37 @@ def load_rules(session: Session) -> list[Rule]:
             for r in rules_in_order(session, active_only=True)]
 
 
-def facts_of(submission: Submission, on: dt.date) -> Facts:
-    """The competence facts a submission carries."""
-    return Facts(kind=str(submission.kind), on=on, unit_id=submission.unit_id, field_id=submission.field_id,
-                 ward_id=submission.ward_id, accused_unit_id=submission.accused_unit_id,
-                 accused_position=submission.accused_position,
-                 is_second_complaint=bool(submission.is_second_complaint))
+def resolve_unit_text(session: Session, text: str | None, on: dt.date) -> int | None:
+    """The unit a citizen typed (code, name or English name, accents and "UBND" optional), if it is
+    exactly one unit in force on ``on``."""
+    from portal.cases.text import fold
+
+    def key(value: str) -> str:
+        folded = " ".join(fold(value).split())
+        return folded.replace("ubnd ", "uy ban nhan dan ", 1) if folded.startswith("ubnd ") else folded
+
+    wanted = key(text or "")
+    if not wanted:
+        return None
+    matches = {unit.id for unit in session.scalars(select(OrgUnit)) if unit.is_active_on(on)
+               and wanted in {key(unit.code), key(unit.name), key(unit.name_en or "")}}
+    return matches.pop() if len(matches) == 1 else None
+
+
+def facts_of(session: Session, submission: Submission, on: dt.date) -> Facts:
+    """The competence facts a submission carries. The accused's unit is the one the form resolved,
+    else the unit typed by the citizen; when the accused is a head or deputy of an unknown unit, the
+    unit the đơn is about is assumed to be theirs, so that it is never routed there."""
+    facts = Facts(kind=str(submission.kind), on=on, unit_id=submission.unit_id, field_id=submission.field_id,
+                  ward_id=submission.ward_id, accused_unit_id=submission.accused_unit_id,
+                  accused_position=submission.accused_position,
+                  is_second_complaint=bool(submission.is_second_complaint))
+    if facts.kind != "denunciation" or facts.accused_unit_id is not None:
+        return facts
+    accused_unit = resolve_unit_text(session, submission.accused_unit_text, on)
+    if accused_unit is None and facts.accused_is_leader:
+        accused_unit = submission.unit_id
+    return replace(facts, accused_unit_id=accused_unit)
 
 
 def today() -> dt.date:
@@ -383,7 +409,7 @@ def propose_unit(session: Session, facts: Facts) -> Proposal | None:
 
 def propose_for_submission(session: Session, submission: Submission, on: dt.date | None = None) -> Proposal | None:
     """The competent unit proposed for a submission, with its explanation data."""
-    return propose_unit(session, facts_of(submission, on or today()))
+    return propose_unit(session, facts_of(session, submission, on or today()))
 
 
 def explain(session: Session, proposal: Proposal, locale: str = "vi") -> str:

@@ -100,3 +100,18 @@ def test_other_cases_are_not_affected(db_session, people, case, city):
     conflicts.mark_accused(db_session, case, [people["head"].id])
     assert can_view_case(db_session, people["head"], other)
     assert other.id in visible(db_session, people["intake"])
+
+
+def test_back_office_pages_respect_the_conflict(client, db_session, people, case):
+    """Through the back office itself: the case page and the search (whose FTS index is filled by
+    the database triggers when the submission is written)."""
+    from tests.helpers import login_as
+
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    login_as(client, people["intake"])
+    assert client.get(f"/staff/cases/{case.id}").status_code in (403, 404)
+    assert case.reference not in client.get("/staff/search", query_string={"q": "giám đốc"}).get_data(as_text=True)
+    assert case.reference not in client.get("/staff/").get_data(as_text=True)
+    login_as(client, people["dept_head"])
+    assert client.get(f"/staff/cases/{case.id}").status_code == 200
+    assert case.reference in client.get("/staff/search", query_string={"q": "giám đốc"}).get_data(as_text=True)

@@ -193,3 +193,19 @@ def test_every_proposal_is_explained(db_session, city, app):
     with app.test_request_context("/?lang=en"):
         english = services.explain(db_session, proposal, "en")
     assert english.startswith("Proposed") and city.health.name_en in english
+
+
+@pytest.mark.parametrize("typed", ["T-BV", None])
+def test_denunciation_of_a_head_from_the_public_form(db_session, city, typed):
+    """The public form gives the accused's unit as text: resolved when it names one unit; when it
+    does not, the unit the đơn is about is assumed to be the accused head's."""
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, unit_id=city.hospital.id,
+                                 accused_unit_text=typed or "một bệnh viện", accused_position="Giám đốc")
+    assert receiving_unit_id(db_session, submission) == city.health.id
+
+
+def test_accused_unit_typed_with_abbreviations(db_session, city):
+    city.ward.name = "Ủy ban nhân dân phường Tân Định"
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, accused_unit_text="ubnd phuong tan dinh",
+                                 accused_position="cán bộ địa chính")
+    assert receiving_unit_id(db_session, submission) == city.ward.id

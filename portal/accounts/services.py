@@ -18,7 +18,7 @@ import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select, update
@@ -29,9 +29,11 @@ from portal.audit.services import record
 from portal.db import now_utc
 from portal.org.models import OrgUnit
 
-_hasher = PasswordHasher()
+_PRODUCTION_HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
+# The test suite hashes hundreds of passwords: there, and only there, cheap parameters.
+_TESTING_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 # Verified against when the email is unknown, so that both answers take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+_DUMMY_HASHES: dict[int, str] = {}
 
 MIN_PASSWORD_LENGTH = 10
 RECOVERY_CODE_COUNT = 10
@@ -65,25 +67,36 @@ def password_problems(password: str, email: str = "") -> list[Any]:
     return problems
 
 
+def _hasher() -> PasswordHasher:
+    return _TESTING_HASHER if has_app_context() and current_app.testing else _PRODUCTION_HASHER
+
+
+def _dummy_hash() -> str:
+    hasher = _hasher()
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+    return _DUMMY_HASHES[id(hasher)]
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
     """Constant-effort password check; rehashes when the hashing parameters were raised."""
     if user is None or not user.password_hash:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return False
     if not _verify(user.password_hash, password):
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     return True
 
 
 def _verify(hashed: str, password: str) -> bool:
     try:
-        return _hasher.verify(hashed, password)
+        return _hasher().verify(hashed, password)
     except (VerificationError, InvalidHashError):
         return False
 

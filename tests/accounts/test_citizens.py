@@ -175,3 +175,18 @@ def test_account_page_links_to_my_submissions_when_it_exists(client, app, citize
             from flask import url_for
 
             assert f'href="{url_for("tracking.my_submissions")}"' in html
+
+
+def test_production_hashes_with_argon2id_defaults(fresh_app):
+    from argon2 import PasswordHasher
+
+    from portal.accounts.services import _PRODUCTION_HASHER, hash_password
+
+    fresh_app.testing = False
+    with fresh_app.app_context():
+        hashed = hash_password("a long enough password")
+    reference = PasswordHasher()
+    assert hashed.startswith("$argon2id$")
+    assert (_PRODUCTION_HASHER.time_cost, _PRODUCTION_HASHER.memory_cost) == (reference.time_cost,
+                                                                            reference.memory_cost)
+    assert f"m={reference.memory_cost},t={reference.time_cost}" in hashed

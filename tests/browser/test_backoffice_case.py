@@ -1,0 +1,206 @@
+"""Browser journeys across roles on the case page: an anonymous denunciation to the information queue;
+a signed denunciation accepted by the head, assigned, extended and resolved, and the citizen reading
+the result; a duplicate merged; a multi-content đơn split."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.accounts.services import hash_password, new_totp_secret
+from portal.cases.models import Case, Submission, SubmissionKind
+from portal.cases.services import register_submission
+from portal.db import get_session, now_utc
+from portal.deadlines.services import seed_rules
+from portal.org.models import OrgUnit
+from tests.browser.pages import IntakeSite, StaffSite, TrackingSite
+from tests.browser.test_intake import city  # noqa: F401 - fixture
+from tests.factories import make_submission, make_user
+from tests.files import samples
+
+pytestmark = pytest.mark.browser
+PASSWORD = "mật khẩu đủ dài 2026"
+
+
+class CasePage:
+    """The staff case page and its action forms."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def open(self, case_id: int) -> CasePage:
+        self.page.goto(f"{self.base_url}/staff/cases/{case_id}")
+        return self
+
+    def act(self, label: str, **fields: str) -> None:
+        """Open the action ``label``, fill ``fields`` (by id) and submit."""
+        self.page.locator(".case-actions").get_by_role("link", name=label, exact=True).click()
+        for name, value in fields.items():
+            field = self.page.locator(f"#{name}")
+            tag = field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+            if tag.startswith("select"):
+                field.select_option(label=value) if not value.isdigit() else field.select_option(value)
+            elif tag.endswith(":checkbox"):
+                field.check()
+            else:
+                field.fill(value)
+        self.page.locator("form.case-action-form button[type=submit]").click()
+
+    def expect_status(self, text: str) -> None:
+        expect(self.page.locator(".case-status")).to_contain_text(text)
+
+    def expect_no_action(self, label: str) -> None:
+        expect(self.page.locator(".case-actions").get_by_role("link", name=label, exact=True)).to_have_count(0)
+
+
+def _staff(app, unit_code: str = "UBND-TP") -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """An intake officer, a head and a handler of the city (the whole tree is their scope)."""
+    with app.app_context():
+        session = get_session()
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code))
+        seed_rules(session)  # the statutory deadlines are data
+        people = {}
+        for key, role, name in (("officer", Role.INTAKE_OFFICER, "Cán bộ Xử Lý"), ("head", Role.HEAD, "Chánh Văn"),
+                                ("handler", Role.HANDLER, "Cán bộ Thụ Lý")):
+            secret = new_totp_secret()
+            user = make_user(session, roles=[(role, root)], full_name=name, password_hash=hash_password(PASSWORD),
+                             totp_secret=secret, email_confirmed_at=now_utc())
+            people[key] = (user.email, secret)
+        session.commit()
+        return people
+
+
+def _case_id(app, code: str) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return get_session().scalar(select(Case.id).join(Submission, Case.submission_id == Submission.id)
+                                    .where(Submission.tracking_code == code).order_by(Case.id).limit(1))
+
+
+def _login(page: Page, base_url: str, who: tuple[str, str]) -> None:
+    page.context.clear_cookies()
+    StaffSite(page, base_url).login(who[0], PASSWORD, who[1])
+
+
+def test_anonymous_denunciation_goes_to_the_information_queue(page, city, axe):  # noqa: F811
+    people = _staff(city.app)
+    site = IntakeSite(page, city.url).start("denunciation")
+    site.send_anonymously()
+    site.describe("Thu tiền sai quy định", "Cán bộ phường thu tiền xác nhận hồ sơ không có biên lai.")
+    code, _secret = site.send()
+    case_id = _case_id(city.app, code)
+
+    _login(page, city.url, people["officer"])
+    cases = CasePage(page, city.url).open(case_id)
+    expect(page.locator(".identity")).to_contain_text("Đơn nặc danh")
+    cases.expect_no_action("Quyết định thụ lý")
+    axe(page)
+    cases.act("Chuyển vào thông tin tố cáo nặc danh")
+    cases.expect_status("Thông tin tố cáo (nặc danh)")
+    cases.expect_no_action("Đề xuất thụ lý")
+    page.goto(city("/staff/queues/information"))
+    expect(page.locator("main")).to_contain_text(code)
+
+
+def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa: F811
+    people = _staff(city.app)
+    site = IntakeSite(page, city.url).start("denunciation")
+    site.give_identity("Phạm Văn Tố", "12 Lê Lợi", "079088001234", "0901234567")
+    site.describe("Cán bộ địa chính nhận tiền", "Ông N. nhận tiền để cấp giấy chứng nhận nhanh.")
+    site.name_the_accused("Nguyễn Văn N.", "Cán bộ địa chính", "Phường Bến Thành")
+    code, secret = site.send()
+    case_id = _case_id(city.app, code)
+    today = dt.date.today().isoformat()
+
+    _login(page, city.url, people["officer"])
+    cases = CasePage(page, city.url).open(case_id)
+    expect(page.locator(".identity")).not_to_contain_text("Phạm Văn Tố")
+    cases.act("Nhận xử lý đơn")
+    cases.act("Phân loại đơn", kind="Tố cáo")
+    cases.act("Đề xuất thụ lý", text="Đủ điều kiện thụ lý theo Điều 29.")
+    cases.expect_status("Đề xuất thụ lý")
+    cases.expect_no_action("Quyết định thụ lý")  # the head decides thụ lý
+
+    _login(page, city.url, people["head"])
+    cases.open(case_id)
+    axe(page)
+    cases.act("Quyết định thụ lý", decision_number="12/QĐ-TTr", decision_date=today)
+    cases.expect_status("Đã thụ lý")
+    cases.act("Giao cán bộ thụ lý", handler="Cán bộ Thụ Lý")
+    cases.expect_status("Đang xác minh")
+    cases.act("Đánh dấu phức tạp, vùng sâu vùng xa", **{"criteria-1": "on"})
+    cases.expect_status("Phức tạp")
+    cases.act("Gia hạn giải quyết", decision_number="13/QĐ-TTr", decision_date=today, days="30")
+    expect(page.locator(".timeline")).to_contain_text("Gia hạn 30 ngày")
+    # A second extension is beyond the rule for a complex case: refused, and the form keeps the input.
+    cases.act("Gia hạn giải quyết", decision_number="14/QĐ-TTr", decision_date=today, days="30")
+    expect(page.locator("#error-summary")).to_contain_text("Đã hết số lần gia hạn")
+    expect(page.locator("#decision_number")).to_have_value("14/QĐ-TTr")
+    cases.open(case_id)
+    page.locator(".case-actions").get_by_role("link", name="Ban hành quyết định, kết luận").click()
+    page.locator("#decision_number").fill("20/KL-TTr")
+    page.locator("#decision_date").fill(today)
+    page.locator("#text").fill("Tố cáo đúng một phần; đã kiểm điểm ông N.")
+    page.locator("#document").set_input_files([{"name": "ket-luan.pdf", "mimeType": "application/pdf",
+                                                "buffer": samples.pdf_with_metadata()}])
+    page.locator("form.case-action-form button[type=submit]").click()
+    cases.expect_status("Đã giải quyết")
+    page.get_by_role("link", name="Xem, in thông báo").last.click()
+    expect(page.locator(".notice")).to_contain_text("20/KL-TTr")
+    expect(page.locator(".notice")).not_to_contain_text("Phạm Văn Tố")
+    axe(page)
+
+    page.context.clear_cookies()
+    TrackingSite(page, city.url).open_with(code, secret)
+    expect(page.locator("main")).to_contain_text("Tố cáo đúng một phần; đã kiểm điểm ông N.")
+
+
+def _registered(app, **values) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        session = get_session()
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == "UBND-TP"))
+        submission = make_submission(session, unit_id=root.id, **values)
+        case = register_submission(session, submission)
+        session.commit()
+        return case.id, case.reference
+
+
+def test_duplicate_is_merged_into_the_open_case(page, city, axe):  # noqa: F811
+    people = _staff(city.app)
+    text = "Quyết định xử phạt 125/QĐ-XPHC về xây dựng không đúng quy định, đề nghị hủy bỏ."
+    first_id, first_ref = _registered(city.app, kind=SubmissionKind.COMPLAINT, content=text,
+                                      decision_number="125/QĐ-XPHC", identity={"full_name": "Trần A"})
+    second_id, second_ref = _registered(city.app, kind=SubmissionKind.COMPLAINT, content=text,
+                                        decision_number="125/QĐ-XPHC", identity={"full_name": "Trần A"})
+    _login(page, city.url, people["officer"])
+    cases = CasePage(page, city.url).open(second_id)
+    expect(page.locator("main")).to_contain_text("Có thể trùng lặp")
+    expect(page.get_by_role("link", name=first_ref)).to_be_visible()
+    axe(page)
+    cases.act("Gộp vào hồ sơ trùng", target_case=first_ref)
+    cases.expect_status("Đã gộp")
+    expect(page.locator("#related-title + dl")).to_contain_text(first_ref)
+    cases.open(first_id)
+    expect(page.locator("main")).to_contain_text(second_ref)
+
+
+def test_multi_content_submission_is_split(page, city, axe):  # noqa: F811
+    people = _staff(city.app)
+    case_id, reference = _registered(city.app, kind=SubmissionKind.COMPLAINT,
+                                     content="Khiếu nại quyết định thu hồi đất và tố cáo cán bộ nhận tiền.",
+                                     identity={"full_name": "Lê B"})
+    _login(page, city.url, people["officer"])
+    cases = CasePage(page, city.url).open(case_id)
+    cases.act("Nhận xử lý đơn")
+    cases.act("Tách đơn nhiều nội dung", parts="Khiếu nại quyết định thu hồi đất\nTố cáo cán bộ nhận tiền")
+    cases.expect_status("Đã tách")
+    parts = page.locator("main a", has_text=f"{reference[:16]}-T")
+    expect(parts).to_have_count(2)
+    parts.first.click()
+    cases.expect_status("Đang xử lý đơn")
+    expect(page.locator(".case-summary")).to_contain_text("Khiếu nại quyết định thu hồi đất")
+    axe(page)

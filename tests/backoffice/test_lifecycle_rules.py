@@ -1,0 +1,137 @@
+"""Rules inside transitions: complexity from the criteria count, withdrawal of a denunciation that
+continues, reopening as a linked case, splitting and merging, deadline effects, requirements."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEntry
+from portal.audit.services import verify
+from portal.cases.lifecycle import (
+    TRANSITIONS,
+    IllegalTransition,
+    RequirementError,
+    StaleCase,
+    TransitionInput,
+    apply_transition,
+)
+from portal.cases.models import Attachment, Case, CaseKind, CaseStatus
+from portal.cases.services import CaseError, audit_original_download, pseudonym, reveal_identity
+from portal.deadlines.services import seed_rules
+from tests.factories import make_case, make_submission, make_unit, make_user
+
+
+@pytest.fixture
+def people(db_session):
+    unit = make_unit(db_session)
+    return {"unit": unit, "head": make_user(db_session, roles=[(Role.HEAD, unit)]),
+            "officer": make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)]),
+            "handler": make_user(db_session, roles=[(Role.HANDLER, unit)])}
+
+
+@pytest.mark.parametrize(("criteria", "complex_", "especially"), [((), False, False), (("C2",), True, False),
+                                                                  (("C1", "C4"), False, True)])
+def test_criteria_count_decides_complexity(db_session, people, criteria, complex_, especially):
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, people["head"], case, "flag", TransitionInput(criteria=criteria, is_remote=True),
+                     version=case.version)
+    assert (case.is_complex, case.is_especially_complex, case.is_remote) == (complex_, especially, True)
+    assert case.complexity_criteria == sorted(criteria)
+
+
+def test_denunciation_may_continue_after_withdrawal_a_complaint_may_not(db_session, people):
+    denunciation = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION,
+                             status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, people["head"], denunciation, "withdraw",
+                     TransitionInput(withdrawal="full", continues=True, text="Có dấu hiệu bị ép buộc rút đơn"),
+                     version=None)
+    assert denunciation.withdrawal == "full" and denunciation.continues_after_withdrawal
+    assert denunciation.status == CaseStatus.INVESTIGATING
+    complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, people["head"], complaint, "withdraw",
+                     TransitionInput(withdrawal="full", continues=True, text="Rút toàn bộ"), version=None)
+    assert complaint.continues_after_withdrawal is False
+    apply_transition(db_session, people["head"], complaint, "terminate", TransitionInput(
+        reason_code="TERM-WITHDRAWN", decision_number="5/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
+    assert complaint.status == CaseStatus.TERMINATED
+
+
+def test_reopen_creates_a_linked_new_case(db_session, people):
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
+    event = apply_transition(db_session, people["officer"], case, "reopen",
+                             TransitionInput(text="Không đồng ý với quyết định lần đầu"), version=None)
+    second = db_session.get(Case, event.data["new_case_id"])
+    assert second.previous_case_id == case.id and second.status == CaseStatus.IN_REVIEW
+    assert second.submission_id == case.submission_id and case.status == CaseStatus.CLOSED
+
+
+def test_split_needs_two_parts_and_merge_needs_a_visible_open_target(db_session, people):
+    case = make_case(db_session, unit=people["unit"], status=CaseStatus.IN_REVIEW)
+    with pytest.raises(RequirementError):
+        apply_transition(db_session, people["officer"], case, "split", TransitionInput(parts=("một",)),
+                         version=None)
+    assert case.status == CaseStatus.IN_REVIEW
+    elsewhere = make_case(db_session, unit=make_unit(db_session), status=CaseStatus.IN_REVIEW)
+    with pytest.raises(RequirementError):  # a case the officer may not see does not exist for them
+        apply_transition(db_session, people["officer"], case, "merge",
+                         TransitionInput(target_case_reference=elsewhere.reference), version=None)
+    db_session.refresh(case)
+    assert case.status == CaseStatus.IN_REVIEW and case.merged_into_id is None
+
+
+def test_version_and_state_are_checked_before_anything_changes(db_session, people):
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
+    with pytest.raises(StaleCase):
+        apply_transition(db_session, people["head"], case, "accept", TransitionInput(
+            decision_number="1", decision_date=dt.date(2026, 11, 1)), version=case.version + 1)
+    with pytest.raises(IllegalTransition) as refused:
+        apply_transition(db_session, people["head"], case, "resolve", TransitionInput(), version=case.version)
+    assert "Ban hành quyết định" in refused.value.message
+    assert case.status == CaseStatus.PROPOSED and not case.events
+
+
+def test_acceptance_starts_the_resolution_clock_and_suspension_pauses_it(db_session, people):
+    seed_rules(db_session)
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.RECEIVED)
+    apply_transition(db_session, people["officer"], case, "take", TransitionInput(), version=None)
+    assert {d.stage for d in case.deadlines} == {"intake", "acceptance"}
+    apply_transition(db_session, people["officer"], case, "propose", TransitionInput(text="Đủ điều kiện"),
+                     version=None)
+    apply_transition(db_session, people["head"], case, "accept", TransitionInput(
+        decision_number="3/QĐ", decision_date=dt.date.today()), version=None)
+    stages = {d.stage: d for d in case.deadlines}
+    assert stages["intake"].met_at and stages["acceptance"].met_at and stages["resolution"].met_at is None
+    apply_transition(db_session, people["head"], case, "suspend", TransitionInput(
+        reason_code="SUSP-FORCE", decision_number="4/QĐ", decision_date=dt.date.today()), version=None)
+    assert stages["resolution"].paused_since == dt.date.today()
+
+
+def test_information_never_gets_acceptance_or_public_events(db_session, people):
+    submission = make_submission(db_session, unit_id=people["unit"].id)  # anonymous
+    case = make_case(db_session, unit=people["unit"], submission=submission, kind=None, status=CaseStatus.RECEIVED)
+    event = apply_transition(db_session, people["officer"], case, "to_information", TransitionInput(), version=None)
+    assert case.kind == CaseKind.DENUNCIATION_INFO and not event.is_public
+    for name in ("propose", "accept", "not_accept", "guide"):
+        assert not TRANSITIONS[name].applies_to_information
+
+
+def test_reveal_and_original_download_are_audited_with_a_reason(db_session, people, app):
+    submission = make_submission(db_session, unit_id=people["unit"].id, identity={"full_name": "Bí Danh"})
+    case = make_case(db_session, unit=people["unit"], submission=submission, handler_id=people["handler"].id)
+    with app.test_request_context():
+        assert "Bí Danh" not in pseudonym(submission) and pseudonym(submission).startswith("Người gửi #")
+        with pytest.raises(CaseError):
+            reveal_identity(db_session, people["handler"], case, "  ")
+        assert reveal_identity(db_session, people["handler"], case, "Xác minh").full_name == "Bí Danh"
+        attachment = Attachment(submission_id=submission.id, original_name="a.pdf", mime_type="application/pdf",
+                                size=1, sha256="a" * 64, storage_key="ab" * 10)
+        db_session.add(attachment)
+        db_session.flush()
+        audit_original_download(db_session, people["handler"], case, attachment, "Giám định chữ ký")
+    actions = [e.action for e in db_session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id))]
+    assert actions == ["identity.reveal", "attachment.original_download"]
+    assert verify(db_session).broken_at is None

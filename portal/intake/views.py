@@ -16,7 +16,7 @@ from portal.cases.models import SubmissionKind
 from portal.core.kinds import kinds_overview
 from portal.db import get_session
 from portal.extensions import limiter
-from portal.files.storage import get_storage
+from portal.files.storage import StorageError, get_storage
 from portal.intake import services
 from portal.intake.forms import SubmissionForm, unit_choices
 from portal.web.filters import current_locale
@@ -74,7 +74,8 @@ def _input_from(form: SubmissionForm, kind: SubmissionKind) -> services.Submissi
         identity = services.IdentityInput(
             full_name=form.full_name.data or "", address=form.address.data or "", id_number=form.id_number.data,
             phone=form.phone.data, email=form.email.data, protection_requested=bool(form.protection_requested.data))
-    citizen = _citizen()
+    # An anonymous đơn is never linked to the account that sent it: the link would name the sender.
+    citizen = None if form.is_anonymous else _citizen()
     return services.SubmissionInput(
         kind=kind, title=form.title.data or "", content=form.content.data or "", identity=identity,
         request_text=form.request_text.data or "", unit_id=form.unit_id, field_id=form.field_id.data or None,
@@ -129,6 +130,12 @@ def _store(form: SubmissionForm, kind: SubmissionKind) -> Response | str | tuple
     storage = get_storage()
     try:
         receipt = services.submit(db, storage, _input_from(form, kind), secret_key=current_app.config["SECRET_KEY"])
+    except StorageError:
+        db.rollback()
+        context = _build_form(kind)[1]
+        flash(_("Không lưu được tệp đính kèm do sự cố của hệ thống. Đơn chưa được gửi; vui lòng thử lại sau ít "
+                "phút."), "error")
+        return render_template("intake/form.html", form=form, **context), 503
     except IntegrityError:
         db.rollback()
         existing = services.find_by_nonce(db, form.nonce.data)

@@ -308,7 +308,8 @@ def test_storage_failure_leaves_neither_record_nor_file(client, db_session, org,
         response = post(client, "feedback", form_data("feedback"), files=files)
     finally:
         set_storage(app, None)
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert "Không lưu được tệp đính kèm" in html(response) and 'value="Đường ngập nước"' in html(response)
     assert failing.writes == 3 and failing.keys() == []
     assert submissions(db_session) == []
     assert db_session.scalar(select(Attachment.id)) is None
@@ -364,3 +365,12 @@ def test_xss_payloads_are_escaped_when_the_form_is_shown_again(client, db_sessio
     page = html(post(client, "complaint", data))
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_anonymous_submission_by_a_signed_in_citizen_is_not_linked_to_the_account(client, db_session, org, storage):
+    citizen = make_user(db_session)
+    login_as(client, citizen)
+    response = post(client, "denunciation", form_data("denunciation", anonymous=True, notify_by_email="y"))
+    assert response.status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.is_anonymous and submission.user_id is None and not submission.notify_by_email

@@ -3,7 +3,8 @@
 A staff member accused in a case, and the people an accused head or deputy directs within their
 unit, get a ``CaseConflict`` row. ``portal.cases.access`` excludes those rows from
 ``can_view_case`` and ``visible_cases_clause`` (so every list, search and export); notifications
-and escalations pass their recipients through :func:`filter_recipients`.
+and escalations pass their recipients through :func:`filter_recipients` (or use
+:func:`escalation_chain`). Staff record the accused with :func:`mark_accused`.
 
 Who an accused leader directs: a head directs everyone holding a case role in the unit's subtree;
 a deputy directs the same people except the unit's head and its other deputies. Inspectors keep
@@ -109,3 +110,15 @@ def filter_recipients(session: Session, case: Case, user_ids: Iterable[int]) -> 
             seen.add(user_id)
             result.append(user_id)
     return result
+
+
+def escalation_chain(session: Session, case: Case) -> list[int]:
+    """Who a late case is escalated to, in order: the head of the case's unit, then the heads of its
+    ancestors; conflicted people are skipped (a denounced head is never escalated their own case)."""
+    from portal.accounts.permissions import unit_and_ancestors
+
+    heads: list[int] = []
+    for unit_id in unit_and_ancestors(session, case.unit_id):
+        heads += session.scalars(select(RoleAssignment.user_id).where(RoleAssignment.unit_id == unit_id,
+                                                                      RoleAssignment.role == Role.HEAD))
+    return filter_recipients(session, case, heads)

@@ -115,3 +115,10 @@ def test_back_office_pages_respect_the_conflict(client, db_session, people, case
     login_as(client, people["dept_head"])
     assert client.get(f"/staff/cases/{case.id}").status_code == 200
     assert case.reference in client.get("/staff/search", query_string={"q": "giám đốc"}).get_data(as_text=True)
+
+
+def test_escalation_skips_the_accused_head(db_session, people, case, city):
+    root_head = make_user(db_session, roles=[(Role.HEAD, city.root)])
+    assert conflicts.escalation_chain(db_session, case) == [people["head"].id, people["dept_head"].id, root_head.id]
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    assert conflicts.escalation_chain(db_session, case) == [people["dept_head"].id, root_head.id]

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from portal.accounts.models import Role, User
 from portal.cases.access import visible_cases_clause
@@ -146,14 +146,16 @@ def today_local() -> dt.date:
     return (now_utc() + dt.timedelta(hours=7)).date()
 
 
-def queue_clause(session: Session, user: User, queue: Queue, today: dt.date) -> ColumnElement[bool]:
-    """The queue's own condition plus the user's visibility."""
-    return and_(visible_cases_clause(session, user), queue.clause(user, today))
+def queue_clause(session: Session, user: User, queue: Queue, today: dt.date,
+                 visible: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """The queue's own condition plus the user's visibility (pass ``visible`` to reuse it)."""
+    return and_(visible_cases_clause(session, user) if visible is None else visible, queue.clause(user, today))
 
 
-def count_queue(session: Session, user: User, queue: Queue, today: dt.date, cap: int = COUNT_CAP) -> int:
+def count_queue(session: Session, user: User, queue: Queue, today: dt.date, cap: int = COUNT_CAP,
+                visible: ColumnElement[bool] | None = None) -> int:
     """How many cases the queue holds, counted up to ``cap`` (``cap + 1`` means "more than cap")."""
-    inner = select(Case.id).where(queue_clause(session, user, queue, today)).limit(cap + 1).subquery()
+    inner = select(Case.id).where(queue_clause(session, user, queue, today, visible)).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
@@ -255,11 +257,17 @@ class Page:
     next_cursor: str | None = None
 
 
+# Only what a row shows (the JSON and text columns of a case are not worth loading for a list).
+ROW_COLUMNS = (Case.id, Case.reference, Case.kind, Case.status, Case.unit_id, Case.field_id, Case.due_on,
+               Case.created_at, Case.is_complex, Case.is_especially_complex, Case.is_remote, Case.is_group,
+               Case.version)
+
+
 def _base(where: Sequence[ColumnElement[bool] | Any], locale: str) -> Select[Any]:
     unit_name = OrgUnit.name_en if locale == "en" else OrgUnit.name
     field_name = Field.name_en if locale == "en" else Field.name
-    return (select(Case, unit_name, field_name).join(OrgUnit, OrgUnit.id == Case.unit_id)
-            .outerjoin(Field, Field.id == Case.field_id).where(*where))
+    return (select(Case, unit_name, field_name).options(load_only(*ROW_COLUMNS))
+            .join(OrgUnit, OrgUnit.id == Case.unit_id).outerjoin(Field, Field.id == Case.field_id).where(*where))
 
 
 def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, sort: str,

@@ -27,9 +27,8 @@ from portal import create_app
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.backoffice import queries
 from portal.backoffice.queries import Cursor, Filters
-from portal.backoffice.search import matching_submissions
 from portal.cases.access import visible_cases_clause
-from portal.cases.models import Case, CaseKind, CaseStatus, Submission
+from portal.cases.models import Case, CaseKind, CaseStatus
 from portal.db import Base, get_db
 
 
@@ -85,11 +84,8 @@ def measure(session: Session, user: User, label: str, repeat: int) -> None:
             report.append((f"filter {name}", timed(lambda f=value: queries.queue_page(
                 session, user, unit_queue, f, sort="due", after=None, today=today), repeat)))
     for words in ("dat dai", "xay dung khong phep", "tieng on"):
-        def search(w: str = words) -> None:
-            condition = matching_submissions(session, w)
-            where = [visible_cases_clause(session, user), Case.submission_id.in_(select(Submission.id).where(condition))]
-            queries.fetch_page(session, where, sort="newest", after=None, today=today)
-        report.append((f"search '{words}'", timed(search, repeat)))
+        report.append((f"search '{words}'", timed(lambda w=words: queries.search_page(
+            session, user, w, after=None, today=today), repeat)))
     for name, (p50, p95) in report:
         print(f"  {name:40s} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms")
 

@@ -320,3 +320,16 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
     """One page of a queue for ``user`` with ``filters`` applied."""
     where = [queue_clause(session, user, queue, today), *filters.clauses()]
     return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size)
+
+
+def search_page(session: Session, user: User, words: str, *, after: Cursor | None, today: dt.date,
+                locale: str = "vi", size: int = PAGE_SIZE) -> Page:
+    """Visible cases whose submission text contains every word of ``words``, newest first."""
+    from portal.backoffice.search import matching_submissions
+    from portal.cases.models import Submission
+
+    condition = matching_submissions(session, words)
+    if condition is None:
+        return Page()
+    where = [visible_cases_clause(session, user), Case.submission_id.in_(select(Submission.id).where(condition))]
+    return fetch_page(session, where, sort="newest", after=after, today=today, locale=locale, size=size)

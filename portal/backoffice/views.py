@@ -27,7 +27,6 @@ from portal.backoffice.queries import (
     Queue,
 )
 from portal.backoffice.queue_forms import QueueFilterForm, SearchForm
-from portal.backoffice.search import matching_submissions
 from portal.cases.access import CASE_ROLES, visible_cases_clause
 from portal.cases.models import Case, Submission
 from portal.db import get_session
@@ -144,13 +143,8 @@ def search() -> Response | tuple[str, int] | str:
     except BadCursor:
         return render_template("backoffice/queue_search.html", page=None, next_url=None,
                                error=bad_cursor_message(), **context), 400
-    condition = matching_submissions(session, query)
-    page = Page()
-    if condition is not None:
-        where = [visible_cases_clause(session, user),
-                 Case.submission_id.in_(select(Submission.id).where(condition))]
-        page = queries.fetch_page(session, where, sort="newest", after=after, today=queries.today_local(),
-                                  locale=current_locale())
+    page = queries.search_page(session, user, query, after=after, today=queries.today_local(),
+                               locale=current_locale())
     return render_template("backoffice/queue_search.html", page=page, next_url=_next_url(page), **context)
 
 

@@ -234,7 +234,7 @@ def appoint(session: Session, unit: OrgUnit, user: User, role: Role, *, actor_id
         raise OrgError(_("Chỉ có thể bổ nhiệm người đứng đầu hoặc cấp phó."))
     if not user.is_staff or not user.is_active_account:
         raise OrgError(_("Chỉ có thể bổ nhiệm tài khoản cán bộ đang hoạt động."))
-    if unit.valid_to is not None:
+    if unit.valid_to is not None and unit.valid_to <= today():
         raise OrgError(_("Đơn vị đã thôi hoạt động."))
     existing = leaders(session, unit.id)
     if any(a.user_id == user.id for a in existing):
@@ -410,6 +410,21 @@ def propose_unit(session: Session, facts: Facts) -> Proposal | None:
 def propose_for_submission(session: Session, submission: Submission, on: dt.date | None = None) -> Proposal | None:
     """The competent unit proposed for a submission, with its explanation data."""
     return propose_unit(session, facts_of(session, submission, on or today()))
+
+
+def routing_explanation(session: Session, case: Any) -> str | None:
+    """"Proposed because ...", for showing on a case page: the rules as they stand, applied to the
+    case's submission on the day it was received (``None`` when no unit could be proposed)."""
+    submission = session.get(Submission, case.submission_id)
+    if submission is None:
+        return None
+    received = (case.created_at + dt.timedelta(hours=7)).date()
+    proposal = propose_for_submission(session, submission, received)
+    if proposal is None:
+        return None
+    from flask_babel import get_locale
+
+    return explain(session, proposal, str(get_locale() or "vi") if has_request_context() else "vi")
 
 
 def explain(session: Session, proposal: Proposal, locale: str = "vi") -> str:

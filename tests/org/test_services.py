@@ -209,3 +209,10 @@ def test_accused_unit_typed_with_abbreviations(db_session, city):
     submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, accused_unit_text="ubnd phuong tan dinh",
                                  accused_position="cán bộ địa chính")
     assert receiving_unit_id(db_session, submission) == city.ward.id
+
+
+def test_routing_explanation_of_a_case(db_session, city):
+    submission = make_submission(db_session, kind=SubmissionKind.PETITION, field_id=city.f_health.id)
+    case = register_submission(db_session, submission)
+    text = services.routing_explanation(db_session, case)
+    assert "Đề xuất theo quy tắc" in text and city.health.name in text

@@ -157,7 +157,6 @@ def remove_role(user_id: int, assignment_id: int) -> WerkzeugResponse:
     if assignment is None or assignment.user_id != user.id:
         abort(404)
     require(current_user, Action.USERS_MANAGE, assignment.unit)
-    EmptyForm().validate_on_submit()
     services.remove_role(db, assignment, actor_id=current_user.id)
     db.commit()
     flash(_l("Đã gỡ vai trò."), "success")

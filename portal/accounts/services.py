@@ -132,12 +132,13 @@ def register_citizen(session: Session, *, email: str, password: str, full_name: 
     """Create a citizen account, unconfirmed. Returns None when the address is already used
     (the caller answers exactly as for a new account)."""
     email = normalize_email(email)
-    if find_user(session, email) is not None:
-        return None
     problems = password_problems(password, email)
     if problems:
         raise AccountError(problems[0])
-    user = User(email=email, password_hash=hash_password(password), full_name=full_name.strip(),
+    password_hash = hash_password(password)  # hashed in both cases: the answer takes the same time
+    if find_user(session, email) is not None:
+        return None
+    user = User(email=email, password_hash=password_hash, full_name=full_name.strip(),
                 phone=(phone or "").strip() or None, is_staff=False, locale=locale)
     session.add(user)
     session.flush()

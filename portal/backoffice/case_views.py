@@ -18,7 +18,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
-from portal.backoffice.forms import MessageForm, OriginalForm, RevealForm, form_input, transition_form
+from portal.backoffice.forms import (
+    MessageForm,
+    NoticeTemplateForm,
+    OriginalForm,
+    RevealForm,
+    form_input,
+    transition_form,
+)
 from portal.cases import lifecycle, notices
 from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
 from portal.cases.services import (
@@ -326,3 +333,47 @@ def notice(case_id: int, event_id: int) -> str:
         abort(409, description=_("Mẫu thông báo có lỗi; quản trị viên cần sửa mẫu."))
     session.commit()  # a default template may have been created
     return render_template("notices/notice.html", case=case, notice=rendered)
+
+
+# --- notice templates (administrators) -----------------------------------------------------------
+
+@bp.get("/notice-templates")
+@staff_required
+def notice_templates() -> str:
+    """The editable notice texts."""
+    require(current_user, Action.NOTICE_TEMPLATES_MANAGE)
+    session = get_session()
+    if notices.seed_templates(session):
+        session.commit()
+    templates = list(session.scalars(select(notices.NoticeTemplate).order_by(notices.NoticeTemplate.code)))
+    return render_template("backoffice/case_notice_templates.html", templates=templates)
+
+
+@bp.route("/notice-templates/<code>", methods=["GET", "POST"])
+@staff_required
+def notice_template(code: str) -> Any:
+    """Edit one notice text; only identity-free variables are accepted."""
+    require(current_user, Action.NOTICE_TEMPLATES_MANAGE)
+    if code not in notices.DEFAULTS:
+        abort(404)
+    session = get_session()
+    template = notices.get_template(session, code)
+    form = NoticeTemplateForm(obj=template)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            notices.update_template(session, template, title=form.title.data, body=form.body.data,
+                                    user_id=current_user.id)
+        except notices.NoticeError as exc:
+            session.rollback()
+            form.body.errors = [_("Mẫu không hợp lệ hoặc dùng biến không được phép: %(detail)s", detail=str(exc))]
+            status = 422
+        else:
+            session.commit()
+            flash(_("Đã lưu mẫu thông báo."), "success")
+            return redirect(url_for("cases.notice_templates"))
+    elif form.is_submitted():
+        status = 422
+    session.commit()
+    return render_template("backoffice/case_notice_template.html", form=form, template=template,
+                           variables=notices.VARIABLES), status

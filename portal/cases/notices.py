@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from jinja2 import TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
@@ -21,16 +22,28 @@ from sqlalchemy.orm import Session
 
 from portal.cases.lifecycle import KIND_LABELS, REASON_CODES, TRANSITIONS
 from portal.cases.models import Case, CaseEvent, NoticeTemplate
+
+__all__ = ["DEFAULTS", "VARIABLES", "NoticeError", "NoticeTemplate", "RenderedNotice", "check_template",
+           "get_template", "render_notice", "seed_templates", "update_template"]
 from portal.db import now_utc
 from portal.org.models import OrgUnit
 from portal.security import sanitize_html
 
 # The variables a notice template may use. None of them identifies the reporter.
-VARIABLES: dict[str, str] = {
-    "reference": "Mã hồ sơ", "tracking_code": "Mã theo dõi của người gửi", "unit_name": "Đơn vị giải quyết",
-    "kind": "Loại đơn", "today": "Ngày lập", "decision_number": "Số quyết định", "decision_date": "Ngày quyết định",
-    "reason_code": "Mã lý do", "reason": "Lý do", "text": "Nội dung do cán bộ nhập", "days": "Số ngày gia hạn",
-    "to_unit_name": "Đơn vị nhận (chuyển đơn)", "received_on": "Ngày nhận đơn",
+VARIABLES: dict[str, Any] = {
+    "reference": _l("Mã hồ sơ"),
+    "tracking_code": _l("Mã theo dõi của người gửi"),
+    "unit_name": _l("Đơn vị giải quyết"),
+    "kind": _l("Loại đơn"),
+    "today": _l("Ngày lập"),
+    "decision_number": _l("Số quyết định"),
+    "decision_date": _l("Ngày quyết định"),
+    "reason_code": _l("Mã lý do"),
+    "reason": _l("Lý do"),
+    "text": _l("Nội dung do cán bộ nhập"),
+    "days": _l("Số ngày gia hạn"),
+    "to_unit_name": _l("Đơn vị nhận (chuyển đơn)"),
+    "received_on": _l("Ngày nhận đơn"),
 }
 
 _HEAD = ("<p><strong>{{ unit_name }}</strong></p>\n<p>Số: {{ decision_number or '……' }}</p>\n"

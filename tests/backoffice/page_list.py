@@ -11,4 +11,7 @@ STAFF_PAGES: list[tuple[str, str]] = [
     ("/staff/search?q=dat+dai", "handler"),
     ("/staff/audit", "inspector"),
     ("/staff/audit", "admin"),
+    # Case pages need a case id: covered by tests/browser/test_backoffice_case.py (axe on each step).
+    ("/staff/cases/notice-templates", "admin"),
+    ("/staff/cases/notice-templates/acceptance", "admin"),
 ]

@@ -216,3 +216,20 @@ def test_sanitize_html_allows_only_the_allow_list():
 
     cleaned = sanitize_html('<p class="x" style="color:red">a<a href="javascript:1">b</a><iframe></iframe></p>')
     assert cleaned == "<p>ab</p>"
+
+
+def test_admin_edits_a_notice_template_and_bad_templates_are_refused(client, db_session, setup):
+    root = setup["unit"]
+    admin = make_user(db_session, roles=[(Role.ADMIN, root)])
+    login_as(client, setup["head"])
+    assert client.get("/staff/cases/notice-templates").status_code == 403
+    login_as(client, admin)
+    listing = client.get("/staff/cases/notice-templates")
+    assert listing.status_code == 200 and "Phiếu chuyển đơn" in listing.get_data(as_text=True)
+    bad = client.post("/staff/cases/notice-templates/refusal", data={"title": "Từ chối", "body": "{{ full_name }}"})
+    assert bad.status_code == 422 and "full_name" in bad.get_data(as_text=True)
+    ok = client.post("/staff/cases/notice-templates/refusal",
+                     data={"title": "Thông báo không thụ lý", "body": "<p>Hồ sơ {{ reference }}: {{ reason }}</p>"})
+    assert ok.status_code == 302
+    stored = db_session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == "refusal")).one()
+    assert stored.body == "<p>Hồ sơ {{ reference }}: {{ reason }}</p>" and stored.updated_by_id == admin.id

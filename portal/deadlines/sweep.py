@@ -158,6 +158,9 @@ def _pass(session: Session, settings: Settings, level: str, condition: ColumnEle
           column: InstrumentedAttribute[Any], today: dt.date, now: dt.datetime) -> tuple[int, int]:
     done = emails = 0
     for ids in _candidates(session, condition):
+        # End the read first: the claim then opens a fresh transaction, so on SQLite it waits for the
+        # write lock (busy timeout) instead of failing when another sweep committed meanwhile.
+        session.commit()
         got = claim(session, column, ids, now)
         if got:
             emails += _notify(session, settings, level, _items(session, got), today)

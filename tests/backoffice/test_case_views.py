@@ -233,3 +233,27 @@ def test_admin_edits_a_notice_template_and_bad_templates_are_refused(client, db_
     assert ok.status_code == 302
     stored = db_session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == "refusal")).one()
     assert stored.body == "<p>Hồ sơ {{ reference }}: {{ reason }}</p>" and stored.updated_by_id == admin.id
+
+
+def test_conflicted_head_cannot_see_or_act_on_the_case(client, db_session, setup):
+    from portal.cases.models import CaseConflict
+
+    case = setup["case"]
+    db_session.add(CaseConflict(case_id=case.id, user_id=setup["head"].id, reason="accused"))
+    db_session.flush()
+    login_as(client, setup["head"])
+    for response in (client.get(f"/staff/cases/{case.id}"),
+                     client.post(f"/staff/cases/{case.id}/act/accept", data={"version": case.version}),
+                     client.post(f"/staff/cases/{case.id}/reveal", data={"reason": "Muốn biết ai tố cáo"})):
+        assert response.status_code == 404
+        assert NAME not in response.get_data(as_text=True) and case.reference not in response.get_data(as_text=True)
+
+
+def test_actions_require_the_csrf_token(csrf_client, setup):
+    login_as(csrf_client, setup["head"])
+    case = setup["case"]
+    response = csrf_client.post(f"/staff/cases/{case.id}/act/accept", data={
+        "version": case.version, "decision_number": "1/QĐ", "decision_date": "2026-11-02"})
+    assert response.status_code == 400
+    setup["db"].refresh(case)
+    assert case.status == CaseStatus.PROPOSED

@@ -210,13 +210,49 @@ def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
         .order_by(OrgUnit.name)))
 
 
-def unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
-    """Folded name, English name and code -> unit id (what the type-ahead box resolves)."""
-    lookup: dict[str, int] = {}
+def unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[str, int]]:
+    """(label, id) for the type-ahead list; a name used by several units gets its parent's name."""
+    by_id = {u.id: u for u in units}
+
+    def name(unit: OrgUnit) -> str:
+        return unit.name_en if english and unit.name_en else unit.name
+
+    counts: dict[str, int] = {}
     for unit in units:
-        for key in (unit.code, unit.name_en, unit.name):
-            if key:
-                lookup[fold(key)] = unit.id
+        counts[fold(name(unit))] = counts.get(fold(name(unit)), 0) + 1
+    options = []
+    for unit in units:
+        label = name(unit)
+        parent = by_id.get(unit.parent_id) if unit.parent_id else None
+        if counts[fold(label)] > 1 and parent is not None:
+            label = f"{label} — {name(parent)}"
+        options.append((label, unit.id))
+    return options
+
+
+def unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
+    """What the type-ahead box resolves: folded labels (both languages) and codes -> unit id.
+
+    A bare name shared by several units is ambiguous and resolves to nothing (the citizen is asked
+    to pick the labelled entry).
+    """
+    lookup: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for english in (False, True):
+        for label, unit_id in unit_options(units, english=english):
+            lookup[fold(label)] = unit_id
+    for unit in units:
+        for key in (unit.name, unit.name_en):
+            folded = fold(key)
+            if not folded:
+                continue
+            if folded in lookup and lookup[folded] != unit.id:
+                ambiguous.add(folded)
+            else:
+                lookup.setdefault(folded, unit.id)
+        lookup[fold(unit.code)] = unit.id
+    for key in ambiguous:
+        lookup.pop(key, None)
     return lookup
 
 

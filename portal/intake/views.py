@@ -52,7 +52,7 @@ def _build_form(kind: SubmissionKind) -> tuple[SubmissionForm, dict[str, Any]]:
                                           for f in services.active_fields(db)])
     form.ward_id.choices = unit_choices([(u.id, (u.name_en if english and u.name_en else u.name))
                                          for u in services.wards(units)])
-    context = {"unit_names": [(u.name_en if english and u.name_en else u.name) for u in units],
+    context = {"unit_names": [label for label, _id in services.unit_options(units, english=english)],
                "settings": settings, "kind": kind, "citizen": _citizen()}
     return form, context
 

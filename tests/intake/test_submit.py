@@ -374,3 +374,26 @@ def test_anonymous_submission_by_a_signed_in_citizen_is_not_linked_to_the_accoun
     assert response.status_code == 302
     [submission] = submissions(db_session)
     assert submission.is_anonymous and submission.user_id is None and not submission.notify_by_email
+
+
+def test_units_with_the_same_name_are_told_apart_by_their_parent(client, db_session, org, storage):
+    from tests.factories import make_unit
+
+    other_parent = make_unit(db_session, name="Sở Tài chính", code="STC")
+    twin_a = make_unit(db_session, parent=org["dept"], name="Phòng Tổng hợp", code="PTH-1")
+    twin_b = make_unit(db_session, parent=other_parent, name="Phòng Tổng hợp", code="PTH-2")
+    page = html(client.get("/submit/feedback"))
+    assert '<option value="Phòng Tổng hợp — Sở Xây dựng">' in page
+    assert '<option value="Phòng Tổng hợp — Sở Tài chính">' in page
+    ambiguous = post(client, "feedback", form_data("feedback", unit="Phòng Tổng hợp"))
+    assert ambiguous.status_code == 422 and "Không tìm thấy cơ quan này" in html(ambiguous)
+    assert post(client, "feedback", form_data("feedback", unit="Phòng Tổng hợp — Sở Tài chính")).status_code == 302
+    assert submissions(db_session)[0].unit_id == twin_b.id != twin_a.id
+
+
+def test_retired_units_are_not_offered(client, db_session, org, storage):
+    from tests.factories import make_unit
+
+    make_unit(db_session, name="Ủy ban nhân dân quận Cũ", code="Q-CU", valid_to=dt.date(2025, 7, 1))
+    assert "quận Cũ" not in html(client.get("/submit/feedback"))
+    assert post(client, "feedback", form_data("feedback", unit="Ủy ban nhân dân quận Cũ")).status_code == 422

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from portal.accounts.models import Role, User
+from portal.cases.lifecycle import TRANSITIONS
 from portal.cases.models import Attachment, Case, CaseEvent, CaseKind, CaseStatus
 from portal.files.storage import get_storage
 from tests.factories import make_case, make_submission, make_unit, make_user
@@ -137,3 +138,36 @@ def test_admin_and_outsider_cannot_find_the_case_by_any_action_name(client, worl
         for name in ("accept", "assign", "resolve", "nonexistent"):
             assert client.get(f"/staff/cases/{world.case.id}/act/{name}").status_code == 404
     assert client.get("/staff/cases/999999").status_code == 404
+
+
+
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_every_action_form_follows_the_lifecycle_table(client, db_session, world, name):
+    """GET /staff/cases/<id>/act/<name> for each transition, at a status it starts from: the roles of the
+    table row (or the assigned handler) get the form, other viewers 403, everyone else 404."""
+    transition = TRANSITIONS[name]
+    kind = CaseKind.COMPLAINT if CaseKind.COMPLAINT in transition.kinds else next(iter(transition.kinds))
+    case = Case(reference=f"VV-ACT-{name}"[:24], submission_id=world.case.submission_id,
+                unit_id=world.case.unit_id, kind=kind, status=sorted(transition.sources)[0],
+                handler_id=world.users["handler"].id)
+    db_session.add(case)
+    db_session.flush()
+    roles = {"intake_officer": Role.INTAKE_OFFICER, "handler": Role.HANDLER, "deputy": Role.DEPUTY,
+             "head": Role.HEAD, "inspector": Role.INSPECTOR}
+    for actor in ACTORS:
+        if actor == "anonymous":
+            continue  # covered by test_matrix
+        login_as(client, world.users[actor])
+        response = client.get(f"/staff/cases/{case.id}/act/{name}")
+        role = roles.get(actor)
+        if actor == "citizen":
+            want = 302
+        elif role is None:
+            want = 404
+        elif role in transition.roles or (actor == "handler" and transition.handler):
+            want = 200
+        else:
+            want = 403
+        assert response.status_code == want, (name, actor, response.status_code)
+        if want != 200:
+            assert case.reference not in response.get_data(as_text=True)

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.cases.models import Case, CaseConflict, CaseEvent, Deadline
 from portal.db import now_utc
 from portal.deadlines import policy
+from portal.deadlines.board import CLOSED_STATUSES
 from portal.deadlines.services import load_calendar
 from portal.notifications.services import queue_email
 from portal.org.models import OrgUnit
@@ -72,13 +73,18 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
     return list(result.scalars())
 
 
+# A case closed without its deadline being met (withdrawn, merged, ...) is never chased.
+_case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
+                               Case.status.not_in([s.value for s in CLOSED_STATUSES]))
+
+
 def _candidates(session: Session, condition: ColumnElement[bool]) -> Iterator[list[int]]:
     """Ids of open, running deadlines matching ``condition``, in batches (keyset on id)."""
     last = 0
     while True:
         ids = list(session.scalars(
             select(Deadline.id).where(condition, Deadline.met_at.is_(None), Deadline.paused_since.is_(None),
-                                      Deadline.id > last)
+                                      Deadline.id > last, _case_is_open)
             .order_by(Deadline.id).limit(BATCH)))
         if not ids:
             return

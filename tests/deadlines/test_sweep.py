@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
-from portal.cases.models import CaseConflict, CaseEvent, CaseKind, Deadline
+from portal.cases.models import CaseConflict, CaseEvent, CaseKind, CaseStatus, Deadline
 from portal.db import now_utc
 from portal.deadlines.services import start_stage
 from portal.deadlines.sweep import claim, sweep
@@ -87,6 +87,9 @@ def test_no_handler_reminds_intake_officers_and_skips_met_and_paused(app: Flask,
     paused = make_case(rules, unit=unit, kind=CaseKind.PETITION)
     start_stage(rules, paused, "intake", D(2026, 3, 2))
     paused.deadlines[0].paused_since = D(2026, 3, 5)
+    withdrawn = make_case(rules, unit=unit, kind=CaseKind.PETITION)
+    start_stage(rules, withdrawn, "intake", D(2026, 3, 2))
+    withdrawn.status = CaseStatus.TERMINATED
     rules.flush()
     report = sweep(rules, settings, D(2026, 3, 12))
     assert (report.reminded, report.emails) == (1, 1)

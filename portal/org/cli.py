@@ -18,7 +18,10 @@ org_cli = AppGroup("org", help="Organisation structure: units, fields, competenc
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change and change nothing.")
 def import_command(path: Path, dry_run: bool) -> None:
-    """Create or update fields, units and rules from a YAML file (idempotent; never deletes)."""
+    """Create or update fields, units and rules from a YAML file (idempotent; never deletes).
+
+    The format is documented in portal/org/io.py; `flask org export` writes a file in it.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

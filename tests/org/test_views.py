@@ -179,3 +179,21 @@ def test_forms_need_a_csrf_token(csrf_client, db_session, city):
     response = csrf_client.post(BASE + "/units/new", data=unit_data(city))
     assert response.status_code == 400
     assert unit_by_code(db_session, "T-SCT") is None
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    ("/units/new", {"code": "ô ô", "name": "x", "kind": "nope", "parent_id": "abc", "valid_from": "x",
+                    "field_ids": ["zz"]}),
+    ("/fields/new", {"code": "", "name": ""}),
+    ("/rules/new", {"code": "R", "name": "R", "position": "đầu", "strategy": "nope", "kind": "x"}),
+])
+def test_garbage_is_a_form_error_not_a_crash(as_admin, city, path, data):
+    assert as_admin.post(BASE + path, data=data).status_code == 422
+
+
+def test_garbage_leader_and_retire_forms(as_admin, city):
+    assert as_admin.post(f"{BASE}/units/{city.health.id}/leaders", data={"user_id": "x", "role": "admin"}
+                         ).status_code == 422
+    assert as_admin.post(f"{BASE}/units/{city.health.id}/retire", data={"on": "soon", "successor_id": "x"}
+                         ).status_code == 422
+    assert as_admin.get(f"{BASE}/try", query_string={"kind": "x", "unit_id": "y"}).status_code == 422

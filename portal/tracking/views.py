@@ -80,6 +80,8 @@ def _require(code: str) -> Submission:
 def track() -> str | Response | tuple[str, int]:
     """Code and secret open the submission's page; a wrong pair gets one generic message."""
     form = TrackForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = normalize_code(request.args.get("code")) or ""
     if form.validate_on_submit():
         submission = services.find_submission(get_session(), form.code.data, form.secret.data,
                                               secret_key=current_app.config["SECRET_KEY"])
@@ -92,9 +94,13 @@ def track() -> str | Response | tuple[str, int]:
 
 
 @bp.get("/track/<code>")
-def status(code: str) -> str:
+def status(code: str) -> Any:
     """The reporter's page: status in plain words, deadline, timeline, messages, files, actions."""
-    submission = _require(code)
+    submission = _load(code)
+    if submission is None:
+        # Same answer whether or not the code exists: ask for the code and secret again.
+        flash(_("Vui lòng nhập mã theo dõi và mã bí mật để mở đơn."), "info")
+        return redirect(url_for("tracking.track", code=normalize_code(code) or None))
     return _render_status(submission)
 
 

@@ -73,18 +73,24 @@ def test_wrong_secret_and_unknown_code_get_the_same_generic_message(client, rece
         assert response.status_code == 404
         assert "Mã theo dõi hoặc mã bí mật không đúng" in html(response)
         assert receipt.secret not in html(response)
-    assert client.get(f"/track/{receipt.tracking_code}").status_code == 404
+    assert client.get(f"/track/{receipt.tracking_code}").status_code == 302
 
 
 def test_the_page_needs_the_secret_first(client, receipt):
-    assert client.get(f"/track/{receipt.tracking_code}").status_code == 404
+    response = client.get(f"/track/{receipt.tracking_code}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/track?code={receipt.tracking_code}")
+    assert f'value="{receipt.tracking_code}"' in html(client.get(response.headers["Location"]))
+    unknown = client.get("/track/KN-2222-3333")  # the same answer for a code that does not exist
+    assert unknown.status_code == 302 and unknown.headers["Location"].endswith("/track?code=KN-2222-3333")
     assert client.post(f"/track/{receipt.tracking_code}/reply", data={"body": "hi"}).status_code == 404
 
 
 def test_leaving_forgets_the_submission(client, receipt):
     open_tracking(client, receipt)
+    assert client.get(f"/track/{receipt.tracking_code}").status_code == 200
     client.post("/track/leave")
-    assert client.get(f"/track/{receipt.tracking_code}").status_code == 404
+    assert client.get(f"/track/{receipt.tracking_code}").status_code == 302
 
 
 def test_lookups_are_throttled_per_code(client, receipt):
@@ -211,7 +217,7 @@ def test_signed_in_citizen_sees_own_submissions_without_the_secret(client, db_se
     page = html(client.get("/account/submissions"))
     assert "Đơn của tôi về đèn" in page and "Đơn của người khác" not in page
     assert client.get(f"/track/{mine.tracking_code}").status_code == 200
-    assert client.get(f"/track/{theirs.tracking_code}").status_code == 404
+    assert client.get(f"/track/{theirs.tracking_code}").status_code == 302
     assert client.post(f"/track/{theirs.tracking_code}/reply", data={"body": "x"}).status_code == 404
 
 
@@ -245,3 +251,15 @@ def test_tracking_by_a_stranger_cannot_toggle_notices(client, db_session, app, o
     db_session.commit()
     open_tracking(client, r)
     assert client.post(f"/track/{r.tracking_code}/notices", data={"enabled": "y"}).status_code == 404
+
+
+def test_an_idle_tracking_session_expires(client, receipt, monkeypatch):
+    import time
+
+    from portal.tracking import views
+
+    open_tracking(client, receipt)
+    assert client.get(f"/track/{receipt.tracking_code}").status_code == 200
+    later = time.time() + views.IDLE_SECONDS + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    assert client.get(f"/track/{receipt.tracking_code}").status_code == 302

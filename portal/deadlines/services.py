@@ -169,6 +169,7 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     if rule is None:
         return None
     existing = _open(case, stage)
+    restarted = bool(existing) and existing[0].starts_on != start_on
     if existing:
         deadline = existing[0]
     else:
@@ -180,8 +181,9 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     deadline.starts_on = start_on
     deadline.unit = rule.unit.value
     deadline.legal_basis = rule.legal_basis
-    if not existing:
+    if not existing or restarted:  # a new clock: earlier extensions and pauses lapse
         deadline.extension_days = deadline.extensions_count = deadline.paused_days = 0
+        deadline.paused_since = None
     deadline.due_on = start_on
     _recompute(session, deadline, case, load_calendar(session))
     update_case_due(case)

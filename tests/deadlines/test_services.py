@@ -194,3 +194,15 @@ def test_overrides_change_the_calendar(rules: Session) -> None:
     case = case_of(rules, CaseKind.DENUNCIATION)
     deadline = start_stage(rules, case, "intake", D(2026, 3, 2))  # 7 WD: 4,5,6,7(sat),9,10,11
     assert deadline is not None and deadline.due_on == D(2026, 3, 11)
+
+
+def test_start_stage_is_idempotent_and_restart_resets(rules: Session) -> None:
+    case = case_of(rules, CaseKind.DENUNCIATION, is_complex=True)
+    first = start_stage(rules, case, "resolution", D(2026, 3, 2))
+    extend_stage(rules, case, "resolution", 30, decision_number="01", decision_date=D(2026, 3, 20))
+    again = start_stage(rules, case, "resolution", D(2026, 3, 2))  # same clock: the extension stays
+    assert again is first and again is not None and again.extension_days == 30 and again.due_on == D(2026, 5, 4)
+    moved = start_stage(rules, case, "resolution", D(2026, 3, 9))  # a new clock
+    assert moved is first and moved is not None
+    assert (moved.extension_days, moved.extensions_count, moved.due_on) == (0, 0, D(2026, 4, 8))
+    assert len([d for d in case.deadlines if d.stage == "resolution"]) == 1

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.auth import is_staff_verified
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.accounts.permissions import Action, require
+from portal.accounts.permissions import Action, can, require
 from portal.db import get_session
 from portal.org import services
 from portal.org.forms import (
@@ -51,10 +51,28 @@ def _locale() -> str:
 
 
 def _unit_or_404(unit_id: int) -> OrgUnit:
+    """The unit, if it exists and lies in the administrator's scope (an admin role on it or above)."""
     unit = get_session().get(OrgUnit, unit_id)
     if unit is None:
         abort(404)
+    require(current_user, Action.ORG_MANAGE, unit, hide=True)
     return unit
+
+
+def _require_whole_organisation() -> None:
+    """Fields and competence rules are city-wide: only administrators of the root unit edit them."""
+    root_id = _root_id()
+    require(current_user, Action.ORG_MANAGE, get_session().get(OrgUnit, root_id) if root_id else None)
+
+
+def _parent_allowed(form: UnitForm) -> bool:
+    """A unit may only be placed under a unit the administrator manages (the root: root admins)."""
+    parent_id = form.parent_id.data if form.parent_id.data is not None else _root_id()
+    parent = get_session().get(OrgUnit, parent_id) if parent_id is not None else None
+    if can(current_user, Action.ORG_MANAGE, parent):
+        return True
+    form.parent_id.errors = [*form.parent_id.errors, _("Bạn không quản lý đơn vị cấp trên này.")]
+    return False
 
 
 def _unit_choices(*, empty: str | None, active_only: bool = False, kinds: set[UnitKind] | None = None,
@@ -111,7 +129,7 @@ def new_unit() -> Any:
     if request.method == "GET":
         form.valid_from.data = form.valid_from.data or services.today()
         form.parent_id.data = form.parent_id.data or _root_id()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _parent_allowed(form):
         session = get_session()
         try:
             unit = services.create_unit(session, code=form.code.data, name=form.name.data, name_en=form.name_en.data,
@@ -161,7 +179,7 @@ def edit_unit(unit_id: int) -> Any:
         form.kind.data = unit.kind.value
         form.field_ids.data = [uf.field_id for uf in unit.fields]
         form.ward_ids.data = [uw.ward_id for uw in unit.wards]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _parent_allowed(form):
         session = get_session()
         try:
             services.update_unit(session, unit, code=form.code.data, name=form.name.data, name_en=form.name_en.data,
@@ -260,6 +278,7 @@ def fields() -> str:
 @bp.route("/fields/<int:field_id>", methods=["GET", "POST"])
 def edit_field(field_id: int | None) -> Any:
     """Create or edit a field."""
+    _require_whole_organisation()
     session = get_session()
     field = session.get(Field, field_id) if field_id is not None else None
     if field_id is not None and field is None:
@@ -299,6 +318,7 @@ def rules() -> str:
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 def edit_rule(rule_id: int | None) -> Any:
     """Create or edit a competence rule."""
+    _require_whole_organisation()
     session = get_session()
     rule = session.get(RoutingRule, rule_id) if rule_id is not None else None
     if rule_id is not None and rule is None:

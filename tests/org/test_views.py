@@ -197,3 +197,16 @@ def test_garbage_leader_and_retire_forms(as_admin, city):
     assert as_admin.post(f"{BASE}/units/{city.health.id}/retire", data={"on": "soon", "successor_id": "x"}
                          ).status_code == 422
     assert as_admin.get(f"{BASE}/try", query_string={"kind": "x", "unit_id": "y"}).status_code == 422
+
+
+def test_an_administrator_of_a_subtree_manages_only_that_subtree(client, db_session, city):
+    login_as(client, make_user(db_session, roles=[(Role.ADMIN, city.health)]))
+    assert client.get(f"{BASE}/units/{city.hospital.id}").status_code == 200
+    assert client.get(f"{BASE}/units/{city.ward.id}").status_code == 404
+    assert client.post(f"{BASE}/units/{city.ward.id}/retire", data={"on": "2026-06-01"}).status_code == 404
+    assert client.get(f"{BASE}/rules/new").status_code == 403
+    assert client.get(f"{BASE}/fields/new").status_code == 403
+    outside = client.post(BASE + "/units/new", data=unit_data(city))  # under the root
+    assert outside.status_code == 422 and "Bạn không quản lý đơn vị cấp trên này." in outside.get_data(as_text=True)
+    inside = client.post(BASE + "/units/new", data=unit_data(city, parent_id=str(city.health.id)))
+    assert inside.status_code == 302

@@ -32,6 +32,7 @@ from portal.org.models import RuleStrategy, UnitKind
 # Local committees manage their own area only, never the whole city.
 LOCAL_KINDS = frozenset({UnitKind.WARD_COMMITTEE, UnitKind.DISTRICT_COMMITTEE})
 HEAD_TITLES = ("chu tich", "giam doc", "chanh thanh tra", "thu truong", "nguoi dung dau", "truong ban",
+               "truong cong an", "hieu truong", "vien truong", "tong giam doc",
                "director", "chairman", "chairwoman", "chief inspector", "head of")
 
 

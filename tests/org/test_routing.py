@@ -111,7 +111,9 @@ def test_no_unit_at_all():
 @pytest.mark.parametrize(("text", "expected"), [
     ("Chủ tịch UBND phường", "head"), ("giam doc so", "head"), ("Phó Giám đốc", "deputy"), ("cấp phó", "deputy"),
     ("Chánh Thanh tra", "head"), ("Trưởng phòng", "staff"), ("Phó trưởng phòng", "staff"), ("chuyên viên", "staff"),
-    ("head", "head"), ("deputy", "deputy"), (None, "staff"), ("Deputy Director", "deputy"),
+    ("Trưởng Công an phường", "head"), ("Phó Trưởng Công an phường", "deputy"), ("Hiệu trưởng", "head"),
+    ("Phó Hiệu trưởng", "deputy"), ("Tổng Giám đốc", "head"), ("head", "head"), ("deputy", "deputy"),
+    (None, "staff"), ("Deputy Director", "deputy"),
 ])
 def test_position_classification(text, expected):
     assert classify_position(text) == expected

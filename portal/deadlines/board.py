@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as sa_case
@@ -19,9 +18,9 @@ from portal.cases.access import visible_cases_clause
 from portal.cases.models import Case, CaseStatus, Deadline
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
+from portal.deadlines.clock import LOCAL_TZ, local_date
 from portal.org.models import OrgUnit
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BOARD_ROLES = frozenset({Role.HEAD, Role.INSPECTOR})
 CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.TERMINATED, CaseStatus.NOT_ACCEPTED,
                              CaseStatus.GUIDED, CaseStatus.FORWARDED, CaseStatus.MERGED, CaseStatus.ARCHIVED,
@@ -127,7 +126,7 @@ def compute(session: Session, user: User, *, today: dt.date, period: tuple[dt.da
         .where(visible, Deadline.met_at >= low, Deadline.met_at < high)
         .execution_options(yield_per=2000))
     for unit_id, starts_on, due_on, met_at in met_rows:
-        met_day = met_at.astimezone(LOCAL_TZ).date()
+        met_day = local_date(met_at)
         figures = per_unit[unit_id]
         figures.met += 1
         figures.met_on_time += met_day <= due_on

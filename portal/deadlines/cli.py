@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
 
 from portal.db import get_session
+from portal.deadlines.clock import local_today
 
 deadlines_cli = AppGroup("deadlines", help="Statutory deadlines.")
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_today() -> dt.date:
-    """Today in Vietnam (the sweep's default)."""
-    return dt.datetime.now(LOCAL_TZ).date()
 
 
 def _parse_date(value: str) -> dt.date:

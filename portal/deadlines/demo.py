@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseStatus, Deadline
-from portal.deadlines.board import LOCAL_TZ
+from portal.deadlines.clock import local_date
 from portal.deadlines.services import seed_rules, start_stage
 
 RUNNING = {CaseStatus.ACCEPTED, CaseStatus.INVESTIGATING}
@@ -20,7 +20,7 @@ def seed(session: Session) -> list[str]:
     without = session.scalars(select(Case).where(~Case.deadlines.any(Deadline.id.is_not(None)),
                                                  Case.kind.is_not(None), Case.closed_at.is_(None)).limit(500))
     for case in without:
-        received = case.created_at.astimezone(LOCAL_TZ).date()
+        received = local_date(case.created_at)
         stage = "resolution" if case.status in RUNNING else "intake"
         if start_stage(session, case, stage, received) is not None:
             started += 1

@@ -21,7 +21,7 @@ from portal.audit.services import record
 from portal.cases.models import Case
 from portal.db import get_session
 from portal.deadlines import board as board_q
-from portal.deadlines.cli import local_today
+from portal.deadlines.clock import local_today
 from portal.deadlines.forms import DeleteForm, OverrideForm, PeriodForm, RuleVersionForm
 from portal.deadlines.models import DeadlineRule, HolidayOverride, OverrideKind
 from portal.deadlines.services import (

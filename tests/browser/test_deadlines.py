@@ -11,7 +11,7 @@ from portal.accounts.models import Role
 from portal.accounts.services import hash_password, new_totp_secret
 from portal.cases.models import CaseKind, CaseStatus
 from portal.db import get_session, now_utc
-from portal.deadlines.cli import local_today
+from portal.deadlines.clock import local_today
 from portal.deadlines.services import seed_rules, start_stage
 from tests.browser.pages import StaffSite
 from tests.factories import make_case, make_unit, make_user

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role
 from portal.audit.models import AuditEntry
 from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus, Deadline
-from portal.deadlines.board import LOCAL_TZ, compute
-from portal.deadlines.cli import local_today
+from portal.deadlines.board import compute
+from portal.deadlines.clock import LOCAL_TZ, local_today
 from portal.deadlines.models import DeadlineRule, HolidayOverride
 from tests.factories import make_case, make_unit, make_user
 from tests.helpers import login_as

@@ -204,3 +204,58 @@ def test_multi_content_submission_is_split(page, city, axe):  # noqa: F811
     cases.expect_status("Đang xử lý đơn")
     expect(page.locator(".case-summary")).to_contain_text("Khiếu nại quyết định thu hồi đất")
     axe(page)
+
+
+def test_signed_complaint_accepted_assigned_extended_by_complexity_and_resolved(page, city, axe):  # noqa: F811
+    """Complaints have no extension decision (LEGAL.md §2.2): the longer time comes from the complexity
+    flag, which moves the resolution deadline from 30 to 45 days."""
+    people = _staff(city.app)
+    site = IntakeSite(page, city.url).start("complaint")
+    site.give_identity("Đỗ Thị Khiếu", "5 Nguyễn Huệ", "079088009999", "0907654321")
+    site.describe("Khiếu nại quyết định xử phạt", "Tôi không vi phạm như quyết định nêu.", "Hủy quyết định")
+    past = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    site.name_the_decision("Ủy ban nhân dân phường Bến Thành", "77/QĐ-XPHC", past, past)
+    code, secret = site.send()
+    case_id = _case_id(city.app, code)
+    today = dt.date.today().isoformat()
+
+    _login(page, city.url, people["officer"])
+    cases = CasePage(page, city.url).open(case_id)
+    cases.act("Nhận xử lý đơn")
+    cases.act("Phân loại đơn", kind="Khiếu nại")
+    cases.act("Đề xuất thụ lý", text="Đủ điều kiện thụ lý.")
+
+    _login(page, city.url, people["head"])
+    cases.open(case_id)
+    cases.act("Quyết định thụ lý", decision_number="30/QĐ-UBND", decision_date=today)
+    cases.act("Giao cán bộ thụ lý", handler="Cán bộ Thụ Lý")
+    deadlines = page.locator("#deadlines-title + table")
+    before = deadlines.inner_text()
+    cases.act("Đánh dấu phức tạp, vùng sâu vùng xa", **{"criteria-0": "on"})
+    cases.expect_status("Phức tạp")
+    assert deadlines.inner_text() != before
+    axe(page)
+
+    _login(page, city.url, people["handler"])
+    cases.open(case_id)
+    cases.expect_no_action("Ban hành quyết định, kết luận")  # the head signs the decision
+    page.locator("#messages form #body").fill("Đề nghị bà cung cấp biên bản vi phạm.")
+    page.locator("#messages form #kind-1").check()
+    page.locator("#messages form button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("Đề nghị bà cung cấp biên bản vi phạm.")
+
+    _login(page, city.url, people["head"])
+    cases.open(case_id)
+    page.locator(".case-actions").get_by_role("link", name="Ban hành quyết định, kết luận").click()
+    page.locator("#decision_number").fill("45/QĐ-GQKN")
+    page.locator("#decision_date").fill(today)
+    page.locator("#text").fill("Hủy quyết định xử phạt 77/QĐ-XPHC.")
+    page.locator("#document").set_input_files([{"name": "quyet-dinh.pdf", "mimeType": "application/pdf",
+                                                "buffer": samples.pdf_with_metadata()}])
+    page.locator("form.case-action-form button[type=submit]").click()
+    cases.expect_status("Đã giải quyết")
+
+    page.context.clear_cookies()
+    TrackingSite(page, city.url).open_with(code, secret)
+    expect(page.locator("main")).to_contain_text("Hủy quyết định xử phạt 77/QĐ-XPHC.")
+    expect(page.locator("main")).to_contain_text("Đề nghị bà cung cấp biên bản vi phạm.")

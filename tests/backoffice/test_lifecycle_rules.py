@@ -135,3 +135,18 @@ def test_reveal_and_original_download_are_audited_with_a_reason(db_session, peop
     actions = [e.action for e in db_session.scalars(select(AuditEntry).where(AuditEntry.case_id == case.id))]
     assert actions == ["identity.reveal", "attachment.original_download"]
     assert verify(db_session).broken_at is None
+
+
+def test_a_concurrent_update_loses_the_race_and_writes_nothing(db_session, people):
+    """Two officers at once: the second flush sees another version (optimistic lock) and nothing is kept."""
+    from sqlalchemy import text
+    from sqlalchemy.orm.exc import StaleDataError
+
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
+    db_session.execute(text("UPDATE cases SET version = version + 1 WHERE id = :id"), {"id": case.id})
+    with pytest.raises(StaleDataError):
+        apply_transition(db_session, people["head"], case, "accept", TransitionInput(
+            decision_number="9/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
+    db_session.expire_all()
+    fresh = db_session.get(Case, case.id)
+    assert fresh.status == CaseStatus.PROPOSED and not fresh.events

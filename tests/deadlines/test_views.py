@@ -212,3 +212,13 @@ def test_holiday_delete_needs_csrf(csrf_client: FlaskClient, db_session: Session
 
 def test_local_today_is_a_date() -> None:
     assert isinstance(local_today(), dt.date)
+
+
+def test_board_pages_are_translated(client: FlaskClient, db_session: Session, org: dict) -> None:  # type: ignore[type-arg]
+    from tests.core.test_i18n import untranslated_text
+
+    login_as(client, org["head_a"])
+    for path in ("/staff/board?lang=en", f"/staff/board/units/{org['district'].id}/open?lang=en"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert not untranslated_text(response.get_data(as_text=True)), path

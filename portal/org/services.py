@@ -382,13 +382,17 @@ def resolve_unit_text(session: Session, text: str | None, on: dt.date) -> int | 
 
 
 def facts_of(session: Session, submission: Submission, on: dt.date) -> Facts:
-    """The competence facts a submission carries. The accused's unit is the one the form resolved,
+    """The competence facts a submission carries. A complaint's unit is the one chosen, else the
+    decision's issuer as typed. The accused's unit is the one the form resolved,
     else the unit typed by the citizen; when the accused is a head or deputy of an unknown unit, the
     unit the đơn is about is assumed to be theirs, so that it is never routed there."""
     facts = Facts(kind=str(submission.kind), on=on, unit_id=submission.unit_id, field_id=submission.field_id,
                   ward_id=submission.ward_id, accused_unit_id=submission.accused_unit_id,
                   accused_position=submission.accused_position,
                   is_second_complaint=bool(submission.is_second_complaint))
+    if facts.kind == "complaint" and facts.unit_id is None:
+        # The issuer of the decision, as typed ("UBND phường Bến Thành"), when the unit was not chosen.
+        facts = replace(facts, unit_id=resolve_unit_text(session, submission.decision_issuer, on))
     if facts.kind != "denunciation" or facts.accused_unit_id is not None:
         return facts
     accused_unit = resolve_unit_text(session, submission.accused_unit_text, on)

@@ -216,3 +216,12 @@ def test_routing_explanation_of_a_case(db_session, city):
     case = register_submission(db_session, submission)
     text = services.routing_explanation(db_session, case)
     assert "Đề xuất theo quy tắc" in text and city.health.name in text
+
+
+def test_complaint_routed_by_the_typed_decision_issuer(db_session, city):
+    city.ward.name = "Ủy ban nhân dân phường Tân Định"
+    first = make_submission(db_session, kind=SubmissionKind.COMPLAINT, decision_issuer="UBND phường Tân Định")
+    second = make_submission(db_session, kind=SubmissionKind.COMPLAINT, decision_issuer="UBND phường Tân Định",
+                             is_second_complaint=True)
+    assert receiving_unit_id(db_session, first) == city.ward.id
+    assert receiving_unit_id(db_session, second) == city.root.id

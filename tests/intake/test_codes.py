@@ -12,7 +12,6 @@ from portal.intake.codes import (
     new_code,
     new_secret,
     normalize_code,
-    normalize_secret,
     secret_matches,
 )
 

@@ -65,6 +65,7 @@ WARDS = [
     ("P-XUANHOA", "Ủy ban nhân dân phường Xuân Hòa", "Xuan Hoa Ward People's Committee"),
     ("P-NHIEULOC", "Ủy ban nhân dân phường Nhiêu Lộc", "Nhieu Loc Ward People's Committee"),
     ("P-KHANHHOI", "Ủy ban nhân dân phường Khánh Hội", "Khanh Hoi Ward People's Committee"),
+    ("P-CHOQUAN", "Ủy ban nhân dân phường Chợ Quán", "Cho Quan Ward People's Committee"),
     ("P-CHOLON", "Ủy ban nhân dân phường Chợ Lớn", "Cho Lon Ward People's Committee"),
     ("P-BINHTHANH", "Ủy ban nhân dân phường Bình Thạnh", "Binh Thanh Ward People's Committee"),
     ("P-GIADINH", "Ủy ban nhân dân phường Gia Định", "Gia Dinh Ward People's Committee"),

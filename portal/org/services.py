@@ -132,7 +132,8 @@ def update_unit(session: Session, unit: OrgUnit, *, actor_id: int | None = None,
     diff = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if diff:
         session.flush()
-        action = "org.unit.move" if "parent_id" in diff else "org.unit.update"
+        action = ("org.unit.move" if "parent_id" in diff
+                  else "org.unit.retire" if "valid_to" in diff and unit.valid_to is not None else "org.unit.update")
         record(session, action, actor_id=actor_id, object_type="org_unit", object_id=unit.id, changes=diff)
     return diff
 

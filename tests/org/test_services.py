@@ -71,6 +71,7 @@ def test_a_parent_cannot_be_retired_before_its_active_children(db_session, city)
     services.retire_unit(db_session, city.hospital, on=dt.date(2026, 6, 1))
     services.retire_unit(db_session, city.health, on=dt.date(2026, 6, 1), successor_id=city.root.id)
     assert city.health.valid_to == dt.date(2026, 6, 1) and city.health.successor_id == city.root.id
+    assert audit_actions(db_session).count("org.unit.retire") == 2
 
 
 def test_a_child_cannot_outlive_its_parent(db_session, city):

@@ -79,9 +79,28 @@ def index() -> str:
     """Staff accounts in the administrator's subtrees."""
     require(current_user, Action.USERS_MANAGE)
     db = get_session()
+    managed = units_where(current_user, {Role.ADMIN}, db)
+    choices = unit_choices(db, managed)
+    unit_id = request.args.get("unit", type=int)
     staff = db.scalars(select(User).where(User.is_staff.is_(True)).order_by(User.email)).all()
     visible = [u for u in staff if can(current_user, Action.USERS_MANAGE, u)]
-    return render_template("accounts/admin/index.html", users=visible, role_labels=ROLE_LABELS)
+    if unit_id in managed:
+        subtree = _subtree(db, unit_id)
+        visible = [u for u in visible if any(a.unit_id in subtree for a in u.roles)]
+    else:
+        unit_id = None
+    return render_template("accounts/admin/index.html", users=visible, role_labels=ROLE_LABELS, units=choices,
+                           selected_unit=unit_id)
+
+
+def _subtree(session: Session, unit_id: int) -> set[int]:
+    """``unit_id`` and every unit under it."""
+    result: set[int] = set()
+    frontier = {unit_id}
+    while frontier:
+        result |= frontier
+        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
+    return result
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -150,3 +150,15 @@ def test_admin_nav_entry_only_for_admins(client, make_staff):
     assert "/staff/admin/users/" not in client.get("/staff/").get_data(as_text=True)
     login_as(client, make_staff(Role.ADMIN))
     assert "/staff/admin/users/" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_admin_list_filters_by_unit_subtree(client, db_session, make_staff, root_unit):
+    dept = make_unit(db_session, parent=root_unit)
+    sub = make_unit(db_session, parent=dept)
+    make_user(db_session, email="sub.officer@example.com", roles=[(Role.HANDLER, sub)])
+    make_user(db_session, email="root.officer@example.com", roles=[(Role.HANDLER, root_unit)])
+    login_as(client, make_staff(Role.ADMIN))
+    html = client.get(f"/staff/admin/users/?unit={dept.id}").get_data(as_text=True)
+    assert "sub.officer@example.com" in html and "root.officer@example.com" not in html
+    everyone = client.get("/staff/admin/users/?unit=999999").get_data(as_text=True)  # unknown: no filter
+    assert "sub.officer@example.com" in everyone and "root.officer@example.com" in everyone

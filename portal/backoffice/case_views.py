@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+import portal.backoffice.search  # noqa: F401 - registers the full-text DDL that likely_duplicates needs
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
 from portal.backoffice.forms import (

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -378,3 +379,35 @@ def notice_template(code: str) -> Any:
     session.commit()
     return render_template("backoffice/case_notice_template.html", form=form, template=template,
                            variables=notices.VARIABLES), status
+
+
+# --- the lifecycle table, readable by every staff member ------------------------------------------
+
+REQUIREMENT_LABELS: dict[str, Any] = {
+    lifecycle.Req.KIND: _l("loại đơn, điều kiện"), lifecycle.Req.REASON: _l("mã lý do"),
+    lifecycle.Req.TEXT: _l("nội dung"), lifecycle.Req.DECISION: _l("số, ngày quyết định"),
+    lifecycle.Req.DAYS: _l("số ngày"), lifecycle.Req.DOCUMENT: _l("văn bản đã ký"),
+    lifecycle.Req.TARGET_UNIT: _l("đơn vị nhận"), lifecycle.Req.TARGET_CASE: _l("hồ sơ đích"),
+    lifecycle.Req.HANDLER: _l("cán bộ thụ lý"), lifecycle.Req.PARTS: _l("các nội dung tách"),
+    lifecycle.Req.CRITERIA: _l("tiêu chí phức tạp"), lifecycle.Req.WITHDRAWAL: _l("phạm vi rút đơn"),
+}
+EFFECT_LABELS: dict[str, Any] = {
+    lifecycle.Effect.START: _l("bắt đầu"), lifecycle.Effect.COMPLETE: _l("hoàn thành"),
+    lifecycle.Effect.EXTEND: _l("gia hạn"), lifecycle.Effect.PAUSE: _l("tạm dừng"),
+    lifecycle.Effect.RESUME: _l("tiếp tục"), lifecycle.Effect.REFRESH: _l("tính lại"),
+}
+STAGE_LABELS: dict[str, Any] = {lifecycle.INTAKE_STAGE: _l("xử lý đơn"), lifecycle.ACCEPTANCE_STAGE: _l("thụ lý"),
+                                lifecycle.RESOLUTION_STAGE: _l("giải quyết")}
+ROLE_LABELS: dict[str, Any] = {"intake_officer": _l("cán bộ xử lý đơn"), "handler": _l("cán bộ thụ lý"),
+                               "deputy": _l("cấp phó"), "head": _l("người đứng đầu"),
+                               lifecycle.ASSIGNED_HANDLER: _l("cán bộ được giao")}
+
+
+@bp.get("/lifecycle")
+@staff_required
+def lifecycle_table() -> str:
+    """The lifecycle table as staff read it: who may do what, from which status, with what effects."""
+    require(current_user, Action.STAFF_AREA)
+    return render_template("backoffice/case_lifecycle.html", transitions=list(lifecycle.TRANSITIONS.values()),
+                           lc=lifecycle, req_labels=REQUIREMENT_LABELS, effect_labels=EFFECT_LABELS,
+                           stage_labels=STAGE_LABELS, role_labels=ROLE_LABELS)

@@ -14,4 +14,5 @@ STAFF_PAGES: list[tuple[str, str]] = [
     # Case pages need a case id: covered by tests/browser/test_backoffice_case.py (axe on each step).
     ("/staff/cases/notice-templates", "admin"),
     ("/staff/cases/notice-templates/acceptance", "admin"),
+    ("/staff/cases/lifecycle", "handler"),
 ]

@@ -257,3 +257,12 @@ def test_actions_require_the_csrf_token(csrf_client, setup):
     assert response.status_code == 400
     setup["db"].refresh(case)
     assert case.status == CaseStatus.PROPOSED
+
+
+def test_the_lifecycle_table_is_readable_by_staff(client, setup):
+    from portal.cases.lifecycle import TRANSITIONS
+
+    login_as(client, setup["officer"])
+    page = client.get("/staff/cases/lifecycle").get_data(as_text=True)
+    assert page.count('<th scope="row">') == len(TRANSITIONS)
+    assert "Quyết định thụ lý" in page and "người đứng đầu" in page

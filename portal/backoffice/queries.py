@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, load_only
 
 from portal.accounts.models import Role, User
-from portal.cases.access import visible_cases_clause
-from portal.cases.models import Case, CaseKind, CaseStatus
+from portal.accounts.permissions import units_where
+from portal.cases.access import CASE_ROLES, visible_cases_clause
+from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
 from portal.db import now_utc
 from portal.org.models import Field, OrgUnit
 
@@ -82,6 +83,7 @@ class Queue:
     roles: frozenset[Role]
     clause: QueueClause
     default_sort: str = "due"
+    per_unit: bool = True  # read unit by unit (see ``Scope``); off when the clause has its own index
 
 
 def _new(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -106,8 +108,8 @@ def _overdue(user: User, today: dt.date) -> ColumnElement[bool]:
 
 
 def _information(user: User, today: dt.date) -> ColumnElement[bool]:
-    return or_(Case.status.in_((CaseStatus.INFORMATION, CaseStatus.INSPECTION)),
-               and_(Case.kind == CaseKind.DENUNCIATION_INFO, Case.status.in_(OPEN_STATUSES)))
+    # The lifecycle moves anonymous denunciations to ``information`` (kind TTTC) and on to ``inspection``.
+    return Case.status.in_((CaseStatus.INFORMATION, CaseStatus.INSPECTION))
 
 
 def _proposed(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -121,14 +123,14 @@ QUEUES: tuple[Queue, ...] = (
     Queue("proposed", _l("Đề xuất thụ lý"), _l("Đơn được đề xuất thụ lý, chờ người đứng đầu quyết định."),
           LEADERS, _proposed, "oldest"),
     Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc tôi là người xử lý."),
-          frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine),
+          frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False),
     Queue("due_soon", _l("Sắp đến hạn"), _l("Vụ việc đang giải quyết có hạn trong 7 ngày tới."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon),
     Queue("overdue", _l("Quá hạn"), _l("Vụ việc đang giải quyết đã quá hạn."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _overdue),
     Queue("information", _l("Thông tin có nội dung tố cáo"),
           _l("Tố cáo nặc danh hoặc không xác định được người tố cáo: không thụ lý, kiểm tra nếu cụ thể, có chứng cứ."),
-          frozenset({Role.INTAKE_OFFICER, Role.INSPECTOR}) | LEADERS, _information),
+          frozenset({Role.INTAKE_OFFICER, Role.INSPECTOR}) | LEADERS, _information, "oldest"),
     Queue("unit", _l("Vụ việc của đơn vị"), _l("Mọi vụ việc đang giải quyết trong phạm vi của tôi."),
           frozenset({Role.INSPECTOR}) | LEADERS, _unit),
 )
@@ -146,17 +148,20 @@ def today_local() -> dt.date:
     return (now_utc() + dt.timedelta(hours=7)).date()
 
 
-def queue_clause(session: Session, user: User, queue: Queue, today: dt.date,
-                 visible: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
-    """The queue's own condition plus the user's visibility (pass ``visible`` to reuse it)."""
-    return and_(visible_cases_clause(session, user) if visible is None else visible, queue.clause(user, today))
-
-
 def count_queue(session: Session, user: User, queue: Queue, today: dt.date, cap: int = COUNT_CAP,
-                visible: ColumnElement[bool] | None = None) -> int:
+                scope: Scope | None = None) -> int:
     """How many cases the queue holds, counted up to ``cap`` (``cap + 1`` means "more than cap")."""
-    inner = select(Case.id).where(queue_clause(session, user, queue, today, visible)).limit(cap + 1).subquery()
-    return session.scalar(select(func.count()).select_from(inner)) or 0
+    scope = scope or scope_of(session, user)
+    condition = queue.clause(user, today)
+    branches = ([*scope.branches(), scope.outside_units()] if queue.per_unit and _split(session, scope)
+                else [scope.clause])
+    total = 0
+    for branch in branches:  # unit by unit (an index-only count each) until the cap is passed
+        inner = select(Case.id).where(branch, condition).limit(cap + 1 - total).subquery()
+        total += session.scalar(select(func.count()).select_from(inner)) or 0
+        if total > cap:
+            break
+    return total
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -270,56 +275,126 @@ def _base(where: Sequence[ColumnElement[bool] | Any], locale: str) -> Select[Any
             .join(OrgUnit, OrgUnit.id == Case.unit_id).outerjoin(Field, Field.id == Case.field_id).where(*where))
 
 
-def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, sort: str,
-               after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE) -> Page:
-    """One page of cases matching ``where``, ordered by ``sort``, starting after ``after``.
+# --- scope partitioning ----------------------------------------------------------------------------
 
-    Sorting by due date puts cases without a due date last. That order is read in two index
-    range scans (dated cases by (due_on, id), then undated ones by id) rather than with
-    ``NULLS LAST``, which SQLite cannot serve from an index.
+MAX_BRANCHES = 300  # SQLite allows 500 terms in a compound SELECT
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The cases a user may see (``clause``, authoritative) and a partition of them into branches
+    that each name one unit, so that every branch is read in order from a (unit_id, key) index."""
+
+    clause: ColumnElement[bool]
+    units: tuple[int, ...]
+    user_id: int
+
+    def branches(self) -> list[ColumnElement[bool]]:
+        # ``units`` are exactly the units of ``visible_cases_clause``; a case in them is visible unless
+        # the user has a conflict of interest (tested against a list computed once per statement).
+        conflicts = select(CaseConflict.case_id).where(CaseConflict.user_id == self.user_id)
+        return [and_(Case.unit_id == unit, Case.id.not_in(conflicts)) for unit in self.units]
+
+    def outside_units(self) -> ColumnElement[bool]:
+        """Visible cases outside the units: only those the user handles (a short list)."""
+        return and_(Case.handler_id == self.user_id, Case.unit_id.not_in(self.units), self.clause)
+
+
+def scope_of(session: Session, user: User) -> Scope:
+    """The user's visibility, computed once per request."""
+    units = tuple(sorted(units_where(user, CASE_ROLES, session))) if user.is_staff else ()
+    return Scope(visible_cases_clause(session, user), units, user.id)
+
+
+def _split(session: Session, scope: Scope | None) -> bool:
+    # SQLite cannot merge ordered index ranges of an IN list: with one branch per unit, each branch
+    # is an ordered range scan that stops at the page size, and the union is merged. PostgreSQL's
+    # planner weighs LIMIT against selectivity itself and gets the single statement.
+    return (scope is not None and 0 < len(scope.units) <= MAX_BRANCHES
+            and session.get_bind().dialect.name == "sqlite")
+
+
+OrderSpec = tuple[ColumnElement[Any], bool]  # (key column, descending)
+
+
+def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement[Any], descending: bool,
+                 limit: int, scope: Scope | None) -> list[int]:
+    """Ids of the first ``limit`` cases matching ``conditions`` (and the scope) ordered by (key, id)."""
+    def order(k: Any, i: Any) -> list[Any]:
+        return [k.desc(), i.desc()] if descending else [k, i]
+
+    if not _split(session, scope):
+        where = [*conditions, scope.clause] if scope is not None else list(conditions)
+        return list(session.scalars(select(Case.id).where(*where).order_by(*order(key, Case.id)).limit(limit)))
+    assert scope is not None
+    parts = []
+    for branch in scope.branches():
+        sub = (select(Case.id.label("id"), key.label("k")).where(branch, *conditions)
+               .order_by(*order(key, Case.id)).limit(limit).subquery())
+        parts.append(select(sub.c.id, sub.c.k))
+    merged = union_all(*parts).subquery()
+    rows = [tuple(r) for r in session.execute(select(merged.c.id, merged.c.k)
+                                               .order_by(*order(merged.c.k, merged.c.id)).limit(limit))]
+    # Without ORDER BY the planner reads the handler's few cases by handler_id instead of walking the
+    # key index; they are merged here.
+    rows += [tuple(r) for r in session.execute(select(Case.id, key).where(scope.outside_units(), *conditions))]
+    rows.sort(key=lambda r: (r[1], r[0]), reverse=descending)
+    return [r[0] for r in rows[:limit]]
+
+
+def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None, limit: int,
+              scope: Scope | None) -> list[int]:
+    if sort != "due":
+        column, newest = Case.created_at, sort == "newest"
+        keyset: list[Any] = []
+        if after is not None and newest:
+            keyset = [column <= after.created_at, or_(column < after.created_at, Case.id < after.id)]
+        elif after is not None:
+            keyset = [column >= after.created_at, or_(column > after.created_at, Case.id > after.id)]
+        return _ordered_ids(session, [*conditions, *keyset], column, newest, limit, scope)
+    # Cases without a due date come last: dated ones by (due_on, id), then undated ones by id.
+    ids: list[int] = []
+    if after is None or after.due_on is not None:
+        keyset = [Case.due_on.is_not(None)]
+        if after is not None:
+            keyset += [Case.due_on >= after.due_on, or_(Case.due_on > after.due_on, Case.id > after.id)]
+        ids = _ordered_ids(session, [*conditions, *keyset], Case.due_on, False, limit, scope)
+    if len(ids) < limit:
+        keyset = [Case.due_on.is_(None)]
+        if after is not None and after.due_on is None:
+            keyset.append(Case.id > after.id)
+        ids += _ordered_ids(session, [*conditions, *keyset], Case.id, False, limit - len(ids), scope)
+    return ids
+
+
+def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, sort: str,
+               after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
+               scope: Scope | None = None) -> Page:
+    """One page of cases matching ``where`` (and ``scope``), ordered by ``sort``, after ``after``.
+
+    The ids of the page are found first (an index range scan per branch, no OFFSET), then the
+    rows are loaded with their unit and field names in one query.
     """
-    if sort == "due":
-        rows = _due_page(session, where, after, locale, size + 1)
-    else:
-        column = Case.created_at
-        stmt = _base(where, locale)
-        if sort == "newest":
-            if after is not None:
-                stmt = stmt.where(column <= after.created_at, or_(column < after.created_at, Case.id < after.id))
-            stmt = stmt.order_by(column.desc(), Case.id.desc())
-        else:
-            if after is not None:
-                stmt = stmt.where(column >= after.created_at, or_(column > after.created_at, Case.id > after.id))
-            stmt = stmt.order_by(column, Case.id)
-        rows = list(session.execute(stmt.limit(size + 1)).all())
+    ids = _page_ids(session, where, sort, after, size + 1, scope)
+    loaded = {case.id: (case, unit, fld) for case, unit, fld in
+              session.execute(_base([Case.id.in_(ids[:size])], locale)).all()} if ids else {}
     page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None)
-                      for case, unit, fld in rows[:size]])
-    if len(rows) > size:
+                      for case, unit, fld in (loaded[i] for i in ids[:size] if i in loaded)])
+    if len(ids) > size and page.rows:
         last = page.rows[-1].case
         page.next_cursor = Cursor(last.id, last.due_on, last.created_at).encode(sort)
     return page
 
 
-def _due_page(session: Session, where: Sequence[Any], after: Cursor | None, locale: str, limit: int) -> list[Any]:
-    rows: list[Any] = []
-    if after is None or after.due_on is not None:
-        dated = _base(where, locale).where(Case.due_on.is_not(None))
-        if after is not None:
-            dated = dated.where(Case.due_on >= after.due_on, or_(Case.due_on > after.due_on, Case.id > after.id))
-        rows = list(session.execute(dated.order_by(Case.due_on, Case.id).limit(limit)).all())
-    if len(rows) < limit:
-        undated = _base(where, locale).where(Case.due_on.is_(None))
-        if after is not None and after.due_on is None:
-            undated = undated.where(Case.id > after.id)
-        rows += session.execute(undated.order_by(Case.id).limit(limit - len(rows))).all()
-    return rows
-
-
 def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, sort: str,
-               after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE) -> Page:
+               after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
+               scope: Scope | None = None) -> Page:
     """One page of a queue for ``user`` with ``filters`` applied."""
-    where = [queue_clause(session, user, queue, today), *filters.clauses()]
-    return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size)
+    where = [queue.clause(user, today), *filters.clauses()]
+    scope = scope or scope_of(session, user)
+    if not queue.per_unit:
+        where, scope = [*where, scope.clause], None
+    return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size, scope=scope)
 
 
 def search_page(session: Session, user: User, words: str, *, after: Cursor | None, today: dt.date,

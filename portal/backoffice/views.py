@@ -58,8 +58,8 @@ def home() -> str:
     """The staff home page: the queues of the user's roles with their counts."""
     session, user = get_session(), current_user._get_current_object()
     today = queries.today_local()
-    visible = visible_cases_clause(session, user)  # the scope is walked once for every count
-    counts = [(queue, queries.count_queue(session, user, queue, today, visible=visible))
+    scope = queries.scope_of(session, user)  # the scope is walked once for every count
+    counts = [(queue, queries.count_queue(session, user, queue, today, scope=scope))
               for queue in queries.queues_for(user)]
     return render_template("backoffice/home.html", counts=counts, cap=COUNT_CAP, search_form=SearchForm())
 

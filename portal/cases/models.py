@@ -205,13 +205,15 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    # Queue ordering and keyset pagination (portal.backoffice.queries): one unit's queue by status
-    # and due date, every visible case by due date or by arrival, a status queue by arrival.
+    # Queues and keyset pagination (portal.backoffice.queries): per unit in due-date or arrival order
+    # (status carried in the index so that the queue's status test needs no table lookup), per unit
+    # and status (counts), and across units by due date or arrival.
     __table_args__ = (
+        Index("ix_cases_unit_due", "unit_id", "due_on", "id", "status"),
+        Index("ix_cases_unit_created", "unit_id", "created_at", "id", "status"),
         Index("ix_cases_unit_status_due", "unit_id", "status", "due_on", "id"),
         Index("ix_cases_due_id", "due_on", "id"),
         Index("ix_cases_created_id", "created_at", "id"),
-        Index("ix_cases_status_created", "status", "created_at", "id"),
     )
     # xử lý đơn: eligibility reason codes found (portal.cases.lifecycle.REASON_CODES); empty = eligible
     eligibility: Mapped[list[Any]] = mapped_column(JSON, default=list)

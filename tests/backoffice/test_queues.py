@@ -311,3 +311,22 @@ def test_bad_page_keys_get_a_400_with_a_message(client, org, sort, after):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Liên kết trang tiếp theo không hợp lệ" in html and "<script>" not in html
+
+
+def test_cases_handled_outside_ones_units_merge_into_unit_read_queues(db_session, org):
+    inside = [make_case(db_session, unit=org.dept_a, status=CaseStatus.INVESTIGATING,
+                        due_on=TODAY + dt.timedelta(days=d)) for d in (1, 3, 5)]
+    outside = make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id,
+                        due_on=TODAY + dt.timedelta(days=2))
+    make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, due_on=TODAY + dt.timedelta(days=2))
+    queue = queries.QUEUES_BY_KEY["due_soon"]
+    assert queries.count_queue(db_session, org.handler, queue, TODAY) == 4
+    seen, after = [], None
+    while True:  # pages of two: the outside case is merged at its place in due-date order
+        page = queries.queue_page(db_session, org.handler, queue, Filters(), sort="due", after=after, today=TODAY,
+                                  size=2)
+        seen += [row.case.id for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = parse_cursor(page.next_cursor, "due")
+    assert seen == [inside[0].id, outside.id, inside[1].id, inside[2].id]

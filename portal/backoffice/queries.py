@@ -83,7 +83,9 @@ class Queue:
     roles: frozenset[Role]
     clause: QueueClause
     default_sort: str = "due"
-    per_unit: bool = True  # read unit by unit (see ``Scope``); off when the clause has its own index
+    # Read unit by unit (see ``Scope``); off for a short list found through its own index (a person's
+    # open cases), which is then read whole and sorted in Python.
+    per_unit: bool = True
 
 
 def _new(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -91,7 +93,7 @@ def _new(user: User, today: dt.date) -> ColumnElement[bool]:
 
 
 def _mine(user: User, today: dt.date) -> ColumnElement[bool]:
-    return Case.handler_id == user.id
+    return and_(Case.handler_id == user.id, Case.status.in_(OPEN_STATUSES))
 
 
 def _unit(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -122,7 +124,7 @@ QUEUES: tuple[Queue, ...] = (
           frozenset({Role.INTAKE_OFFICER}) | LEADERS, _new, "oldest"),
     Queue("proposed", _l("Đề xuất thụ lý"), _l("Đơn được đề xuất thụ lý, chờ người đứng đầu quyết định."),
           LEADERS, _proposed, "oldest"),
-    Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc tôi là người xử lý."),
+    Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc đang giải quyết mà tôi là người xử lý."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False),
     Queue("due_soon", _l("Sắp đến hạn"), _l("Vụ việc đang giải quyết có hạn trong 7 ngày tới."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon),
@@ -318,11 +320,15 @@ OrderSpec = tuple[ColumnElement[Any], bool]  # (key column, descending)
 
 
 def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement[Any], descending: bool,
-                 limit: int, scope: Scope | None) -> list[int]:
+                 limit: int, scope: Scope | None, short: bool = False) -> list[int]:
     """Ids of the first ``limit`` cases matching ``conditions`` (and the scope) ordered by (key, id)."""
     def order(k: Any, i: Any) -> list[Any]:
         return [k.desc(), i.desc()] if descending else [k, i]
 
+    if short:
+        rows = [tuple(r) for r in session.execute(select(Case.id, key).where(*conditions))]
+        rows.sort(key=lambda r: (r[1], r[0]), reverse=descending)
+        return [r[0] for r in rows[:limit]]
     if not _split(session, scope):
         where = [*conditions, scope.clause] if scope is not None else list(conditions)
         return list(session.scalars(select(Case.id).where(*where).order_by(*order(key, Case.id)).limit(limit)))
@@ -343,7 +349,7 @@ def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement
 
 
 def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None, limit: int,
-              scope: Scope | None) -> list[int]:
+              scope: Scope | None, short: bool = False) -> list[int]:
     if sort != "due":
         column, newest = Case.created_at, sort == "newest"
         keyset: list[Any] = []
@@ -351,31 +357,31 @@ def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cur
             keyset = [column <= after.created_at, or_(column < after.created_at, Case.id < after.id)]
         elif after is not None:
             keyset = [column >= after.created_at, or_(column > after.created_at, Case.id > after.id)]
-        return _ordered_ids(session, [*conditions, *keyset], column, newest, limit, scope)
+        return _ordered_ids(session, [*conditions, *keyset], column, newest, limit, scope, short)
     # Cases without a due date come last: dated ones by (due_on, id), then undated ones by id.
     ids: list[int] = []
     if after is None or after.due_on is not None:
         keyset = [Case.due_on.is_not(None)]
         if after is not None:
             keyset += [Case.due_on >= after.due_on, or_(Case.due_on > after.due_on, Case.id > after.id)]
-        ids = _ordered_ids(session, [*conditions, *keyset], Case.due_on, False, limit, scope)
+        ids = _ordered_ids(session, [*conditions, *keyset], Case.due_on, False, limit, scope, short)
     if len(ids) < limit:
         keyset = [Case.due_on.is_(None)]
         if after is not None and after.due_on is None:
             keyset.append(Case.id > after.id)
-        ids += _ordered_ids(session, [*conditions, *keyset], Case.id, False, limit - len(ids), scope)
+        ids += _ordered_ids(session, [*conditions, *keyset], Case.id, False, limit - len(ids), scope, short)
     return ids
 
 
 def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, sort: str,
                after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
-               scope: Scope | None = None) -> Page:
+               scope: Scope | None = None, short: bool = False) -> Page:
     """One page of cases matching ``where`` (and ``scope``), ordered by ``sort``, after ``after``.
 
     The ids of the page are found first (an index range scan per branch, no OFFSET), then the
     rows are loaded with their unit and field names in one query.
     """
-    ids = _page_ids(session, where, sort, after, size + 1, scope)
+    ids = _page_ids(session, where, sort, after, size + 1, scope, short)
     loaded = {case.id: (case, unit, fld) for case, unit, fld in
               session.execute(_base([Case.id.in_(ids[:size])], locale)).all()} if ids else {}
     page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None)
@@ -388,12 +394,13 @@ def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, 
 
 def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, sort: str,
                after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
-               scope: Scope | None = None) -> Page:
+               scope: Scope | None = None, short: bool = False) -> Page:
     """One page of a queue for ``user`` with ``filters`` applied."""
     where = [queue.clause(user, today), *filters.clauses()]
     scope = scope or scope_of(session, user)
     if not queue.per_unit:
-        where, scope = [*where, scope.clause], None
+        return fetch_page(session, [*where, scope.clause], sort=sort, after=after, today=today, locale=locale,
+                          size=size, short=True)
     return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size, scope=scope)
 
 

@@ -330,3 +330,20 @@ def test_cases_handled_outside_ones_units_merge_into_unit_read_queues(db_session
             break
         after = parse_cursor(page.next_cursor, "due")
     assert seen == [inside[0].id, outside.id, inside[1].id, inside[2].id]
+
+
+def test_my_open_cases_page_in_order_and_closed_ones_leave(db_session, org):
+    mine = [make_case(db_session, unit=org.dept_b if i % 2 else org.dept_a, status=CaseStatus.INVESTIGATING,
+                      handler_id=org.handler.id, due_on=None if i == 4 else TODAY + dt.timedelta(days=5 - i))
+            for i in range(5)]
+    make_case(db_session, unit=org.dept_a, status=CaseStatus.CLOSED, handler_id=org.handler.id)
+    queue = queries.QUEUES_BY_KEY["mine"]
+    seen, after = [], None
+    while True:
+        page = queries.queue_page(db_session, org.handler, queue, Filters(), sort="due", after=after, today=TODAY,
+                                  size=2)
+        seen += [row.case.id for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = parse_cursor(page.next_cursor, "due")
+    assert seen == [mine[3].id, mine[2].id, mine[1].id, mine[0].id, mine[4].id]

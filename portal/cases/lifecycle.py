@@ -350,12 +350,25 @@ def _child_reference(session: Session, base: str, suffix: str) -> str:
 
 
 def denunciation_already_forwarded(session: Session, case: Case) -> bool:
-    """A denunciation is forwarded only once (TT 05/2021 Art. 14(1)): true when this case, or any
-    case of the same submission, was itself forwarded from another case or has been forwarded."""
+    """A denunciation is forwarded only once (TT 05/2021 Art. 14(1)): true when this case was itself
+    forwarded, when a case of the same submission was, or when a denunciation with the same content
+    (same accent-folded text, sent again as a new đơn) was forwarded before."""
+    from portal.cases.models import Submission
+    from portal.cases.text import fold
+
     if case.forwarded_from_id is not None:
         return True
-    return session.scalar(select(Case.id).where(Case.submission_id == case.submission_id,
-                                                Case.forwarded_from_id.is_not(None)).limit(1)) is not None
+    if session.scalar(select(Case.id).where(Case.submission_id == case.submission_id,
+                                            Case.forwarded_from_id.is_not(None)).limit(1)) is not None:
+        return True
+    content = " ".join(fold(case.submission.content).split())
+    if not content:
+        return False
+    candidates = session.scalars(
+        select(Submission.content).join(Case, Case.submission_id == Submission.id)
+        .where(Case.forwarded_from_id.is_not(None), Case.kind == CaseKind.DENUNCIATION,
+               Submission.id != case.submission_id).limit(500))
+    return any(" ".join(fold(text).split()) == content for text in candidates)
 
 
 def _forward(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:

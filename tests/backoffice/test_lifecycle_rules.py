@@ -150,3 +150,24 @@ def test_a_concurrent_update_loses_the_race_and_writes_nothing(db_session, peopl
     db_session.expire_all()
     fresh = db_session.get(Case, case.id)
     assert fresh.status == CaseStatus.PROPOSED and not fresh.events
+
+
+def test_the_same_denunciation_sent_again_is_not_forwarded_twice(db_session, people):
+    other = make_unit(db_session)
+    text = "Ông X nhận hối lộ khi cấp phép xây dựng."
+    first = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                      submission=make_submission(db_session, unit_id=people["unit"].id, content=text))
+    apply_transition(db_session, people["officer"], first, "forward", TransitionInput(
+        target_unit_id=other.id, text="Chuyển đơn"), version=None)
+    again = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                      submission=make_submission(db_session, unit_id=people["unit"].id, content=f"  {text.upper()} "))
+    with pytest.raises(IllegalTransition):
+        apply_transition(db_session, people["officer"], again, "forward", TransitionInput(
+            target_unit_id=other.id, text="Chuyển đơn"), version=None)
+    assert again.status == CaseStatus.IN_REVIEW
+    # A complaint with that text is not a denunciation: the rule does not apply.
+    complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.IN_REVIEW,
+                          submission=make_submission(db_session, unit_id=people["unit"].id, content=text))
+    apply_transition(db_session, people["officer"], complaint, "forward", TransitionInput(
+        target_unit_id=other.id, text="Chuyển đơn"), version=None)
+    assert complaint.status == CaseStatus.FORWARDED

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
@@ -25,6 +25,8 @@ ROOT = TRANSLATIONS.parent.parent
 
 def select_locale() -> str:
     """``?lang=`` (remembered in a cookie), then the cookie, then Accept-Language, then Vietnamese."""
+    if not has_request_context():  # CLI commands and the worker: the default language
+        return DEFAULT_LOCALE
     if "locale" in g:
         return g.locale
     chosen = request.args.get("lang")

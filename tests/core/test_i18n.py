@@ -150,3 +150,13 @@ def test_every_staff_page_renders_in_english(app, client, db_session):
         assert response.status_code == 200, f"{path} as {role}: {response.status_code}"
         leftovers = untranslated_text(response.get_data(as_text=True))
         assert not leftovers, f"untranslated text on {path}: {leftovers}"
+
+
+def test_locale_outside_a_request_is_the_default(app):
+    from flask_babel import gettext
+
+    from portal.i18n import select_locale
+
+    with app.app_context():
+        assert select_locale() == "vi"
+        assert gettext("Trang chủ") == "Trang chủ"

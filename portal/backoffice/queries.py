@@ -86,6 +86,13 @@ class Queue:
     # Read unit by unit (see ``Scope``); off for a short list found through its own index (a person's
     # open cases), which is then read whole and sorted in Python.
     per_unit: bool = True
+    # The statuses the queue can hold (a status filter outside them gives an empty page at once,
+    # instead of an index walk that never meets a row).
+    statuses: frozenset[CaseStatus] = frozenset(CaseStatus)
+
+    def excludes(self, filters: Filters) -> bool:
+        """The filters contradict the queue: nothing can match."""
+        return filters.status is not None and filters.status not in self.statuses
 
 
 def _new(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -121,20 +128,25 @@ def _proposed(user: User, today: dt.date) -> ColumnElement[bool]:
 LEADERS = frozenset({Role.HEAD, Role.DEPUTY})
 QUEUES: tuple[Queue, ...] = (
     Queue("new", _l("Đơn mới chờ xử lý"), _l("Đơn mới tiếp nhận hoặc đang xử lý đơn tại đơn vị của tôi."),
-          frozenset({Role.INTAKE_OFFICER}) | LEADERS, _new, "oldest"),
+          frozenset({Role.INTAKE_OFFICER}) | LEADERS, _new, "oldest",
+          statuses=frozenset({CaseStatus.RECEIVED, CaseStatus.IN_REVIEW})),
     Queue("proposed", _l("Đề xuất thụ lý"), _l("Đơn được đề xuất thụ lý, chờ người đứng đầu quyết định."),
-          LEADERS, _proposed, "oldest"),
+          LEADERS, _proposed, "oldest", statuses=frozenset({CaseStatus.PROPOSED})),
     Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc đang giải quyết mà tôi là người xử lý."),
-          frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False),
+          frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False,
+          statuses=frozenset(OPEN_STATUSES)),
     Queue("due_soon", _l("Sắp đến hạn"), _l("Vụ việc đang giải quyết có hạn trong 7 ngày tới."),
-          frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon),
+          frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon,
+          statuses=frozenset(OPEN_STATUSES)),
     Queue("overdue", _l("Quá hạn"), _l("Vụ việc đang giải quyết đã quá hạn."),
-          frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _overdue),
+          frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _overdue,
+          statuses=frozenset(OPEN_STATUSES)),
     Queue("information", _l("Thông tin có nội dung tố cáo"),
           _l("Tố cáo nặc danh hoặc không xác định được người tố cáo: không thụ lý, kiểm tra nếu cụ thể, có chứng cứ."),
-          frozenset({Role.INTAKE_OFFICER, Role.INSPECTOR}) | LEADERS, _information, "oldest"),
+          frozenset({Role.INTAKE_OFFICER, Role.INSPECTOR}) | LEADERS, _information, "oldest",
+          statuses=frozenset({CaseStatus.INFORMATION, CaseStatus.INSPECTION})),
     Queue("unit", _l("Vụ việc của đơn vị"), _l("Mọi vụ việc đang giải quyết trong phạm vi của tôi."),
-          frozenset({Role.INSPECTOR}) | LEADERS, _unit),
+          frozenset({Role.INSPECTOR}) | LEADERS, _unit, statuses=frozenset(OPEN_STATUSES)),
 )
 QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
 
@@ -396,11 +408,16 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
                after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
                scope: Scope | None = None, short: bool = False) -> Page:
     """One page of a queue for ``user`` with ``filters`` applied."""
+    if queue.excludes(filters):
+        return Page()
     where = [queue.clause(user, today), *filters.clauses()]
     scope = scope or scope_of(session, user)
     if not queue.per_unit:
+        # SQLite reads the person's cases through handler_id and sorts them here; PostgreSQL's
+        # planner picks its own way for the ordered statement.
+        short = session.get_bind().dialect.name == "sqlite"
         return fetch_page(session, [*where, scope.clause], sort=sort, after=after, today=today, locale=locale,
-                          size=size, short=True)
+                          size=size, short=short)
     return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size, scope=scope)
 
 

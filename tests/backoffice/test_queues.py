@@ -347,3 +347,12 @@ def test_my_open_cases_page_in_order_and_closed_ones_leave(db_session, org):
             break
         after = parse_cursor(page.next_cursor, "due")
     assert seen == [mine[3].id, mine[2].id, mine[1].id, mine[0].id, mine[4].id]
+
+
+def test_a_status_filter_outside_the_queue_gives_an_empty_page(client, db_session, org):
+    make_case(db_session, unit=org.dept_a, status=CaseStatus.ACCEPTED, reference="VV-ACC")
+    make_case(db_session, unit=org.dept_a, status=CaseStatus.RECEIVED, reference="VV-NEW")
+    login_as(client, org.intake)
+    response = client.get("/staff/queues/new?status=accepted")
+    assert response.status_code == 200 and references(response.text) == []
+    assert references(client.get("/staff/queues/new?status=received").text) == ["VV-NEW"]

@@ -64,6 +64,9 @@ def configure_app(app: Flask, settings: Settings) -> None:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    from portal.web.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     if settings.proxy_hops:

@@ -45,7 +45,7 @@ class CheckedFile:
 class SubmissionForm(FlaskForm):
     """Fields of every kind; the template shows the ones that apply to ``kind``."""
 
-    nonce = HiddenField()
+    nonce = HiddenField(validators=[Optional(), Length(max=64)])
     # Honeypot: hidden from people (CSS + aria-hidden), filled in only by bots.
     website = StringField(_l("Trang web (để trống ô này)"), validators=[Optional()])
 

@@ -184,3 +184,22 @@ def test_session_is_rolled_back_at_teardown(fresh_app, db_session):
 
     assert fresh_app.test_client().post("/_write-then-fail-for-test").status_code == 500
     assert db_session.execute(text("SELECT count(*) FROM fields WHERE code = 'tmp-field'")).scalar() == 0
+
+
+def test_database_errors_never_log_parameters(app):
+    from portal.db import get_db
+
+    assert get_db(app).engine.hide_parameters is True
+
+
+def test_huge_ids_in_urls_are_404_not_500(app, client, db_session):
+    from portal.accounts.models import Role
+    from tests.factories import make_unit, make_user
+    from tests.helpers import login_as
+
+    for rule in app.url_map.iter_rules():
+        for name, converter in rule._converters.items():
+            if converter.regex == r"\d+":
+                assert converter.max == 2**63 - 1, f"{rule.rule} <{name}> is not bounded"
+    login_as(client, make_user(db_session, roles=[(Role.HEAD, make_unit(db_session))]))
+    assert client.get("/staff/cases/99999999999999999999").status_code == 404

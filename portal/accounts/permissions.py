@@ -87,12 +87,18 @@ def _manages_user(user: User, obj: Any) -> bool:
 
 
 Check = Callable[[User, Any], bool]
+
+
+def _admin_of_root(user: User, obj: Any) -> bool:
+    """City-wide settings (statutory deadline rules, the calendar): administrators of the root unit only."""
+    return any(a.role == Role.ADMIN and a.unit.parent_id is None for a in user.roles)
+
 # action -> (roles allowed, extra object check or None)
 RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
     Action.STAFF_AREA: (STAFF_ROLES, None),
     Action.ORG_MANAGE: (frozenset({Role.ADMIN}), None),
     Action.USERS_MANAGE: (frozenset({Role.ADMIN}), _manages_user),
-    Action.RULES_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.RULES_MANAGE: (frozenset({Role.ADMIN}), _admin_of_root),
     Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
     Action.BOARD_VIEW: (frozenset({Role.HEAD, Role.INSPECTOR}), None),
 }

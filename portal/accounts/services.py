@@ -357,7 +357,13 @@ def current_head(session: Session, unit_id: int) -> User | None:
 
 
 def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, actor_id: int | None) -> RoleAssignment:
-    """Grant ``role`` on ``unit`` (and its subtree); audited. A unit has one head at a time."""
+    """Grant ``role`` on ``unit`` (and its subtree); audited. A unit has one head at a time.
+
+    Nobody grants themselves a role that opens cases: an administrator who could make themselves a
+    head could read denouncers' identities (administrators manage structure, not cases).
+    """
+    if actor_id is not None and actor_id == user.id and role != Role.ADMIN:
+        raise AccountError(_l("Bạn không thể tự cấp cho mình vai trò xử lý vụ việc; hãy nhờ một quản trị viên khác."))
     existing = session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user.id,
                                                            RoleAssignment.unit_id == unit.id,
                                                            RoleAssignment.role == role))

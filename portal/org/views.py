@@ -251,6 +251,7 @@ def appoint_leader(unit_id: int) -> Any:
 @bp.post("/units/<int:unit_id>/leaders/<int:assignment_id>/remove")
 def remove_leader(unit_id: int, assignment_id: int) -> Response:
     """End a head's or deputy's appointment."""
+    _unit_or_404(unit_id)  # the administrator's scope
     session = get_session()
     assignment = session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.unit_id != unit_id or assignment.role not in services.LEADER_ROLES:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.cases.models import Submission
 from portal.db import get_session
+from portal.web.client import client_address
 from portal.extensions import limiter
 from portal.files.storage import get_storage
 from portal.intake.codes import normalize_code
@@ -21,7 +22,7 @@ from portal.intake.forms import check_uploads
 from portal.intake.services import FileInput, discard_files
 from portal.tracking import services
 from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm
-from portal.tracking.status import event_label, plain_status
+from portal.tracking.status import event_label, event_text, plain_status
 
 bp = Blueprint("tracking", __name__)
 
@@ -33,8 +34,13 @@ ACTION_LIMIT = "20/hour"
 
 
 def _code_key() -> str:
-    """Throttle key for lookups of one tracking code, whoever tries it."""
-    return "track-code:" + (normalize_code(request.form.get("code")) or "invalid")
+    """Throttle key for lookups of one tracking code from one client.
+
+    Keyed on the client too: a code alone is not secret (it is printed on forwarding slips), and a
+    per-code limit shared by everyone would let anyone who knows a code lock its owner out. The
+    secret's 100 random bits are what make guessing hopeless; this only slows a single client.
+    """
+    return f"track-code:{normalize_code(request.form.get('code')) or 'invalid'}:{client_address()}"
 
 
 def _citizen() -> Any | None:
@@ -110,6 +116,7 @@ def _render_status(submission: Submission, status_code: int = 200, **forms: Any)
     notices = NoticesForm(enabled=submission.notify_by_email) if "notices" not in forms else forms.pop("notices")
     context = {
         "view": view, "status_label": label, "next_step": next_step, "event_label": event_label,
+        "event_text": event_text,
         "reply_form": forms.pop("reply_form", None) or ReplyForm(formdata=None),
         "evidence_form": forms.pop("evidence_form", None) or EvidenceForm(formdata=None),
         "withdraw_form": forms.pop("withdraw_form", None) or WithdrawForm(formdata=None),

@@ -24,7 +24,7 @@ ALLOWED = {
     Action.STAFF_AREA: set(Role),
     Action.ORG_MANAGE: {Role.ADMIN},
     Action.USERS_MANAGE: {Role.ADMIN},
-    Action.RULES_MANAGE: {Role.ADMIN},
+    Action.RULES_MANAGE: set(),  # city-wide: root administrators only (D1 is not the root; see test_admin_scope.py)
     Action.AUDIT_VIEW: {Role.INSPECTOR, Role.ADMIN},
     Action.BOARD_VIEW: {Role.HEAD, Role.INSPECTOR},
     Action.CASE_VIEW: {Role.INTAKE_OFFICER, Role.HANDLER, Role.DEPUTY, Role.HEAD, Role.INSPECTOR},

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from portal.cases.models import Submission
 from portal.db import get_session
-from portal.web.client import client_address
 from portal.extensions import limiter
 from portal.files.storage import get_storage
 from portal.intake.codes import normalize_code
@@ -23,6 +22,7 @@ from portal.intake.services import FileInput, discard_files
 from portal.tracking import services
 from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm
 from portal.tracking.status import event_label, event_text, plain_status
+from portal.web.client import client_address
 
 bp = Blueprint("tracking", __name__)
 

@@ -8,7 +8,10 @@ def init_app(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.accounts.permissions import Action, can
-    from portal.backoffice import audit_views
+    from portal.backoffice import (
+        audit_views,
+        search,  # noqa: F401 - registers the full-text DDL listeners at start
+    )
     from portal.backoffice.views import bp
     from portal.web.nav import add_nav
 

@@ -7,20 +7,19 @@ lifecycle table. Views commit once per request; a refused action leaves nothing 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-import portal.backoffice.search  # noqa: F401 - registers the full-text DDL that likely_duplicates needs
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
 from portal.backoffice.forms import (
+    AccusedForm,
     MessageForm,
     NoticeTemplateForm,
     OriginalForm,
@@ -64,16 +63,6 @@ def _likely_duplicates(case: Case) -> list[tuple[Case, list[str]]]:
             for d in likely_duplicates(get_session(), case, current_user)]
 
 
-def _deadline_views(case: Case) -> list[Any]:
-    try:
-        from portal.deadlines.services import deadline_view, load_calendar
-    except ImportError:
-        return []
-    calendar = load_calendar(get_session())
-    today = dt.date.today()
-    return [deadline_view(d, today, calendar) for d in case.deadlines]
-
-
 def _names(ids: set[int]) -> dict[int, str]:
     from portal.accounts.models import User
 
@@ -82,8 +71,39 @@ def _names(ids: set[int]) -> dict[int, str]:
     return {u.id: (u.full_name or u.email) for u in get_session().scalars(select(User).where(User.id.in_(ids)))}
 
 
+def may_mark_accused(case: Case) -> bool:
+    """Who records the accused staff: whoever may classify the case (intake officers, heads and deputies
+    over its unit, never across a conflict of interest), whatever its status."""
+    return lifecycle.role_allows(get_session(), current_user, case, lifecycle.TRANSITIONS["classify"])
+
+
+def _accused_users(case: Case) -> list[Any]:
+    from portal.accounts.models import User
+    from portal.org.conflicts import accused_user_ids
+
+    ids = accused_user_ids(get_session(), case)
+    if not ids:
+        return []
+    return list(get_session().scalars(select(User).where(User.id.in_(ids)).order_by(User.email)))
+
+
+def _routing_explanation(case: Case) -> str | None:
+    """"Proposed because ..." for the staff doing xử lý đơn (None for everyone else)."""
+    if not may_mark_accused(case):
+        return None
+    from portal.org.services import routing_explanation
+
+    return routing_explanation(get_session(), case)
+
+
+def _action_routing(case: Case, transition: lifecycle.Transition) -> str | None:
+    """The routing explanation beside the classification and forwarding forms."""
+    return _routing_explanation(case) if transition.name in ("classify", "forward") else None
+
+
 def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | None = None,
-                message_form: MessageForm | None = None, status: int = 200) -> tuple[str, int]:
+                message_form: MessageForm | None = None, accused_form: AccusedForm | None = None,
+                status: int = 200) -> tuple[str, int]:
     """The case page. ``identity`` is passed only for the request that revealed it (never cached)."""
     session = get_session()
     events = list(case.events)
@@ -93,16 +113,22 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
                     | ({case.handler_id} if case.handler_id else set()))
     unit = session.get(OrgUnit, case.unit_id)
     may_write = can(current_user, Action.CASE_MESSAGE, case)
+    may_mark = may_mark_accused(case)
+    accused = _accused_users(case)
+    if may_mark and accused_form is None:
+        accused_form = AccusedForm(formdata=None, emails="\n".join(u.email for u in accused))
     return render_template(
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
-        related=related_cases(session, case), duplicates=_likely_duplicates(case), deadlines=_deadline_views(case),
+        related=related_cases(session, case), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
         may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),
         reveal_form=reveal_form or RevealForm(), original_form=OriginalForm(),
         message_form=(message_form or MessageForm()) if may_write else None,
         notice_events=[e for e in events if notices.notice_code(e)],
+        accused=accused, accused_form=accused_form if may_mark else None,
+        routing_explanation=_routing_explanation(case),
         lc=lifecycle, MessageKind=MessageKind), status
 
 
@@ -167,9 +193,9 @@ def act(case_id: int, name: str) -> Any:
         if form.validate():
             return _apply(case, transition, form)
         return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
-                               lc=lifecycle), 422
+                               routing_explanation=_action_routing(case, transition), lc=lifecycle), 422
     return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
-                           lc=lifecycle)
+                           routing_explanation=_action_routing(case, transition), lc=lifecycle)
 
 
 def _apply(case: Case, transition: lifecycle.Transition, form: Any) -> Any:
@@ -191,13 +217,13 @@ def _apply(case: Case, transition: lifecycle.Transition, form: Any) -> Any:
         if exc.status == 422:
             form.form_errors.append(exc.message)
             return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
-                                   lc=lifecycle), 422
+                                   routing_explanation=_action_routing(case, transition), lc=lifecycle), 422
         abort(exc.status, description=exc.message)
     except CaseError as exc:
         session.rollback()
         form.form_errors.append(exc.message)
         return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
-                               lc=lifecycle), 422
+                               routing_explanation=_action_routing(case, transition), lc=lifecycle), 422
     except StaleDataError:
         session.rollback()
         _discard(key)
@@ -249,6 +275,36 @@ def message(case_id: int) -> Any:
     session.commit()
     flash(_("Đã lưu tin nhắn."), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="messages"))
+
+
+@bp.post("/<int:case_id>/accused")
+@staff_required
+def accused(case_id: int) -> Any:
+    """Record the staff accused in the case; they and the people they lead lose the case (conflict of
+    interest, enforced by ``portal.cases.access``). Audited by ``mark_accused``."""
+    from portal.accounts.models import User
+    from portal.cases.access import is_conflicted
+    from portal.org.conflicts import mark_accused
+
+    session = get_session()
+    case = _case_or_404(case_id)
+    if not may_mark_accused(case):
+        abort(403)
+    form = AccusedForm()
+    if not form.validate():
+        return render_case(case, accused_form=form, status=422)
+    emails = form.addresses()
+    users = list(session.scalars(select(User).where(func.lower(User.email).in_(emails), User.is_staff.is_(True))))
+    unknown = sorted(set(emails) - {u.email.lower() for u in users})
+    if unknown:
+        form.emails.errors = [_("Không có cán bộ nào có thư điện tử: %(emails)s.", emails=", ".join(unknown))]
+        return render_case(case, accused_form=form, status=422)
+    mark_accused(session, case, {u.id for u in users}, actor_id=current_user.id)
+    session.commit()
+    flash(_("Đã ghi nhận cán bộ bị tố cáo."), "success")
+    if is_conflicted(session, current_user, case):  # the user named themselves or their leader
+        return redirect(url_for("backoffice.home"))
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="accused"))
 
 
 def _attachment(case: Case, attachment_id: int) -> Attachment:

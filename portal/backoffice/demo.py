@@ -6,8 +6,6 @@ into handling. Acts only as demo staff who really hold the roles the table requi
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +13,7 @@ from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import unit_and_ancestors
 from portal.cases.lifecycle import TransitionError, TransitionInput, apply_transition, kind_for_submission
 from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus
+from portal.deadlines.clock import local_today
 
 
 def _staff(session: Session, case: Case, role: Role) -> User | None:
@@ -32,7 +31,7 @@ def _walk(session: Session, case: Case, plan: str) -> bool:
     handler = _staff(session, case, Role.HANDLER)
     if officer is None or head is None:
         return False
-    today = dt.date.today()
+    today = local_today()
     decision = {"decision_number": "01/QĐ-DEMO", "decision_date": today}
     if case.submission.is_anonymous:
         apply_transition(session, officer, case, "to_information", TransitionInput(), version=None)

@@ -171,3 +171,19 @@ class MessageForm(FlaskForm):
 class NoticeTemplateForm(FlaskForm):
     title = StringField(_l("Tiêu đề"), validators=[InputRequired(REQUIRED), Length(max=255)])
     body = TextAreaField(_l("Nội dung mẫu"), validators=[InputRequired(REQUIRED), Length(max=20000)])
+
+
+class AccusedForm(FlaskForm):
+    """The staff accused in a denunciation (conflict of interest): their sign-in emails, one a line."""
+
+    emails = TextAreaField(_l("Cán bộ bị tố cáo"), validators=[Optional(), Length(max=4000)])
+
+    def addresses(self) -> list[str]:
+        """The distinct emails typed, lower-cased, in order (commas, semicolons or lines separate them)."""
+        import re
+
+        seen: dict[str, None] = {}
+        for part in re.split(r"[\s,;]+", self.emails.data or ""):
+            if part:
+                seen.setdefault(part.strip().lower(), None)
+        return list(seen)

@@ -32,6 +32,7 @@ from portal.accounts.permissions import roles_over
 from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.text import clean_text
 from portal.db import now_utc
+from portal.deadlines.clock import local_date, local_today
 from portal.org.models import OrgUnit
 
 logger = logging.getLogger(__name__)
@@ -564,7 +565,7 @@ def validate(session: Session, case: Case, transition: Transition, data: Transit
         raise RequirementError(_l("Hãy nhập nội dung (lý do, hướng dẫn hoặc kết luận)."))
     if Req.DECISION in req and (not (data.decision_number or "").strip() or data.decision_date is None):
         raise RequirementError(_l("Hãy nhập số và ngày của quyết định."))
-    if Req.DECISION in req and data.decision_date and data.decision_date > dt.date.today() + dt.timedelta(days=1):
+    if Req.DECISION in req and data.decision_date and data.decision_date > local_today() + dt.timedelta(days=1):
         raise RequirementError(_l("Ngày quyết định không được ở tương lai."))
     if Req.DAYS in req and (data.days is None or not 1 <= data.days <= 30):
         raise RequirementError(_l("Mỗi lần gia hạn từ 1 đến 30 ngày."))
@@ -601,7 +602,7 @@ def apply_transition(session: Session, user: User, case: Case, name: str, data: 
         raise IllegalTransition(_l("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
                                    action=transition.label, status=STATUS_LABELS[case.status]))
     validate(session, case, transition, data)
-    today = today or dt.date.today()
+    today = today or local_today()
     with session.begin_nested():
         return _apply(session, user, case, transition, data, today)
 
@@ -646,7 +647,7 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
         return
     for effect, stage in transition.deadlines:
         if effect == Effect.START:
-            received = case.submission.received_at.date()
+            received = local_date(case.submission.received_at)
             start_on = received if stage in (INTAKE_STAGE, ACCEPTANCE_STAGE) else (data.decision_date or today)
             deadlines.start_stage(session, case, stage, start_on)
         elif effect == Effect.COMPLETE:

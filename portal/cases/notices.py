@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases.lifecycle import KIND_LABELS, REASON_CODES, TRANSITIONS
 from portal.cases.models import Case, CaseEvent, NoticeTemplate
+from portal.deadlines.clock import local_date, local_today
 
 __all__ = ["DEFAULTS", "VARIABLES", "NoticeError", "NoticeTemplate", "RenderedNotice", "check_template",
            "get_template", "render_notice", "seed_templates", "update_template"]
@@ -157,7 +158,7 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
         "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
         "text": event.note or "", "days": event.data.get("days") or "",
         "to_unit_name": to_unit.name if to_unit else "",
-        "received_on": format_date(case.submission.received_at.date(), "long"),
+        "received_on": format_date(local_date(case.submission.received_at), "long"),
     }
     assert set(values) == set(VARIABLES)
     return values
@@ -176,7 +177,7 @@ def render_notice(session: Session, case: Case, event: CaseEvent, *, today: dt.d
     template = get_template(session, code)
     try:
         html = _env.from_string(template.body).render(**notice_variables(session, case, event,
-                                                                          today or dt.date.today()))
+                                                                          today or local_today()))
     except TemplateError as exc:
         raise NoticeError(str(exc)) from exc
     return RenderedNotice(code, template.title, sanitize_html(html))

@@ -30,6 +30,7 @@ from portal.cases.models import (
     SubmissionKind,
 )
 from portal.cases.text import fold
+from portal.deadlines.clock import local_date, local_today
 from portal.org.models import Field, OrgUnit
 
 SUBJECTS = {
@@ -210,7 +211,7 @@ def _rows(
             CaseStatus.CLOSED,
         ) and world.handlers.get(unit_id):
             handler = rng.choice(world.handlers[unit_id])
-        start = received.date()
+        start = local_date(received)
         due = start + dt.timedelta(days=14 if status in (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW) else 45)
         is_open = status in OPEN
         case = {
@@ -310,7 +311,7 @@ def generate(
     """Insert ``cases`` submissions with their cases and history; commits per batch. Returns the count."""
     world = load_world(session)
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or local_today()
     start = (session.scalar(select(func.max(Submission.id))) or 0) + 1
     start = max(start, (session.scalar(select(func.max(Case.id))) or 0) + 1)
     done = 0

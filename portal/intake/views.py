@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from portal.cases.models import SubmissionKind
 from portal.core.kinds import kinds_overview
 from portal.db import get_session
+from portal.deadlines.clock import local_today
 from portal.extensions import limiter
 from portal.files.storage import StorageError, get_storage
 from portal.intake import services
@@ -30,7 +31,7 @@ SUBMIT_LIMIT = "6/minute;40/hour"
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return local_today()
 
 
 def _citizen() -> Any | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.audit.services import record
 from portal.cases.models import Submission
+from portal.deadlines.clock import local_date, local_today
 from portal.org.models import Field, OrgUnit, RoutingRule, RuleStrategy, UnitField, UnitKind, UnitWard
 from portal.org.routing import DEFAULT_RULES, Facts, Proposal, Rule, UnitNode, UnitTree, propose
 
@@ -404,7 +405,7 @@ def facts_of(session: Session, submission: Submission, on: dt.date) -> Facts:
 
 def today() -> dt.date:
     """Today in the city (Asia/Ho_Chi_Minh, UTC+7, no daylight saving)."""
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
+    return local_today()
 
 
 def propose_unit(session: Session, facts: Facts) -> Proposal | None:
@@ -423,7 +424,7 @@ def routing_explanation(session: Session, case: Any) -> str | None:
     submission = session.get(Submission, case.submission_id)
     if submission is None:
         return None
-    received = (case.created_at + dt.timedelta(hours=7)).date()
+    received = local_date(case.created_at)
     proposal = propose_for_submission(session, submission, received)
     if proposal is None:
         return None

@@ -55,3 +55,14 @@ def event_label(action: str, to_status: str | None) -> str:
     if to_status:
         return str(plain_status(to_status)[0])
     return str(_l("Cập nhật"))
+
+
+def event_text(event: object) -> str:
+    """The citizen-facing line of a public timeline event: the lifecycle's public text (in the page's
+    language, which is the reporter's), else a plain label for events outside the lifecycle table."""
+    from portal.cases.lifecycle import public_text
+
+    text = public_text(event)  # type: ignore[arg-type]
+    if text:
+        return text
+    return event_label(getattr(event, "action", ""), getattr(event, "to_status", None))

@@ -54,6 +54,11 @@ SQLITE_DROP = ("DROP TRIGGER IF EXISTS submissions_fts_ai", "DROP TRIGGER IF EXI
 POSTGRESQL_DROP = ("DROP INDEX IF EXISTS ix_submissions_search_text",)
 
 
+def is_search_object(name: str | None) -> bool:
+    """Tables, triggers and indexes of the search structures (made by DDL, not by the models)."""
+    return bool(name) and (name.startswith("submissions_fts") or name == "ix_submissions_search_text")
+
+
 def search_ddl(dialect: str) -> tuple[str, ...]:
     """The statements that create the search structures for ``dialect`` (also for the migration)."""
     return POSTGRESQL_DDL if dialect == "postgresql" else SQLITE_DDL

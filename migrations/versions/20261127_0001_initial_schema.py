@@ -1,18 +1,26 @@
 """initial schema
 
-Revision ID: 0f41740c621e
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:04:36.047942
+Create Date: 2026-11-27 13:05:43.705167
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
 
-revision = '0f41740c621e'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# Full-text search over submissions.search_text (portal/backoffice/search.py, which documents it):
+# an FTS5 external-content table with triggers on SQLite, a GIN expression index on PostgreSQL.
+SQLITE_SEARCH = ("CREATE VIRTUAL TABLE IF NOT EXISTS submissions_fts USING fts5(search_text, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')", 'CREATE TRIGGER IF NOT EXISTS submissions_fts_ai AFTER INSERT ON submissions BEGIN INSERT INTO submissions_fts(rowid, search_text) VALUES (new.id, new.search_text); END', "CREATE TRIGGER IF NOT EXISTS submissions_fts_ad AFTER DELETE ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END", "CREATE TRIGGER IF NOT EXISTS submissions_fts_au AFTER UPDATE OF search_text ON submissions BEGIN INSERT INTO submissions_fts(submissions_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO submissions_fts(rowid, search_text) VALUES (new.id, new.search_text); END", "INSERT INTO submissions_fts(submissions_fts) VALUES ('rebuild')")
+POSTGRESQL_SEARCH = ("CREATE INDEX IF NOT EXISTS ix_submissions_search_text ON submissions USING gin (to_tsvector('simple'::regconfig, regexp_replace(submissions.search_text, '[^a-z0-9]+', ' ', 'g')))",)
+SQLITE_SEARCH_DROP = ('DROP TRIGGER IF EXISTS submissions_fts_ai', 'DROP TRIGGER IF EXISTS submissions_fts_ad', 'DROP TRIGGER IF EXISTS submissions_fts_au', 'DROP TABLE IF EXISTS submissions_fts')
+POSTGRESQL_SEARCH_DROP = ('DROP INDEX IF EXISTS ix_submissions_search_text',)
 
 
 def upgrade() -> None:
@@ -26,6 +34,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fields')),
     sa.UniqueConstraint('code', name=op.f('uq_fields_code'))
     )
+    op.create_table('holiday_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.Enum('extra_day_off', 'make_up_working_day', name='overridekind', native_enum=False, length=24), nullable=False),
+    sa.Column('note', sa.String(length=255), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_overrides')),
+    sa.UniqueConstraint('day', name=op.f('uq_holiday_overrides_day'))
+    )
     op.create_table('org_units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -35,8 +52,10 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('valid_from', sa.Date(), nullable=False),
     sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('successor_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['org_units.id'], name=op.f('fk_org_units_parent_id_org_units')),
+    sa.ForeignKeyConstraint(['successor_id'], ['org_units.id'], name=op.f('fk_org_units_successor_id_org_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_units')),
     sa.UniqueConstraint('code', name=op.f('uq_org_units_code'))
     )
@@ -72,10 +91,14 @@ def upgrade() -> None:
     sa.Column('is_staff', sa.Boolean(), nullable=False),
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('email_confirmed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('pending_email', sa.String(length=255), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -101,6 +124,81 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_entries_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_object_id'), ['object_id'], unique=False)
 
+    op.create_table('deadline_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('stage', sa.String(length=255), nullable=False),
+    sa.Column('stage_key', sa.String(length=16), nullable=True),
+    sa.Column('duration', sa.Integer(), nullable=False),
+    sa.Column('unit', sa.Enum('CAL', 'WD', name='dayunit', native_enum=False), nullable=False),
+    sa.Column('starts_at', sa.String(length=255), nullable=False),
+    sa.Column('duration_complex', sa.Integer(), nullable=True),
+    sa.Column('duration_especially_complex', sa.Integer(), nullable=True),
+    sa.Column('duration_remote', sa.Integer(), nullable=True),
+    sa.Column('duration_remote_complex', sa.Integer(), nullable=True),
+    sa.Column('extension_days', sa.Integer(), nullable=True),
+    sa.Column('extensions_complex', sa.Integer(), nullable=False),
+    sa.Column('extensions_especially_complex', sa.Integer(), nullable=False),
+    sa.Column('pauses_excluded', sa.Boolean(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('legal_basis', sa.String(length=255), nullable=False),
+    sa.Column('confidence', sa.Enum('V', 'P', 'R', '?', name='confidence', native_enum=False), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_deadline_rules_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_rules')),
+    sa.UniqueConstraint('code', 'version', name=op.f('uq_deadline_rules_code_version'))
+    )
+    with op.batch_alter_table('deadline_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deadline_rules_code'), ['code'], unique=False)
+
+    op.create_table('notice_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_notice_templates_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notice_templates')),
+    sa.UniqueConstraint('code', name=op.f('uq_notice_templates_code'))
+    )
+    op.create_table('org_unit_fields',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('field_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_org_unit_fields_field_id_fields'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['org_units.id'], name=op.f('fk_org_unit_fields_unit_id_org_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'field_id', name=op.f('pk_org_unit_fields'))
+    )
+    with op.batch_alter_table('org_unit_fields', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_org_unit_fields_field_id'), ['field_id'], unique=False)
+
+    op.create_table('org_unit_wards',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('ward_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['org_units.id'], name=op.f('fk_org_unit_wards_unit_id_org_units'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ward_id'], ['org_units.id'], name=op.f('fk_org_unit_wards_ward_id_org_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('unit_id', 'ward_id', name=op.f('pk_org_unit_wards'))
+    )
+    with op.batch_alter_table('org_unit_wards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_org_unit_wards_ward_id'), ['ward_id'], unique=False)
+
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+
     op.create_table('role_assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -115,6 +213,26 @@ def upgrade() -> None:
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_assignments_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_assignments_user_id'), ['user_id'], unique=False)
+
+    op.create_table('routing_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=True),
+    sa.Column('second_complaint', sa.Boolean(), nullable=True),
+    sa.Column('field_id', sa.Integer(), nullable=True),
+    sa.Column('strategy', sa.Enum('CONCERNED_UNIT', 'CONCERNED_SUPERIOR', 'ACCUSED_MANAGER', 'FIELD_AND_AREA', 'WARD', 'FIXED', name='rulestrategy', native_enum=False, length=32), nullable=False),
+    sa.Column('target_unit_id', sa.Integer(), nullable=True),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_routing_rules_field_id_fields')),
+    sa.ForeignKeyConstraint(['target_unit_id'], ['org_units.id'], name=op.f('fk_routing_rules_target_unit_id_org_units')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_routing_rules')),
+    sa.UniqueConstraint('code', name=op.f('uq_routing_rules_code'))
+    )
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_routing_rules_position'), ['position'], unique=False)
 
     op.create_table('submissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -147,6 +265,7 @@ def upgrade() -> None:
     sa.Column('accused_unit_id', sa.Integer(), nullable=True),
     sa.Column('group_size', sa.Integer(), nullable=False),
     sa.Column('representative_name', sa.String(length=255), nullable=True),
+    sa.Column('late_reason', sa.Text(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['accused_unit_id'], ['org_units.id'], name=op.f('fk_submissions_accused_unit_id_org_units')),
     sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_submissions_field_id_fields')),
@@ -188,6 +307,12 @@ def upgrade() -> None:
     sa.Column('updated_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('eligibility', sa.JSON(), nullable=False),
+    sa.Column('complexity_criteria', sa.JSON(), nullable=False),
+    sa.Column('withdrawal', sa.String(length=16), nullable=True),
+    sa.Column('continues_after_withdrawal', sa.Boolean(), nullable=False),
+    sa.Column('resolution_text', sa.Text(), nullable=False),
+    sa.Column('resolution_document_key', sa.String(length=100), nullable=True),
     sa.ForeignKeyConstraint(['field_id'], ['fields.id'], name=op.f('fk_cases_field_id_fields')),
     sa.ForeignKeyConstraint(['forwarded_from_id'], ['cases.id'], name=op.f('fk_cases_forwarded_from_id_cases')),
     sa.ForeignKeyConstraint(['handler_id'], ['users.id'], name=op.f('fk_cases_handler_id_users')),
@@ -200,6 +325,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('reference', name=op.f('uq_cases_reference'))
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_created_id', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_cases_due_id', ['due_on', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_field_id'), ['field_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_handler_id'), ['handler_id'], unique=False)
@@ -207,7 +334,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_submission_id'), ['submission_id'], unique=False)
+        batch_op.create_index('ix_cases_unit_created', ['unit_id', 'created_at', 'id', 'status'], unique=False)
+        batch_op.create_index('ix_cases_unit_due', ['unit_id', 'due_on', 'id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('ix_cases_unit_status_due', ['unit_id', 'status', 'due_on', 'id'], unique=False)
 
     op.create_table('reporter_identities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +362,7 @@ def upgrade() -> None:
     sa.Column('at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('by_reporter', sa.Boolean(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_submission_notes_author_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_submission_notes_submission_id_submissions'), ondelete='CASCADE'),
@@ -239,6 +370,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('submission_notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submission_notes_submission_id'), ['submission_id'], unique=False)
+
+    op.create_table('case_accused_persons',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('marked_at', portal.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_accused_persons_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_accused_persons_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'user_id', name=op.f('pk_case_accused_persons'))
+    )
+    with op.batch_alter_table('case_accused_persons', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_accused_persons_user_id'), ['user_id'], unique=False)
+
+    op.create_table('case_conflicts',
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_conflicts_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_conflicts_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('case_id', 'user_id', name=op.f('pk_case_conflicts'))
+    )
+    with op.batch_alter_table('case_conflicts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_conflicts_user_id'), ['user_id'], unique=False)
 
     op.create_table('case_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -277,6 +430,8 @@ def upgrade() -> None:
     sa.Column('reminded_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('escalated_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('escalated_parent_at', portal.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unit', sa.String(length=3), nullable=False),
+    sa.Column('legal_basis', sa.String(length=255), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_deadlines_case_id_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_deadlines'))
     )
@@ -324,9 +479,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attachments_submission_id'), ['submission_id'], unique=False)
 
     # ### end Alembic commands ###
+    statements = POSTGRESQL_SEARCH if op.get_bind().dialect.name == "postgresql" else SQLITE_SEARCH
+    for statement in statements:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    drops = POSTGRESQL_SEARCH_DROP if op.get_bind().dialect.name == "postgresql" else SQLITE_SEARCH_DROP
+    for statement in drops:
+        op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_submission_id'))
@@ -346,6 +507,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
 
     op.drop_table('case_events')
+    with op.batch_alter_table('case_conflicts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_conflicts_user_id'))
+
+    op.drop_table('case_conflicts')
+    with op.batch_alter_table('case_accused_persons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_accused_persons_user_id'))
+
+    op.drop_table('case_accused_persons')
     with op.batch_alter_table('submission_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_submission_notes_submission_id'))
 
@@ -355,7 +524,10 @@ def downgrade() -> None:
 
     op.drop_table('reporter_identities')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_unit_status_due')
         batch_op.drop_index(batch_op.f('ix_cases_unit_id'))
+        batch_op.drop_index('ix_cases_unit_due')
+        batch_op.drop_index('ix_cases_unit_created')
         batch_op.drop_index(batch_op.f('ix_cases_submission_id'))
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_parent_id'))
@@ -363,6 +535,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_handler_id'))
         batch_op.drop_index(batch_op.f('ix_cases_field_id'))
         batch_op.drop_index(batch_op.f('ix_cases_due_on'))
+        batch_op.drop_index('ix_cases_due_id')
+        batch_op.drop_index('ix_cases_created_id')
 
     op.drop_table('cases')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
@@ -374,11 +548,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submissions_accused_name'))
 
     op.drop_table('submissions')
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_position'))
+
+    op.drop_table('routing_rules')
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_assignments_user_id'))
         batch_op.drop_index(batch_op.f('ix_role_assignments_unit_id'))
 
     op.drop_table('role_assignments')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
+    with op.batch_alter_table('org_unit_wards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_org_unit_wards_ward_id'))
+
+    op.drop_table('org_unit_wards')
+    with op.batch_alter_table('org_unit_fields', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_org_unit_fields_field_id'))
+
+    op.drop_table('org_unit_fields')
+    op.drop_table('notice_templates')
+    with op.batch_alter_table('deadline_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deadline_rules_code'))
+
+    op.drop_table('deadline_rules')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_case_id'))
@@ -396,5 +591,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_org_units_parent_id'))
 
     op.drop_table('org_units')
+    op.drop_table('holiday_overrides')
     op.drop_table('fields')
     # ### end Alembic commands ###

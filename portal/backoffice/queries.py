@@ -100,7 +100,9 @@ def _new(user: User, today: dt.date) -> ColumnElement[bool]:
 
 
 def _mine(user: User, today: dt.date) -> ColumnElement[bool]:
-    return and_(Case.handler_id == user.id, Case.status.in_(OPEN_STATUSES))
+    # lower() (statuses are stored lower-case) keeps the planner on handler_id: a status index scan
+    # over every open case in the city would be far longer than one person's cases.
+    return and_(Case.handler_id == user.id, func.lower(Case.status).in_([s.value for s in OPEN_STATUSES]))
 
 
 def _unit(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -332,15 +334,11 @@ OrderSpec = tuple[ColumnElement[Any], bool]  # (key column, descending)
 
 
 def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement[Any], descending: bool,
-                 limit: int, scope: Scope | None, short: bool = False) -> list[int]:
+                 limit: int, scope: Scope | None) -> list[int]:
     """Ids of the first ``limit`` cases matching ``conditions`` (and the scope) ordered by (key, id)."""
     def order(k: Any, i: Any) -> list[Any]:
         return [k.desc(), i.desc()] if descending else [k, i]
 
-    if short:
-        rows = [tuple(r) for r in session.execute(select(Case.id, key).where(*conditions))]
-        rows.sort(key=lambda r: (r[1], r[0]), reverse=descending)
-        return [r[0] for r in rows[:limit]]
     if not _split(session, scope):
         where = [*conditions, scope.clause] if scope is not None else list(conditions)
         return list(session.scalars(select(Case.id).where(*where).order_by(*order(key, Case.id)).limit(limit)))
@@ -360,8 +358,29 @@ def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement
     return [r[0] for r in rows[:limit]]
 
 
+def _short_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None,
+               limit: int) -> list[int]:
+    """A short list (one person's open cases) read whole, without ORDER BY so that the planner
+    reads it through its own index, then ordered and cut after the keyset here."""
+    rows = session.execute(select(Case.id, Case.due_on, Case.created_at).where(*conditions)).all()
+    far = dt.date.max
+
+    def key(row: Any) -> tuple[Any, ...]:
+        if sort == "due":
+            return (row.due_on is None, row.due_on or far, row.id)
+        return (row.created_at, row.id)
+
+    ordered = sorted(rows, key=key, reverse=sort == "newest")
+    if after is not None:
+        mark = key(after) if sort != "due" else (after.due_on is None, after.due_on or far, after.id)
+        ordered = [r for r in ordered if (key(r) < mark if sort == "newest" else key(r) > mark)]
+    return [row.id for row in ordered[:limit]]
+
+
 def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None, limit: int,
               scope: Scope | None, short: bool = False) -> list[int]:
+    if short:
+        return _short_ids(session, conditions, sort, after, limit)
     if sort != "due":
         column, newest = Case.created_at, sort == "newest"
         keyset: list[Any] = []
@@ -369,19 +388,19 @@ def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cur
             keyset = [column <= after.created_at, or_(column < after.created_at, Case.id < after.id)]
         elif after is not None:
             keyset = [column >= after.created_at, or_(column > after.created_at, Case.id > after.id)]
-        return _ordered_ids(session, [*conditions, *keyset], column, newest, limit, scope, short)
+        return _ordered_ids(session, [*conditions, *keyset], column, newest, limit, scope)
     # Cases without a due date come last: dated ones by (due_on, id), then undated ones by id.
     ids: list[int] = []
     if after is None or after.due_on is not None:
         keyset = [Case.due_on.is_not(None)]
         if after is not None:
             keyset += [Case.due_on >= after.due_on, or_(Case.due_on > after.due_on, Case.id > after.id)]
-        ids = _ordered_ids(session, [*conditions, *keyset], Case.due_on, False, limit, scope, short)
+        ids = _ordered_ids(session, [*conditions, *keyset], Case.due_on, False, limit, scope)
     if len(ids) < limit:
         keyset = [Case.due_on.is_(None)]
         if after is not None and after.due_on is None:
             keyset.append(Case.id > after.id)
-        ids += _ordered_ids(session, [*conditions, *keyset], Case.id, False, limit - len(ids), scope, short)
+        ids += _ordered_ids(session, [*conditions, *keyset], Case.id, False, limit - len(ids), scope)
     return ids
 
 

@@ -109,7 +109,11 @@ def merged_catalog(lang: str):  # type: ignore[no-untyped-def]
         with part.open("rb") as f:
             for message in read_po(f, locale=lang):
                 if message.id and message.string:
-                    catalog.add(message.id, message.string)
+                    if message.id in catalog:  # Catalog.add keeps an existing entry's (empty) string
+                        catalog[message.id].string = message.string
+                        catalog[message.id].flags.discard("fuzzy")
+                    else:
+                        catalog.add(message.id, message.string)
     return catalog
 
 

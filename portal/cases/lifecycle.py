@@ -336,6 +336,9 @@ def _new_case(session: Session, source: Case, *, unit_id: int, status: CaseStatu
                  is_group=source.is_group, **links)
     session.add(child)
     session.flush()
+    from portal.org.conflicts import carry_accused
+
+    carry_accused(session, source, child)  # the accused (and the people they lead) never get the child
     session.add(CaseEvent(case_id=child.id, action="created", to_status=status.value,
                           data={"from_case_id": source.id, "how": suffix}))
     return child
@@ -378,6 +381,11 @@ def _forward(session: Session, user: User, case: Case, data: TransitionInput, ev
         raise RequirementError(_l("Hãy chọn đơn vị có thẩm quyền nhận đơn (khác đơn vị hiện tại)."))
     if case.kind == CaseKind.DENUNCIATION and denunciation_already_forwarded(session, case):
         raise IllegalTransition(_l("Đơn tố cáo này đã được chuyển một lần; không chuyển tiếp lần nữa."))
+    from portal.org.conflicts import accused_leads_unit
+
+    if accused_leads_unit(session, case, unit.id):
+        raise RequirementError(_l("Không thể chuyển đơn đến đơn vị do người bị tố cáo đứng đầu hoặc làm cấp phó "
+                                  "(hoặc đến đơn vị cấp dưới của họ). Hãy chọn cơ quan cấp trên có thẩm quyền."))
     # The receiving unit gets the case; the identity stays in ReporterIdentity and is masked for its
     # staff until their own handler or head reveals it (portal.cases.services.may_reveal_identity).
     child = _new_case(session, case, unit_id=unit.id, status=S.RECEIVED, suffix="C", forwarded_from_id=case.id)

@@ -122,3 +122,32 @@ def escalation_chain(session: Session, case: Case) -> list[int]:
         heads += session.scalars(select(RoleAssignment.user_id).where(RoleAssignment.unit_id == unit_id,
                                                                       RoleAssignment.role == Role.HEAD))
     return filter_recipients(session, case, heads)
+
+
+def carry_accused(session: Session, source: Case, child: Case) -> set[int]:
+    """Give ``child`` (forwarded, split or reopened from ``source``) the accused of ``source`` and
+    recompute its conflicts; returns the users conflicted on ``child``."""
+    accused = accused_user_ids(session, source)
+    session.add_all(AccusedPerson(case_id=child.id, user_id=uid) for uid in sorted(accused))
+    session.flush()
+    return compute_conflicts(session, child, accused)
+
+
+def accused_leads_unit(session: Session, case: Case, unit_id: int) -> bool:
+    """Is someone accused in ``case`` head or deputy of ``unit_id`` or of one of its ancestors? Counts
+    the staff recorded as accused and, as the competence rules do, the unit whose head or deputy the
+    denunciation names (``portal.org.routing``: such a đơn never lands in that unit)."""
+    from portal.accounts.permissions import unit_and_ancestors
+    from portal.org.services import facts_of, load_tree, today
+
+    chain = set(unit_and_ancestors(session, unit_id))
+    accused = accused_user_ids(session, case)
+    if accused and session.scalar(select(RoleAssignment.id).where(
+            RoleAssignment.user_id.in_(accused), RoleAssignment.unit_id.in_(chain),
+            RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY))).limit(1)) is not None:
+        return True
+    facts = facts_of(session, case.submission, today())
+    if not facts.accused_is_leader or facts.accused_unit_id is None:
+        return False
+    led, _retired = load_tree(session).resolve(facts.accused_unit_id, facts.on)
+    return led is not None and led.id in chain

@@ -2,7 +2,8 @@
 
 Inspectors see the entries about cases of the units in their scope (and entries about no case,
 such as sign-ins); an entry about a case outside their scope, or about a case they are in conflict
-with, is hidden. Administrators see every entry.
+with, is hidden. Administrators see the same over the units they administer, except identity reveals and
+original downloads (inspectors only).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.auth import staff_required
 from portal.accounts.models import Role, User
-from portal.accounts.permissions import Action, has_any_role, require, units_where
+from portal.accounts.permissions import Action, require, units_where
 from portal.audit.models import AuditEntry
 from portal.audit.services import ChainReport, verify
 from portal.backoffice.queue_forms import AuditFilterForm
@@ -34,17 +35,31 @@ _AFTER = re.compile(r"^\d{1,18}$")
 VN_OFFSET = dt.timedelta(hours=7)
 
 
-def audit_scope(session: Session, user: User) -> ColumnElement[bool]:
-    """The audit entries ``user`` may read."""
-    if has_any_role(user, {Role.ADMIN}):
-        return true()
-    units = units_where(user, {Role.INSPECTOR}, session)
-    if not units:
-        return false()
-    in_scope = select(Case.id).where(
+# Entries that say who looked at a denouncer's identity or a sealed original: inspectors only.
+INSPECTOR_ONLY_ACTIONS = ("identity.reveal", "attachment.original_download")
+
+
+def _cases_in(units: set[int], user: User) -> Select[tuple[int]]:
+    """The cases of ``units`` that ``user`` is not in conflict with."""
+    return select(Case.id).where(
         Case.unit_id.in_(units),
         ~exists().where(CaseConflict.case_id == Case.id, CaseConflict.user_id == user.id))
-    return or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(in_scope))
+
+
+def audit_scope(session: Session, user: User) -> ColumnElement[bool]:
+    """The audit entries ``user`` may read: for an inspector, entries about no case or about a case of
+    the units they inspect; for an administrator the same over the units they administer, without the
+    identity reveals and original downloads. Never entries about a case ``user`` is in conflict with."""
+    allowed: list[ColumnElement[bool]] = []
+    inspected = units_where(user, {Role.INSPECTOR}, session)
+    if inspected:
+        allowed.append(or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(_cases_in(inspected, user))))
+    administered = units_where(user, {Role.ADMIN}, session)
+    if administered:
+        allowed.append(and_(AuditEntry.action.not_in(INSPECTOR_ONLY_ACTIONS),
+                            or_(AuditEntry.case_id.is_(None),
+                                AuditEntry.case_id.in_(_cases_in(administered, user)))))
+    return or_(*allowed) if allowed else false()
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def log(db_session, org):  # type: ignore[no-untyped-def]
                            object_type="case", object_id=case_a.id, reason="Cần liên hệ người tố cáo"),
         "reveal_b": record(db_session, "identity.reveal", actor_id=org.handler.id, case_id=case_b.id,
                            reason="Lý do bí mật của đơn vị B"),
-        "download_a": record(db_session, "original.download", actor_id=org.handler.id, case_id=case_a.id),
+        "download_a": record(db_session, "attachment.original_download", actor_id=org.handler.id, case_id=case_a.id),
     }
     return {"case_a": case_a, "case_b": case_b, "ward_inspector": ward_inspector, **entries}
 
@@ -66,10 +66,28 @@ def test_nav_link_only_for_those_allowed(client, org):
     assert 'href="/staff/audit"' not in client.get("/staff/").get_data(as_text=True)
 
 
-def test_admin_sees_every_entry_newest_first(client, org, log):
+def test_root_admin_sees_the_city_but_no_reveal_or_original_download(client, db_session, org, log):
+    mark_b = record(db_session, "case.accused.mark", actor_id=org.head.id, case_id=log["case_b"].id)
     login_as(client, org.admin)
-    ids = entry_ids(client.get("/staff/audit").get_data(as_text=True))
-    assert ids == sorted((e.id for k, e in log.items() if isinstance(e, AuditEntry)), reverse=True)
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert entry_ids(html) == [mark_b.id, log["login"].id]
+    assert "Cần liên hệ" not in html and "Lý do bí mật" not in html
+
+
+def test_ward_admin_sees_only_their_subtree_and_no_reveals(client, db_session, org, log):
+    ward_admin = make_user(db_session, roles=[(Role.ADMIN, org.dept_a)])
+    entries = {
+        "mark_a": record(db_session, "case.accused.mark", actor_id=org.head.id, case_id=log["case_a"].id),
+        "mark_b": record(db_session, "case.accused.mark", actor_id=org.head.id, case_id=log["case_b"].id),
+    }
+    login_as(client, ward_admin)
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert set(entry_ids(html)) == {log["login"].id, entries["mark_a"].id}
+    assert "Lý do bí mật của đơn vị B" not in html and "VV-AUD-B" not in html and "Cần liên hệ" not in html
+    assert set(entry_ids(client.get("/staff/audit?action=identity.reveal").get_data(as_text=True))) == set()
+    db_session.add(CaseConflict(case_id=log["case_a"].id, user_id=ward_admin.id, reason="accused"))
+    db_session.flush()
+    assert set(entry_ids(client.get("/staff/audit").get_data(as_text=True))) == {log["login"].id}
 
 
 def test_inspector_sees_only_entries_in_scope(client, db_session, org, log):

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.auth import staff_required
@@ -107,8 +107,10 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
     """The case page. ``identity`` is passed only for the request that revealed it (never cached)."""
     session = get_session()
     events = list(case.events)
-    messages = list(session.scalars(select(Message).where(Message.submission_id == case.submission_id)
-                                    .order_by(Message.at, Message.id)))
+    # Reporter messages belong to the submission (every case made from it); internal notes to this case only.
+    messages = list(session.scalars(select(Message).where(
+        Message.submission_id == case.submission_id,
+        or_(Message.kind != MessageKind.INTERNAL, Message.case_id == case.id)).order_by(Message.at, Message.id)))
     people = _names({e.actor_id for e in events if e.actor_id} | {m.author_id for m in messages if m.author_id}
                     | ({case.handler_id} if case.handler_id else set()))
     unit = session.get(OrgUnit, case.unit_id)
@@ -120,7 +122,7 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
     return render_template(
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
-        related=related_cases(session, case), duplicates=_likely_duplicates(case),
+        related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
         may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),

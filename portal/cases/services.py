@@ -136,14 +136,18 @@ def post_message(session: Session, user: User, case: Case, body: str, *, to_repo
 
 # --- related cases -------------------------------------------------------------------------------
 
-def related_cases(session: Session, case: Case) -> dict[str, list[Case]]:
-    """Cases linked to ``case``: split parts, merged into/from, forwarded from/to, previous/next."""
+def related_cases(session: Session, case: Case, user: User) -> dict[str, list[Case]]:
+    """Cases linked to ``case``: split parts, merged into/from, forwarded from/to, previous/next; only
+    those ``user`` may open (``can_view_case``), so nothing is said about the others."""
+    from portal.cases.access import can_view_case
+
     def many(*where: Any) -> list[Case]:
-        return list(session.scalars(select(Case).where(*where).order_by(Case.id)))
+        return [c for c in session.scalars(select(Case).where(*where).order_by(Case.id))
+                if can_view_case(session, user, c)]
 
     def one(case_id: int | None) -> list[Case]:
         found = session.get(Case, case_id) if case_id else None
-        return [found] if found else []
+        return [found] if found and can_view_case(session, user, found) else []
 
     return {
         "parent": one(case.parent_id),

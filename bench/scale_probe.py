@@ -8,44 +8,52 @@ one JSON line per URL: {"name", "p50", "p95", "n", "status"}.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import time
 
-from flask_login.utils import _create_identifier
-from sqlalchemy import select
+from flask import Flask
 
+from bench.session import demo_staff_key, sign_in
 from portal import create_app
-from portal.accounts.models import RoleAssignment, User
-from portal.db import get_db
+
+
+def placeholders(app: Flask) -> dict[str, str]:
+    """Values from the data for URLs that need them: a mid-queue keyset cursor, a unit, a field, a code."""
+    from sqlalchemy import func, select
+
+    from portal.cases.models import Case, Submission
+    from portal.db import get_db
+    from portal.org.models import Field, OrgUnit
+
+    today = dt.date.today()
+    with app.app_context():
+        session = get_db(app).sessionmaker()
+        middle = (session.scalar(select(func.max(Case.id))) or 2) // 2
+        code = session.scalar(select(Submission.tracking_code).where(Submission.id >= middle).limit(1)) or "KN-0"
+        unit = session.scalar(select(OrgUnit.id).where(OrgUnit.code.like("P-%")).limit(1)) or 1
+        field = session.scalar(select(Field.id).where(Field.code == "land")) or 1
+        session.close()
+    deep = f"{today - dt.timedelta(days=365):%Y%m%d}.{middle}"
+    return {"deep": deep, "unit": str(unit), "field": str(field), "code": code,
+            "due_from": f"{today:%Y-%m-%d}", "due_to": f"{today + dt.timedelta(days=30):%Y-%m-%d}"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--role", default="intake_officer", help="role of the staff member to sign in as")
+    parser.add_argument("--role", default="head", help="role of the staff member to sign in as")
     parser.add_argument("--unit", default="UBND-TP", help="unit code where that role is held")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("urls", nargs="+", help="name=url pairs")
     args = parser.parse_args()
     app = create_app()
-    with app.app_context():
-        session = get_db(app).sessionmaker()
-        from portal.org.models import OrgUnit
-
-        user = session.scalars(select(User).join(RoleAssignment).join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-                               .where(RoleAssignment.role == args.role, OrgUnit.code == args.unit)).first()
-        if user is None:
-            raise SystemExit(f"no {args.role} on {args.unit}: run `flask demo seed`")
-        user_key = user.get_id()
-        session.close()
     client = app.test_client()
-    with client.session_transaction() as s:
-        s["_user_id"] = user_key
-        s["_id"] = _create_identifier()
-        s["_fresh"] = True
-        s["_staff_verified"] = True
+    sign_in(client, demo_staff_key(app, args.role, args.unit))
+    values = placeholders(app)
     for pair in args.urls:
         name, url = pair.split("=", 1)
+        url = url.format(**values)
         times, status = [], None
         for i in range(args.repeat + 2):
             started = time.perf_counter()
@@ -55,7 +63,7 @@ def main() -> None:
             if i >= 2:  # warm-up
                 times.append(elapsed)
         times.sort()
-        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
         print(json.dumps({"name": name, "p50": statistics.median(times), "p95": p95, "n": len(times),
                           "status": status}), flush=True)
 

@@ -3,7 +3,8 @@
 A candidate is another case the user may see that shares the reporter's identity (ID number,
 email or phone), the decision complained about, or the accused person, or whose text overlaps
 strongly with this one (folded words). Identity values are compared in SQL and never returned:
-the result names the reason ("same reporter"), not the person.
+the result names the reason ("same reporter"), not the person, and only to a user who may reveal the
+identity of both cases.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.cases.access import visible_cases_clause
+from portal.cases.access import may_reveal_identity, visible_cases_clause
 from portal.cases.models import Case, ReporterIdentity, Submission
 from portal.cases.text import fold
 
@@ -108,10 +109,13 @@ def likely_duplicates(session: Session, case: Case, user: User, limit: int = 10)
                 entry.reasons.append(reason)
 
     per_reason = max(limit * 5, 50)  # enough candidates per reason for the ranking to find the strongest
-    identity = _identity_conditions(submission.identity)
+    # "Same sender" links reporters: only for someone who may reveal the identity of this case and of
+    # the other one (the assigned handler, the responsible head).
+    identity = _identity_conditions(submission.identity) if may_reveal_identity(session, user, case) else []
     if identity:
         stmt_condition = Submission.id.in_(select(ReporterIdentity.submission_id).where(or_(*identity)))
-        add(_cases_matching(session, base, stmt_condition, per_reason), SAME_IDENTITY)
+        add([other for other in _cases_matching(session, base, stmt_condition, per_reason)
+             if may_reveal_identity(session, user, other)], SAME_IDENTITY)
     if submission.decision_number and submission.decision_number.strip():
         number = submission.decision_number.strip()
         add(_cases_matching(session, base, Submission.decision_number == number, per_reason), SAME_DECISION)

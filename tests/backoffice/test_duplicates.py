@@ -49,7 +49,7 @@ def test_same_reporter_by_id_number_email_or_phone(db_session, org, shared):
     second = case_of(db_session, org.dept_a, "Hai", identity={"id_number": "2", "email": "y@example.test",
                                                              "phone": "2", **shared})
     case_of(db_session, org.dept_a, "Ba", identity={"id_number": "3", "email": "z@example.test", "phone": "3"})
-    assert reasons(likely_duplicates(db_session, second, org.intake)) == {first.id: [SAME_IDENTITY]}
+    assert reasons(likely_duplicates(db_session, second, org.head)) == {first.id: [SAME_IDENTITY]}
 
 
 def test_same_decision_and_same_accused(db_session, org):
@@ -76,7 +76,7 @@ def test_strongest_first_limited_and_never_itself(db_session, org):
     strong = case_of(db_session, org.dept_a, text, identity=identity, decision_number="15/QĐ")
     weak = [case_of(db_session, org.dept_a, f"Khác {i}", identity=identity) for i in range(3)]
     target = case_of(db_session, org.dept_a, text, identity=identity, decision_number="15/QĐ")
-    found = likely_duplicates(db_session, target, org.intake, limit=3)
+    found = likely_duplicates(db_session, target, org.head, limit=3)
     assert found[0].case.id == strong.id
     assert sorted(found[0].reasons) == sorted([SAME_IDENTITY, SAME_DECISION, SIMILAR_TEXT])
     assert len(found) == 3 and target.id not in {d.case.id for d in found}
@@ -84,12 +84,12 @@ def test_strongest_first_limited_and_never_itself(db_session, org):
 
 
 def test_only_cases_the_user_may_see(db_session, org):
-    identity = {"id_number": "079000000002"}
-    elsewhere = case_of(db_session, org.dept_b, "Một", identity=identity)
-    conflicted = case_of(db_session, org.dept_a, "Hai", identity=identity)
+    decision = {"decision_number": "79/QĐ-UBND"}
+    elsewhere = case_of(db_session, org.dept_b, "Một", **decision)
+    conflicted = case_of(db_session, org.dept_a, "Hai", **decision)
     db_session.add(CaseConflict(case_id=conflicted.id, user_id=org.intake.id, reason="accused"))
     db_session.flush()
-    target = case_of(db_session, org.dept_a, "Ba", identity=identity)
+    target = case_of(db_session, org.dept_a, "Ba", **decision)
     assert likely_duplicates(db_session, target, org.intake) == []
     assert set(reasons(likely_duplicates(db_session, target, org.inspector))) == {elsewhere.id, conflicted.id}
 
@@ -98,3 +98,20 @@ def test_split_parts_of_the_same_submission_are_not_duplicates(db_session, org):
     parent = case_of(db_session, org.dept_a, "Nhiều nội dung", identity={"id_number": "5"})
     child = make_case(db_session, unit=org.dept_a, submission=parent.submission, parent_id=parent.id)
     assert likely_duplicates(db_session, child, org.intake) == []
+
+
+def test_same_sender_only_for_those_who_may_reveal_the_identity(db_session, org):
+    identity = {"phone": "0909000111"}
+    first = case_of(db_session, org.dept_a, "Một", identity=identity)
+    second = case_of(db_session, org.dept_a, "Hai", identity=identity)
+    # Intake officers, deputies, unassigned handlers and inspectors may not reveal: no link between reporters.
+    for user in (org.intake, org.deputy, org.handler, org.inspector):
+        assert likely_duplicates(db_session, second, user) == [], user.email
+    assert reasons(likely_duplicates(db_session, second, org.head)) == {first.id: [SAME_IDENTITY]}
+    # The handler assigned to this case only: the other case's reporter is not theirs to reveal.
+    second.handler_id = org.handler.id
+    db_session.flush()
+    assert likely_duplicates(db_session, second, org.handler) == []
+    first.handler_id = org.handler.id
+    db_session.flush()
+    assert reasons(likely_duplicates(db_session, second, org.handler)) == {first.id: [SAME_IDENTITY]}

@@ -142,6 +142,17 @@ def show(case_id: int) -> tuple[str, int]:
     return render_case(_case_or_404(case_id))
 
 
+@bp.get("/<reference>")
+@staff_required
+def by_reference(reference: str) -> Any:
+    """``/staff/cases/<reference>``, the stable link of deadline emails and the accountability board:
+    a redirect to the case page, checked like it (404 when the user may not see the case)."""
+    case_id = get_session().scalar(select(Case.id).where(Case.reference == reference))
+    if case_id is None:
+        abort(404)
+    return redirect(url_for("cases.show", case_id=_case_or_404(case_id).id))
+
+
 def _transition_or_refuse(case: Case, name: str) -> lifecycle.Transition:
     transition = lifecycle.TRANSITIONS.get(name)
     if transition is None:

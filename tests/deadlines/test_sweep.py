@@ -106,3 +106,30 @@ def test_claim_gives_each_row_once(rules: Session) -> None:
     assert claim(rules, Deadline.reminded_at, [deadline.id], now) == [deadline.id]
     assert claim(rules, Deadline.reminded_at, [deadline.id], now) == []
     assert claim(rules, Deadline.escalated_at, [], now) == []
+
+
+def test_escalation_email_link_opens_the_case(app: Flask, rules: Session, smtp_sink, client) -> None:  # type: ignore[no-untyped-def]
+    import re
+    from urllib.parse import urlsplit
+
+    from tests.helpers import login_as
+
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)], email="link.head@example.test")
+    stranger = make_user(rules, roles=[(Role.HEAD, make_unit(rules))])
+    case = make_case(rules, unit=unit, reference="KN-7Q4M-X9KD", kind=CaseKind.COMPLAINT,
+                     status=CaseStatus.INVESTIGATING)
+    start_stage(rules, case, "resolution", D(2026, 3, 2))
+    rules.commit()
+    assert sweep(rules, settings, D(2026, 4, 2)).escalated == 1
+    send_pending(rules, settings)
+    [message] = [m for m in smtp_sink.messages if m["To"] == "link.head@example.test"]
+    link = re.search(r"http\S+/staff/cases/KN-7Q4M-X9KD", smtp_sink.body(message))[0]
+    path = urlsplit(link).path
+    login_as(client, head)
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/staff/cases/{case.id}")
+    assert "KN-7Q4M-X9KD" in client.get(path, follow_redirects=True).get_data(as_text=True)
+    login_as(client, stranger)
+    assert client.get(path).status_code == 404

@@ -222,3 +222,20 @@ def test_board_pages_are_translated(client: FlaskClient, db_session: Session, or
         response = client.get(path)
         assert response.status_code == 200
         assert not untranslated_text(response.get_data(as_text=True)), path
+
+
+def test_board_case_link_opens_the_case_for_its_head_only(client: FlaskClient, db_session: Session,
+                                                          org: dict) -> None:  # type: ignore[type-arg]
+    late = org["late"]
+    late.reference = "KN-7Q4M-X9KD"
+    db_session.flush()
+    login_as(client, org["head_b"])
+    drill = client.get(f"/staff/board/units/{org['district'].id}/open").get_data(as_text=True)
+    assert 'href="/staff/cases/KN-7Q4M-X9KD"' in drill
+    followed = client.get("/staff/cases/KN-7Q4M-X9KD")
+    assert followed.status_code == 302 and followed.headers["Location"].endswith(f"/staff/cases/{late.id}")
+    assert client.get("/staff/cases/KN-7Q4M-X9KD", follow_redirects=True).status_code == 200
+    assert client.get("/staff/cases/KN-NO-SUCH-CASE").status_code == 404
+    login_as(client, org["head_c"])  # head of an unrelated department: as if the case did not exist
+    assert client.get("/staff/cases/KN-7Q4M-X9KD").status_code == 404
+    assert client.get("/staff/cases/KN-NO-SUCH-CASE").status_code == 404

@@ -83,3 +83,17 @@ def test_split_parts_keep_the_conflict(db_session, city, client):
             assert client.get(f"/staff/cases/{child.id}").status_code == 404
             assert client.post(f"/staff/cases/{child.id}/reveal",
                                data={"reason": "Xác minh nội dung"}).status_code == 404
+
+
+def test_forward_form_shows_the_refusal_with_422(db_session, city, client):
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.root)])
+    health_head = make_user(db_session, roles=[(Role.HEAD, city.health)])
+    case = denunciation(db_session, city.root)
+    conflicts.mark_accused(db_session, case, [health_head.id])
+    db_session.commit()
+    login_as(client, officer)
+    response = client.post(f"/staff/cases/{case.id}/act/forward", data={
+        "version": case.version, "target_unit": city.health.id, "text": "Chuyển theo thẩm quyền"})
+    assert response.status_code == 422
+    assert "người bị tố cáo đứng đầu" in response.get_data(as_text=True)
+    assert db_session.scalar(select(Case.id).where(Case.forwarded_from_id == case.id)) is None

@@ -16,7 +16,7 @@ from portal.accounts import services
 from portal.accounts.auth import staff_required
 from portal.accounts.forms import ROLE_LABELS, EmptyForm, RoleAddForm, StaffCreateForm
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.accounts.permissions import Action, can, require, units_where
+from portal.accounts.permissions import Action, can, require, subtree_ids, units_where
 from portal.accounts.tokens import Purpose, link
 from portal.db import get_session, now_utc
 from portal.notifications.services import queue_email
@@ -85,22 +85,12 @@ def index() -> str:
     staff = db.scalars(select(User).where(User.is_staff.is_(True)).order_by(User.email)).all()
     visible = [u for u in staff if can(current_user, Action.USERS_MANAGE, u)]
     if unit_id in managed:
-        subtree = _subtree(db, unit_id)
+        subtree = subtree_ids(db, {unit_id})
         visible = [u for u in visible if any(a.unit_id in subtree for a in u.roles)]
     else:
         unit_id = None
     return render_template("accounts/admin/index.html", users=visible, role_labels=ROLE_LABELS, units=choices,
                            selected_unit=unit_id)
-
-
-def _subtree(session: Session, unit_id: int) -> set[int]:
-    """``unit_id`` and every unit under it."""
-    result: set[int] = set()
-    frontier = {unit_id}
-    while frontier:
-        result |= frontier
-        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
-    return result
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -152,14 +152,18 @@ def require(user: Any, action: str, obj: Any = None, *, hide: bool = False) -> N
         abort(404 if hide else 403)
 
 
-def units_where(user: User, roles: Iterable[Role], session: Session | None = None) -> set[int]:
-    """Ids of every unit in the subtrees where ``user`` holds one of ``roles`` (for list queries)."""
-    session = session or get_session()
-    wanted = set(roles)
-    roots = {a.unit_id for a in user.roles if a.role in wanted} if user.is_staff else set()
+def subtree_ids(session: Session, roots: Iterable[int]) -> set[int]:
+    """The ids of ``roots`` and of every unit below them."""
     result: set[int] = set()
     frontier = set(roots)
     while frontier:
         result |= frontier
         frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
     return result
+
+
+def units_where(user: User, roles: Iterable[Role], session: Session | None = None) -> set[int]:
+    """Ids of every unit in the subtrees where ``user`` holds one of ``roles`` (for list queries)."""
+    wanted = set(roles)
+    roots = {a.unit_id for a in user.roles if a.role in wanted} if user.is_staff else set()
+    return subtree_ids(session or get_session(), roots)

@@ -19,8 +19,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
+from portal.accounts.permissions import subtree_ids
 from portal.cases.models import Case, CaseConflict
-from portal.org.models import AccusedPerson, OrgUnit
+from portal.org.models import AccusedPerson
 
 DIRECTED_ROLES = (Role.INTAKE_OFFICER, Role.HANDLER, Role.DEPUTY, Role.HEAD)
 REASON_ACCUSED = "accused"
@@ -28,19 +29,9 @@ REASON_HEAD = "accused_is_their_head"
 REASON_DEPUTY = "accused_is_their_deputy"
 
 
-def subtree(session: Session, unit_id: int) -> set[int]:
-    """``unit_id`` and every unit below it."""
-    result: set[int] = set()
-    frontier = {unit_id}
-    while frontier:
-        result |= frontier
-        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
-    return result
-
-
 def subordinates(session: Session, leader: RoleAssignment) -> set[int]:
     """The users a head or deputy directs within their unit."""
-    units = subtree(session, leader.unit_id)
+    units = subtree_ids(session, {leader.unit_id})
     rows = session.execute(select(RoleAssignment.user_id, RoleAssignment.unit_id, RoleAssignment.role)
                            .where(RoleAssignment.unit_id.in_(units), RoleAssignment.role.in_(DIRECTED_ROLES)))
     directed: set[int] = set()

@@ -6,13 +6,17 @@ Only views and CLI commands commit; services add and flush.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from werkzeug.local import LocalProxy
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -92,8 +96,46 @@ def _sqlite_begin(conn: Any) -> None:
     # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
     # another writer committed in between (the busy timeout cannot help). Requests that change
     # state therefore take the write lock up front; reads stay deferred and never block.
-    immediate = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+    # A view marked :func:`reads_only`, or the reading phase of a view (:func:`reading`), reads only.
+    immediate = (has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+                 and not g.get(_READING, False) and not _view_reads_only())
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_READING = "_portal_reading"
+_READS_ONLY = "_portal_reads_only"
+
+
+def _view_reads_only() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, _READS_ONLY, False))
+
+
+def reads_only(view: F) -> F:
+    """Mark a view whose POST never writes to the database (e.g. a lookup): on SQLite its
+    transactions are deferred, so concurrent requests do not queue for the write lock.
+    Place it directly under the route decorator."""
+    setattr(view, _READS_ONLY, True)
+    return view
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """The reading phase of a state-changing request (building and validating a form): on SQLite
+    its queries run in a deferred transaction, ended (committed, nothing having been written)
+    when the phase ends, so the write lock is taken only by the writes that follow. Nothing may be
+    added to the session inside it. Elsewhere (PostgreSQL) it changes nothing."""
+    outer = g.get(_READING, False)
+    began = not session.in_transaction()  # a transaction already open (and its writes) is left alone
+    setattr(g, _READING, True)
+    try:
+        yield
+    finally:
+        setattr(g, _READING, outer)
+    if not outer and began and session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("the reading phase changed the session")
+        session.commit()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

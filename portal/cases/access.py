@@ -3,6 +3,7 @@ search, export and notification query (so that lists show exactly what the user 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
@@ -31,11 +32,12 @@ def can_view_case(session: Session, user: User, case: Case) -> bool:
     return in_scope and not is_conflicted(session, user, case)
 
 
-def visible_cases_clause(session: Session, user: User) -> ColumnElement[bool]:
-    """SQL condition on ``Case`` equivalent to :func:`can_view_case`."""
+def visible_cases_clause(session: Session, user: User, units: Iterable[int] | None = None) -> ColumnElement[bool]:
+    """SQL condition on ``Case`` equivalent to :func:`can_view_case` (``units``: the user's
+    ``units_where(user, CASE_ROLES)`` when the caller has already walked them)."""
     if not user.is_staff:
         return false()
-    units = units_where(user, CASE_ROLES, session)
+    units = units_where(user, CASE_ROLES, session) if units is None else set(units)
     scope = or_(Case.unit_id.in_(units), Case.handler_id == user.id) if units else Case.handler_id == user.id
     not_conflicted = ~exists().where(CaseConflict.case_id == Case.id, CaseConflict.user_id == user.id)
     return and_(scope, not_conflicted)

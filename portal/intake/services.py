@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -210,8 +212,31 @@ def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
         .order_by(OrgUnit.name)))
 
 
+# Labels and lookups derived from the units, per process, keyed by the units' own values (so a
+# renamed, added or retired unit gives a new key, never a stale answer).
+_DERIVED: dict[tuple[Any, ...], Any] = {}
+_DERIVED_MAX = 16
+
+
+def _units_key(units: list[OrgUnit]) -> tuple[Any, ...]:
+    return tuple((u.id, u.code, u.name, u.name_en, u.parent_id) for u in units)
+
+
+def _memo(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    value = _DERIVED.get(key)
+    if value is None:
+        if len(_DERIVED) >= _DERIVED_MAX:
+            _DERIVED.clear()
+        value = _DERIVED[key] = build()
+    return value
+
+
 def unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[str, int]]:
     """(label, id) for the type-ahead list; a name used by several units gets its parent's name."""
+    return list(_memo(("options", english, _units_key(units)), lambda: _unit_options(units, english=english)))
+
+
+def _unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[str, int]]:
     by_id = {u.id: u for u in units}
 
     def name(unit: OrgUnit) -> str:
@@ -236,6 +261,10 @@ def unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
     A bare name shared by several units is ambiguous and resolves to nothing (the citizen is asked
     to pick the labelled entry).
     """
+    return dict(_memo(("lookup", _units_key(units)), lambda: _unit_lookup(units)))
+
+
+def _unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
     lookup: dict[str, int] = {}
     ambiguous: set[str] = set()
     for english in (False, True):

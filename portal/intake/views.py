@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.cases.models import SubmissionKind
 from portal.core.kinds import kinds_overview
-from portal.db import get_session
+from portal.db import get_session, reading
 from portal.deadlines.clock import local_today
 from portal.extensions import limiter
 from portal.files.storage import StorageError, get_storage
@@ -107,22 +107,24 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
         form, context = _build_form(submission_kind)
         _prefill(form)
         return render_template("intake/form.html", form=form, **context)
-    form, context = _build_form(submission_kind)
-    if request.form.get("as_feedback") and submission_kind == SubmissionKind.FEEDBACK:
-        # The citizen chose to send an anonymous complaint as feedback: show it, prefilled, to check.
-        form.mode.data = "anonymous"
-        flash(_("Nội dung của bạn đã được chuyển sang mẫu phản ánh. Hãy kiểm tra lại rồi bấm “Gửi đơn”. "
-                "Tệp đính kèm cần được chọn lại."), "info")
-        return render_template("intake/form.html", form=form, **context)
-    if (request.form.get("website") or "").strip():
-        abort(400)  # honeypot: only bots fill the hidden field
-    if not form.nonce.data:
-        form.nonce.data = secrets.token_urlsafe(24)
-    existing = services.find_by_nonce(get_session(), form.nonce.data)
-    if existing is not None:
-        return _duplicate(form.nonce.data, existing.tracking_code)
-    if not form.validate_on_submit():
-        return render_template("intake/form.html", form=form, **context), 422
+    # Everything up to the validated form only reads: on SQLite the write lock waits for _store.
+    with reading(get_session()):
+        form, context = _build_form(submission_kind)
+        if request.form.get("as_feedback") and submission_kind == SubmissionKind.FEEDBACK:
+            # The citizen chose to send an anonymous complaint as feedback: show it, prefilled, to check.
+            form.mode.data = "anonymous"
+            flash(_("Nội dung của bạn đã được chuyển sang mẫu phản ánh. Hãy kiểm tra lại rồi bấm “Gửi đơn”. "
+                    "Tệp đính kèm cần được chọn lại."), "info")
+            return render_template("intake/form.html", form=form, **context)
+        if (request.form.get("website") or "").strip():
+            abort(400)  # honeypot: only bots fill the hidden field
+        if not form.nonce.data:
+            form.nonce.data = secrets.token_urlsafe(24)
+        existing = services.find_by_nonce(get_session(), form.nonce.data)
+        if existing is not None:
+            return _duplicate(form.nonce.data, existing.tracking_code)
+        if not form.validate_on_submit():
+            return render_template("intake/form.html", form=form, **context), 422
     return _store(form, submission_kind)
 
 

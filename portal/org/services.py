@@ -343,27 +343,47 @@ def rules_in_order(session: Session, *, active_only: bool = False) -> list[Routi
 
 # --- proposals ----------------------------------------------------------------------------------
 
+_TREE_CACHE: dict[tuple[Any, ...], UnitTree] = {}  # the last snapshot, keyed by its own rows (never stale)
+
+
 def load_tree(session: Session) -> UnitTree:
-    """A snapshot of every unit (active or not) with its fields and wards."""
+    """A snapshot of every unit (active or not) with its fields and wards.
+
+    The rows are read every time; the tree built from them is kept per process and reused while
+    they are unchanged (a tree is read-only).
+    """
+    links = tuple(map(tuple, session.execute(select(UnitField.unit_id, UnitField.field_id))))
+    ward_links = tuple(map(tuple, session.execute(select(UnitWard.unit_id, UnitWard.ward_id))))
+    units = tuple(map(tuple, session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.kind, OrgUnit.parent_id,
+                                                    OrgUnit.valid_from, OrgUnit.valid_to, OrgUnit.successor_id))))
+    key = (links, ward_links, units)
+    tree = _TREE_CACHE.get(key)
+    if tree is not None:
+        return tree
     fields: dict[int, set[int]] = {}
-    for unit_id, field_id in session.execute(select(UnitField.unit_id, UnitField.field_id)):
+    for unit_id, field_id in links:
         fields.setdefault(unit_id, set()).add(field_id)
     wards: dict[int, set[int]] = {}
-    for unit_id, ward_id in session.execute(select(UnitWard.unit_id, UnitWard.ward_id)):
+    for unit_id, ward_id in ward_links:
         wards.setdefault(unit_id, set()).add(ward_id)
-    rows = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.kind, OrgUnit.parent_id, OrgUnit.valid_from,
-                                  OrgUnit.valid_to, OrgUnit.successor_id))
-    return UnitTree(UnitNode(r.id, r.code, r.kind, r.parent_id, r.valid_from, r.valid_to, r.successor_id,
-                             frozenset(fields.get(r.id, ())), frozenset(wards.get(r.id, ()))) for r in rows)
+    tree = UnitTree(UnitNode(i, code, kind, parent, valid_from, valid_to, successor,
+                             frozenset(fields.get(i, ())), frozenset(wards.get(i, ())))
+                    for i, code, kind, parent, valid_from, valid_to, successor in units)
+    _TREE_CACHE.clear()
+    _TREE_CACHE[key] = tree
+    return tree
 
 
 def load_rules(session: Session) -> list[Rule]:
     """The active rules, in order, detached from the session (the default rules while none are
     stored at all)."""
-    if session.scalar(select(RoutingRule.id).limit(1)) is None:
+    rows = session.execute(select(RoutingRule.code, RoutingRule.name, RoutingRule.strategy, RoutingRule.kind,
+                                  RoutingRule.second_complaint, RoutingRule.field_id, RoutingRule.target_unit_id)
+                           .where(RoutingRule.is_active.is_(True))
+                           .order_by(RoutingRule.position, RoutingRule.code)).all()
+    if not rows and session.scalar(select(RoutingRule.id).limit(1)) is None:
         return [rule for _position, rule in DEFAULT_RULES]
-    return [Rule(r.code, r.name, r.strategy, r.kind, r.second_complaint, r.field_id, r.target_unit_id)
-            for r in rules_in_order(session, active_only=True)]
+    return [Rule(*row) for row in rows]
 
 
 def resolve_unit_text(session: Session, text: str | None, on: dt.date) -> int | None:

@@ -13,7 +13,7 @@ from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from portal.cases.models import Submission
-from portal.db import get_session
+from portal.db import get_session, reads_only
 from portal.extensions import limiter
 from portal.files.storage import get_storage
 from portal.intake.codes import normalize_code
@@ -81,6 +81,7 @@ def _require(code: str) -> Submission:
 
 
 @bp.route("/track", methods=["GET", "POST"])
+@reads_only  # a lookup: the code and secret are checked, nothing is written
 @limiter.limit(CLIENT_LIMIT, methods=["POST"])
 @limiter.limit(CODE_LIMIT, key_func=_code_key, methods=["POST"])
 def track() -> str | Response | tuple[str, int]:

@@ -212,6 +212,15 @@ def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
         .order_by(OrgUnit.name)))
 
 
+def active_unit_rows(session: Session, today: dt.date) -> list[Any]:
+    """What the form shows of the units in force on ``today`` (id, code, name, name_en, parent_id,
+    kind), ordered by name: plain rows, cheaper than loading :class:`OrgUnit` objects."""
+    return list(session.execute(
+        select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.name_en, OrgUnit.parent_id, OrgUnit.kind)
+        .where(OrgUnit.valid_from <= today, (OrgUnit.valid_to.is_(None)) | (OrgUnit.valid_to > today))
+        .order_by(OrgUnit.name)))
+
+
 # Labels and lookups derived from the units, per process, keyed by the units' own values (so a
 # renamed, added or retired unit gives a new key, never a stale answer).
 _DERIVED: dict[tuple[Any, ...], Any] = {}
@@ -287,6 +296,12 @@ def _unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
 
 def active_fields(session: Session) -> list[Field]:
     return list(session.scalars(select(Field).where(Field.is_active.is_(True)).order_by(Field.name)))
+
+
+def active_field_rows(session: Session) -> list[Any]:
+    """(id, name, name_en) of the active fields, ordered by name, as plain rows."""
+    return list(session.execute(select(Field.id, Field.name, Field.name_en).where(Field.is_active.is_(True))
+                                .order_by(Field.name)))
 
 
 def wards(units: list[OrgUnit]) -> list[OrgUnit]:

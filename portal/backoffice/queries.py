@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, load_only
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import units_where
 from portal.cases.access import CASE_ROLES, visible_cases_clause
+from portal.cases.lifecycle import KIND_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for the queue views
 from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
 from portal.db import now_utc
 from portal.org.models import Field, OrgUnit
@@ -33,31 +34,6 @@ DUE_SOON_DAYS = 7
 OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED, CaseStatus.ACCEPTED,
                  CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.INFORMATION, CaseStatus.INSPECTION)
 
-KIND_LABELS: dict[CaseKind, Any] = {
-    CaseKind.COMPLAINT: _l("Khiếu nại"),
-    CaseKind.DENUNCIATION: _l("Tố cáo"),
-    CaseKind.PETITION: _l("Kiến nghị, phản ánh"),
-    CaseKind.DENUNCIATION_INFO: _l("Thông tin có nội dung tố cáo"),
-}
-STATUS_LABELS: dict[CaseStatus, Any] = {
-    CaseStatus.RECEIVED: _l("Mới tiếp nhận"),
-    CaseStatus.IN_REVIEW: _l("Đang xử lý đơn"),
-    CaseStatus.PROPOSED: _l("Đề xuất thụ lý"),
-    CaseStatus.ACCEPTED: _l("Đã thụ lý"),
-    CaseStatus.INVESTIGATING: _l("Đang xác minh"),
-    CaseStatus.SUSPENDED: _l("Tạm đình chỉ"),
-    CaseStatus.RESOLVED: _l("Đã giải quyết"),
-    CaseStatus.CLOSED: _l("Đã kết thúc"),
-    CaseStatus.TERMINATED: _l("Đình chỉ"),
-    CaseStatus.NOT_ACCEPTED: _l("Không thụ lý"),
-    CaseStatus.GUIDED: _l("Đã hướng dẫn"),
-    CaseStatus.FORWARDED: _l("Đã chuyển đơn"),
-    CaseStatus.MERGED: _l("Đã gộp (trùng)"),
-    CaseStatus.ARCHIVED: _l("Lưu đơn"),
-    CaseStatus.SPLIT: _l("Đã tách"),
-    CaseStatus.INFORMATION: _l("Thông tin tố cáo"),
-    CaseStatus.INSPECTION: _l("Đang kiểm tra"),
-}
 FLAG_LABELS: dict[str, Any] = {
     "complex": _l("Phức tạp"),
     "especially_complex": _l("Đặc biệt phức tạp"),

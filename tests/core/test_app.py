@@ -61,14 +61,13 @@ def test_healthz(client):
     assert response.get_json() == {"status": "ok", "db": "ok"}
 
 
-def test_healthz_reports_an_unreachable_database(app, client, monkeypatch):
-    database = get_db(app)
+def test_healthz_reports_an_unreachable_database(workdir):
+    from tests.conftest import make_test_app
+    from tests.fixtures.mail import free_port
 
-    def broken():
-        raise OSError("database down")
-
-    monkeypatch.setattr(database, "sessionmaker", broken)
-    response = client.get("/healthz")
+    # a real PostgreSQL URL on a port where nothing listens
+    down = make_test_app(workdir, database_url=f"postgresql+psycopg://portal:x@127.0.0.1:{free_port()}/nothing")
+    response = down.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "db": "error"}
 
@@ -187,7 +186,6 @@ def test_session_is_rolled_back_at_teardown(fresh_app, db_session):
 
 
 def test_database_errors_never_log_parameters(app):
-    from portal.db import get_db
 
     assert get_db(app).engine.hide_parameters is True
 

@@ -158,12 +158,19 @@ def _rows(
         field_id, field_code = rng.choice(world.fields)
         unit_id = rng.choice(world.units)
         subject = rng.choice(SUBJECTS.get(field_code, SUBJECTS["environment"]))
+        anonymous = kind in (SubmissionKind.DENUNCIATION, SubmissionKind.FEEDBACK) and rng.random() < 0.35
+        status = rng.choices(statuses, weights)[0]
+        if anonymous and kind == SubmissionKind.DENUNCIATION:
+            status, case_kind = CaseStatus.INFORMATION, CaseKind.DENUNCIATION_INFO
+        else:
+            case_kind = KIND_BY_SUBMISSION[kind]
+        # Open cases are recent (a few run late); finished ones spread over two years.
+        age = rng.randint(0, 60) if status in OPEN and rng.random() < 0.95 else rng.randint(0, 720)
         received = dt.datetime.combine(
-            today - dt.timedelta(days=rng.randint(0, 720)),
+            today - dt.timedelta(days=age),
             dt.time(rng.randint(7, 20), rng.randint(0, 59)),
             tzinfo=dt.UTC,
         )
-        anonymous = kind in (SubmissionKind.DENUNCIATION, SubmissionKind.FEEDBACK) and rng.random() < 0.35
         title = subject[:1].upper() + subject[1:]
         content = (
             f"Tôi xin trình bày về việc {subject} tại khu phố {rng.randint(1, 12)}. "
@@ -197,11 +204,6 @@ def _rows(
                 "phone": f"09{rng.randint(10**7, 10**8 - 1)}",
             }
         )
-        status = rng.choices(statuses, weights)[0]
-        if anonymous and kind == SubmissionKind.DENUNCIATION:
-            status, case_kind = CaseStatus.INFORMATION, CaseKind.DENUNCIATION_INFO
-        else:
-            case_kind = KIND_BY_SUBMISSION[kind]
         handler = None
         if status in (
             CaseStatus.ACCEPTED,

@@ -181,7 +181,7 @@ def _scale(report: Report, env: dict[str, str], cases: int) -> None:
             print(f"  {row['name']:<40} p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms  (HTTP {row['status']})")
     if _has_command(env, "deadlines"):
         _out, seconds, rss = flask(env, "deadlines", "sweep")
-        again, seconds_again, rss_again = flask(env, "deadlines", "sweep")
+        _again, seconds_again, rss_again = flask(env, "deadlines", "sweep")
         report.extra[f"deadlines sweep at {cases:,} cases"] = (
             f"first run (sends what is due) {seconds:.1f} s, peak RSS {rss:.0f} MB; "
             f"second run (nothing new) {seconds_again:.1f} s, peak RSS {rss_again:.0f} MB")

@@ -108,6 +108,9 @@ OPEN = {
     CaseStatus.INVESTIGATING,
     CaseStatus.SUSPENDED,
 }
+# Statuses of a case that has been accepted (thụ lý): it has a handler and a resolution deadline.
+HANDLED = (CaseStatus.ACCEPTED, CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.RESOLVED,
+           CaseStatus.CLOSED)
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -205,13 +208,7 @@ def _rows(
             }
         )
         handler = None
-        if status in (
-            CaseStatus.ACCEPTED,
-            CaseStatus.INVESTIGATING,
-            CaseStatus.SUSPENDED,
-            CaseStatus.RESOLVED,
-            CaseStatus.CLOSED,
-        ) and world.handlers.get(unit_id):
+        if status in HANDLED and world.handlers.get(unit_id):
             handler = rng.choice(world.handlers[unit_id])
         start = local_date(received)
         due = start + dt.timedelta(days=14 if status in (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW) else 45)
@@ -281,13 +278,7 @@ def _rows(
                 else received + dt.timedelta(days=7),
             }
         ]
-        if status in (
-            CaseStatus.ACCEPTED,
-            CaseStatus.INVESTIGATING,
-            CaseStatus.SUSPENDED,
-            CaseStatus.RESOLVED,
-            CaseStatus.CLOSED,
-        ):
+        if status in HANDLED:
             deadlines.append(
                 {
                     "case_id": n,

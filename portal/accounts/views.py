@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -69,8 +69,7 @@ def _safe_next(default: str) -> str:
 
 
 def _home_for(user: User) -> str:
-    return url_for("backoffice.home") if user.is_staff and "backoffice.home" in current_app.view_functions \
-        else url_for("accounts.account")
+    return url_for("backoffice.home") if user.is_staff else url_for("accounts.account")
 
 
 def _locale() -> str:
@@ -345,9 +344,8 @@ def account() -> str:
     """The account page: profile, links to submissions, security, personal data."""
     db = get_session()
     user: User = current_user._get_current_object()
-    has_submissions_page = "tracking.my_submissions" in current_app.view_functions
     recovery_left = services.remaining_recovery_codes(db, user) if user.is_staff else None
-    return render_template("accounts/account.html", user=user, has_submissions_page=has_submissions_page,
+    return render_template("accounts/account.html", user=user,
                            recovery_left=recovery_left, form=EmptyForm(), codes_form=ConfirmPasswordForm())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -36,14 +36,9 @@ from portal.web.filters import current_locale
 bp = Blueprint("backoffice", __name__)
 
 
-def case_url(reference: str, case_id: int | None = None) -> str:
-    """The case page (the cases feature owns it: by reference, or by id while it is keyed so)."""
-    endpoints = current_app.view_functions
-    if "cases.detail" in endpoints:
-        return url_for("cases.detail", reference=reference)
-    if "cases.show" in endpoints and case_id is not None:
-        return url_for("cases.show", case_id=case_id)
-    return f"/staff/cases/{reference}"
+def case_url(case_id: int) -> str:
+    """The case page."""
+    return url_for("cases.show", case_id=case_id)
 
 
 def row_context() -> dict[str, Any]:
@@ -164,4 +159,4 @@ def _exact_case(query: str, user: User) -> str | None:
         found = session.execute(
             select(Case.reference, Case.id).join(Submission, Submission.id == Case.submission_id)
             .where(Submission.tracking_code == code, visible).order_by(Case.id).limit(1)).first()
-    return case_url(found[0], found[1]) if found else None
+    return case_url(found[1]) if found else None

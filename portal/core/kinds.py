@@ -20,13 +20,7 @@ class KindInfo:
 
     @property
     def url(self) -> str:
-        return url_for("intake.submit", kind=self.kind.value) if _has_intake() else "#"
-
-
-def _has_intake() -> bool:
-    from flask import current_app
-
-    return "intake" in current_app.blueprints
+        return url_for("intake.submit", kind=self.kind.value)
 
 
 KINDS = [

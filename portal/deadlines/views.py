@@ -43,8 +43,8 @@ DEFAULT_PERIOD_DAYS = 90
 
 
 def case_url(reference: str) -> str:
-    """The case page (built by the back office; its path is part of the contract)."""
-    return f"{request.script_root}/staff/cases/{reference}"
+    """The case page, by its stable reference (the link deadline emails carry too)."""
+    return url_for("cases.by_reference", reference=reference)
 
 
 def case_deadline_views(case: Case, include_met: bool = False) -> list[DeadlineView]:

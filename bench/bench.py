@@ -58,6 +58,7 @@ class Report:
     scale: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)  # figures the targets are checked against
 
 
 def _ms(value: str) -> float:

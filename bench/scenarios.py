@@ -74,7 +74,9 @@ def run_all(report: Report, env: dict[str, str], scales: list[int], duration: in
         _submission_load(report, env, server, duration)
         _tracking_load(report, server, duration)
         _staff_load(report, env, server, duration)
-        report.extra["portal worker RSS after the load runs"] = f"{server.worker_rss_mb():.0f} MB (target < 150 MB)"
+        rss = server.worker_rss_mb()
+        report.metrics["worker_rss_mb"] = rss
+        report.extra["portal worker RSS after the load runs"] = f"{rss:.0f} MB (target < 150 MB)"
     for n in scales:
         generated = _generate(report, env, generated, n)
         _scale(report, env, n)
@@ -134,6 +136,7 @@ def _submission_load(report: Report, env: dict[str, str], server: Server, durati
     report.rows.append(result)
     stored = count(env, "submissions") - before
     acknowledged = result.requests - result.errors
+    report.metrics["submission_missing"] = max(0, acknowledged - stored)
     report.extra["submission POST: acknowledged by the server (2xx/3xx seen by wrk)"] = str(acknowledged)
     report.extra["submission POST: new rows in the database"] = (
         f"{stored} ({'every acknowledged submission is stored' if stored >= acknowledged else 'MISSING ROWS'}; "
@@ -182,6 +185,8 @@ def _scale(report: Report, env: dict[str, str], cases: int) -> None:
     if _has_command(env, "deadlines"):
         _out, seconds, rss = flask(env, "deadlines", "sweep")
         _again, seconds_again, rss_again = flask(env, "deadlines", "sweep")
+        report.metrics[f"sweep_seconds@{cases}"] = seconds
+        report.metrics[f"sweep_rss_mb@{cases}"] = max(rss, rss_again)
         report.extra[f"deadlines sweep at {cases:,} cases"] = (
             f"first run (sends what is due) {seconds:.1f} s, peak RSS {rss:.0f} MB; "
             f"second run (nothing new) {seconds_again:.1f} s, peak RSS {rss_again:.0f} MB")

@@ -55,13 +55,16 @@ def receiving_unit_id(session: Session, submission: Submission) -> int:
 
 
 def register_submission(session: Session, submission: Submission) -> Case:
-    """Open the case of a newly received submission (status ``received``) with its first event."""
-    case = Case(reference=submission.tracking_code, submission_id=submission.id,
-                unit_id=receiving_unit_id(session, submission), field_id=submission.field_id,
-                status=CaseStatus.RECEIVED, is_group=submission.group_size >= 5)
+    """Open the case of a newly received submission (status ``received``) with its first event.
+
+    The submission may still be pending: it, its case and the event are written by one flush.
+    """
+    with session.no_autoflush:  # the routing queries must not write the submission half-way
+        unit_id = receiving_unit_id(session, submission)
+    case = Case(reference=submission.tracking_code, submission=submission, unit_id=unit_id,
+                field_id=submission.field_id, status=CaseStatus.RECEIVED, is_group=submission.group_size >= 5)
+    case.events.append(CaseEvent(action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))
     session.add(case)
-    session.flush()
-    session.add(CaseEvent(case_id=case.id, action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))
     session.flush()
     return case
 

@@ -40,7 +40,7 @@ def seed(session: Session) -> list[str]:
         return []
     created = 0
     for nonce, kind, who, field_code, title, content, request_text in SAMPLES:
-        if services.find_by_nonce(session, nonce) is not None:
+        if services.code_for_nonce(session, nonce) is not None:
             continue
         field_id = session.scalar(select(Field.id).where(Field.code == field_code))
         ward = session.scalar(select(OrgUnit.id).where(OrgUnit.kind == UnitKind.WARD_COMMITTEE).limit(1))

@@ -118,10 +118,11 @@ def unique_code(session: Session, kind: SubmissionKind) -> str:
             return code
 
 
-def find_by_nonce(session: Session, nonce: str | None) -> Submission | None:
+def code_for_nonce(session: Session, nonce: str | None) -> str | None:
+    """The tracking code of the submission already stored from the form of ``nonce``, if any."""
     if not nonce:
         return None
-    return session.scalar(select(Submission).where(Submission.form_nonce == nonce))
+    return session.scalar(select(Submission.tracking_code).where(Submission.form_nonce == nonce))
 
 
 def store_files(storage: Storage, files: list[FileInput]) -> list[StoredFile]:
@@ -185,17 +186,15 @@ def submit(session: Session, storage: Storage, data: SubmissionInput, *, secret_
     """Receive a đơn: files, submission, identity, attachments and its case, all or nothing."""
     if data.kind == SubmissionKind.COMPLAINT and data.identity is None:
         raise AnonymousComplaint("a complaint must be signed")
-    existing = find_by_nonce(session, data.form_nonce)
+    existing = code_for_nonce(session, data.form_nonce)
     if existing is not None:
-        raise DuplicateSubmission(existing.tracking_code)
+        raise DuplicateSubmission(existing)
     stored = store_files(storage, data.files)
     keys = [k for s in stored for k in s.keys]
     try:
         secret = new_secret()
         submission = _submission_row(session, data, secret_key, secret)
         submission.attachments = attachment_rows(stored)
-        session.add(submission)
-        session.flush()
         case = register_submission(session, submission)
     except BaseException:
         discard_files(storage, keys)

@@ -120,9 +120,9 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
             abort(400)  # honeypot: only bots fill the hidden field
         if not form.nonce.data:
             form.nonce.data = secrets.token_urlsafe(24)
-        existing = services.find_by_nonce(get_session(), form.nonce.data)
+        existing = services.code_for_nonce(get_session(), form.nonce.data)
         if existing is not None:
-            return _duplicate(form.nonce.data, existing.tracking_code)
+            return _duplicate(form.nonce.data, existing)
         if not form.validate_on_submit():
             return render_template("intake/form.html", form=form, **context), 422
     return _store(form, submission_kind)
@@ -141,18 +141,18 @@ def _store(form: SubmissionForm, kind: SubmissionKind) -> Response | str | tuple
         return render_template("intake/form.html", form=form, **context), 503
     except IntegrityError:
         db.rollback()
-        existing = services.find_by_nonce(db, form.nonce.data)
+        existing = services.code_for_nonce(db, form.nonce.data)
         if existing is not None:
-            return _duplicate(form.nonce.data or "", existing.tracking_code)
+            return _duplicate(form.nonce.data or "", existing)
         raise
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
         services.discard_files(storage, receipt.stored_keys)
-        existing = services.find_by_nonce(db, form.nonce.data)
+        existing = services.code_for_nonce(db, form.nonce.data)
         if existing is not None:
-            return _duplicate(form.nonce.data or "", existing.tracking_code)
+            return _duplicate(form.nonce.data or "", existing)
         raise
     except BaseException:
         db.rollback()

@@ -1,0 +1,60 @@
+"""bench/RESULTS.md: one section per database, and a verdict on every target of issue 8."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bench.bench import Report, WrkResult
+from bench.results import write_results
+
+
+def _report(db: str, *, submission_rps: float, sweep_seconds: float, search_p95: float) -> Report:
+    report = Report(db=db, started=dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC))
+    report.rows += [
+        WrkResult("baseline: hello", 4000, 6, 10, 40000, 0),
+        WrkResult("baseline: one INSERT", 1600, 18, 36, 16000, 0),
+        WrkResult("public home page", 3400, 7, 12, 34000, 0),
+        WrkResult("submission POST (feedback)", submission_rps, 20, 40, 1000, 0),
+        WrkResult("tracking lookup (POST /track)", 2000, 9, 20, 20000, 0),
+    ]
+    report.metrics.update({"submission_missing": 0, "worker_rss_mb": 90,
+                           "sweep_seconds@1000000": sweep_seconds, "sweep_rss_mb@1000000": 110})
+    for cases, p95 in ((10_000, 30.0), (1_000_000, 40.0)):
+        report.scale.append({"cases": cases, "name": "queue 'new': first page", "p50": p95 - 5, "p95": p95, "n": 30})
+        report.scale.append({"cases": cases, "name": "search: content words 'dat dai'", "p50": 1, "p95": search_p95,
+                             "n": 30})
+    return report
+
+
+def _row(text: str, label: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"| {label}"))
+
+
+def test_every_target_gets_a_verdict_with_the_distance_to_it(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    write_results(_report("sqlite", submission_rps=400, sweep_seconds=42, search_p95=250), path, "test machine")
+    text = path.read_text()
+    assert "6.0× short of the target" in _row(text, "submission POST ≥ 0.6 × hello")  # 0.6 / (400/4000)
+    assert _row(text, "submission POST ≥ 0.6 × hello").endswith("**missed** |")
+    assert "0.40 × hello" in _row(text, "(bound) one INSERT per request")
+    assert _row(text, "public home page ≥ 0.8 × hello").endswith("| met |")  # 0.85
+    assert _row(text, "tracking lookup ≥ 0.7 × hello").endswith("**missed** |")  # 0.5
+    assert "1.33 × its 10k figure" in _row(text, "queue 'new': first page")
+    assert _row(text, "queue 'new': first page").endswith("| met |")
+    assert _row(text, "search: content words 'dat dai': p95 < 200 ms").endswith("**missed** |")
+    assert _row(text, "deadlines sweep over 1M cases").endswith("| met |")
+    assert _row(text, "worker resident memory < 150 MB").endswith("| met |")
+
+
+def test_a_run_replaces_its_own_database_section_and_keeps_the_other(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    write_results(_report("sqlite", submission_rps=400, sweep_seconds=42, search_p95=150), path, "m")
+    write_results(_report("postgres", submission_rps=1500, sweep_seconds=70, search_p95=150), path, "m")
+    write_results(_report("sqlite", submission_rps=2600, sweep_seconds=42, search_p95=150), path, "m")
+    text = path.read_text()
+    assert text.count("## sqlite") == 1 and text.count("## postgres") == 1
+    assert text.index("## sqlite") < text.index("## postgres")
+    sqlite, postgres = text.split("## postgres")
+    assert _row(sqlite, "submission POST ≥ 0.6 × hello").endswith("| met |")  # the newer run, 0.65
+    assert _row(postgres, "submission POST ≥ 0.8 × one-INSERT").endswith("| met |")  # 0.94
+    assert _row(postgres, "deadlines sweep over 1M cases").endswith("**missed** |")

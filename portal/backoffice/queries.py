@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, load_only
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import units_where
@@ -201,18 +203,23 @@ class BadCursor(ValueError):
 SORTS = ("due", "oldest", "newest")
 _DUE_CURSOR = re.compile(r"^(\d{8}|-)\.(\d{1,12})$")
 _TIME_CURSOR = re.compile(r"^(\d{1,20})\.(\d{1,12})$")
+_MATCH_CURSOR = re.compile(r"^(\d{1,12})\.(\d{1,12})$")
+MATCH_SORT = "match"  # search results: newest submission first, then its cases by id, descending
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """The sort key of the last row of a page: (due date or arrival time, id)."""
+    """The sort key of the last row of a page: (due date, arrival time or submission, id)."""
 
     id: int
     due_on: dt.date | None = None
     created_at: dt.datetime | None = None
+    submission_id: int | None = None
 
     def encode(self, sort: str) -> str:
+        if sort == MATCH_SORT:
+            return f"{self.submission_id}.{self.id}"
         if sort == "due":
             return f"{self.due_on:%Y%m%d}.{self.id}" if self.due_on else f"-.{self.id}"
         assert self.created_at is not None
@@ -231,6 +238,11 @@ def parse_cursor(value: str, sort: str) -> Cursor:
         except ValueError as exc:
             raise BadCursor(value) from exc
         return Cursor(id=int(match[2]), due_on=due)
+    if sort == MATCH_SORT:
+        match = _MATCH_CURSOR.match(value)
+        if not match:
+            raise BadCursor(value)
+        return Cursor(id=int(match[2]), submission_id=int(match[1]))
     match = _TIME_CURSOR.match(value)
     if not match:
         raise BadCursor(value)
@@ -258,8 +270,8 @@ class Page:
 
 
 # Only what a row shows (the JSON and text columns of a case are not worth loading for a list).
-ROW_COLUMNS = (Case.id, Case.reference, Case.kind, Case.status, Case.unit_id, Case.field_id, Case.due_on,
-               Case.created_at, Case.is_complex, Case.is_especially_complex, Case.is_remote, Case.is_group,
+ROW_COLUMNS = (Case.id, Case.reference, Case.submission_id, Case.kind, Case.status, Case.unit_id, Case.field_id,
+               Case.due_on, Case.created_at, Case.is_complex, Case.is_especially_complex, Case.is_remote, Case.is_group,
                Case.version)
 
 
@@ -273,16 +285,27 @@ def _base(where: Sequence[ColumnElement[bool] | Any], locale: str) -> Select[Any
 # --- scope partitioning ----------------------------------------------------------------------------
 
 MAX_BRANCHES = 300  # SQLite allows 500 terms in a compound SELECT
+# A scope holding at least this share of the units is read in one walk of a city-wide index (see
+# ``Scope.walk``): about 1 / share index entries are read per row shown.
+WALK_SHARE = 1 / 3
+# The city-wide indexes a walk reads, by sort key (the undated cases of the due-date order are
+# ``due_on IS NULL`` ordered by id, the same index). They carry every column the scope tests.
+WALK_INDEXES = {"due_on": "ix_cases_due_scope", "id": "ix_cases_due_scope", "created_at": "ix_cases_created_scope"}
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The cases a user may see (``clause``, authoritative) and a partition of them into branches
-    that each name one unit, so that every branch is read in order from a (unit_id, key) index."""
+    """The cases a user may see (``clause``, authoritative) and how SQLite reads them in order.
+
+    A wide scope (``walk``) is read in one walk of a city-wide (key, id) index, testing each entry
+    against ``clause``. A narrow one is partitioned into branches that each name one unit, so that
+    every branch is read in order from a (unit_id, key) index and the branches are merged.
+    """
 
     clause: ColumnElement[bool]
     units: tuple[int, ...]
     user_id: int
+    walk: bool = False
 
     def branches(self) -> list[ColumnElement[bool]]:
         # ``units`` are exactly the units of ``visible_cases_clause``; a case in them is visible unless
@@ -299,11 +322,24 @@ class Scope:
         """Visible cases outside the units: only those the user handles (a short list)."""
         return and_(Case.handler_id == self.user_id, Case.unit_id.not_in(self.units), self.clause)
 
+    def narrowed(self, unit_id: int | None) -> Scope:
+        """The scope for reading cases of one unit only (a unit filter): that unit's branch, if the
+        unit is in scope, and the user's own cases elsewhere. The caller still filters on the unit."""
+        if unit_id is None:
+            return self
+        return Scope(self.clause, tuple(u for u in self.units if u == unit_id), self.user_id)
 
-def scope_of(session: Session, user: User) -> Scope:
-    """The user's visibility, computed once per request."""
-    units = tuple(sorted(units_where(user, CASE_ROLES, session))) if user.is_staff else ()
-    return Scope(visible_cases_clause(session, user, units), units, user.id)
+
+def scope_of(session: Session, user: User, units: set[int] | None = None) -> Scope:
+    """The user's visibility, computed once per request (``units``: ``units_where(user, CASE_ROLES)``
+    when the caller has it already)."""
+    if units is None:
+        units = units_where(user, CASE_ROLES, session) if user.is_staff else set()
+    walk = False
+    if units and session.get_bind().dialect.name == "sqlite":
+        total = session.scalar(select(func.count()).select_from(OrgUnit)) or 1
+        walk = len(units) >= WALK_SHARE * total
+    return Scope(visible_cases_clause(session, user, units), tuple(sorted(units)), user.id, walk)
 
 
 def _split(session: Session, scope: Scope | None) -> bool:
@@ -312,6 +348,18 @@ def _split(session: Session, scope: Scope | None) -> bool:
     # planner weighs LIMIT against selectivity itself and gets the single statement.
     return (scope is not None and 0 < len(scope.units) <= MAX_BRANCHES
             and session.get_bind().dialect.name == "sqlite")
+
+
+@compiles(Table, "sqlite")
+def _sqlite_table(table: Table, compiler: SQLCompiler, **kw: Any) -> str:
+    """Render ``Select.with_hint(Case, "INDEXED BY ...", "sqlite")`` (SQLAlchemy drops from-hints on
+    SQLite). Without table statistics SQLite would rather read an equality index (status, kind,
+    field) and sort every match than walk the ordered index and stop at the page size."""
+    text = compiler.visit_table(table, **kw)
+    hints = kw.get("fromhints")
+    if kw.get("asfrom") and hints and table in hints:
+        text += " " + hints[table]
+    return text
 
 
 OrderSpec = tuple[ColumnElement[Any], bool]  # (key column, descending)
@@ -323,6 +371,10 @@ def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement
     def order(k: Any, i: Any) -> list[Any]:
         return [k.desc(), i.desc()] if descending else [k, i]
 
+    if scope is not None and scope.walk:
+        stmt = (select(Case.id).where(*conditions, scope.clause).order_by(*order(key, Case.id)).limit(limit)
+                .with_hint(Case, f"INDEXED BY {WALK_INDEXES[key.key]}", "sqlite"))
+        return list(session.scalars(stmt))
     if not _split(session, scope):
         where = [*conditions, scope.clause] if scope is not None else list(conditions)
         return list(session.scalars(select(Case.id).where(*where).order_by(*order(key, Case.id)).limit(limit)))
@@ -396,14 +448,20 @@ def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, 
     The ids of the page are found first (an index range scan per branch, no OFFSET), then the
     rows are loaded with their unit and field names in one query.
     """
-    ids = _page_ids(session, where, sort, after, size + 1, scope, short)
+    return _page_of(session, _page_ids(session, where, sort, after, size + 1, scope, short), sort=sort,
+                    today=today, locale=locale, size=size)
+
+
+def _page_of(session: Session, ids: list[int], *, sort: str, today: dt.date, locale: str, size: int) -> Page:
+    """The page showing the first ``size`` of ``ids`` (in that order), with a "next" key when
+    there are more."""
     loaded = {case.id: (case, unit, fld) for case, unit, fld in
               session.execute(_base([Case.id.in_(ids[:size])], locale)).all()} if ids else {}
     page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None)
                       for case, unit, fld in (loaded[i] for i in ids[:size] if i in loaded)])
     if len(ids) > size and page.rows:
         last = page.rows[-1].case
-        page.next_cursor = Cursor(last.id, last.due_on, last.created_at).encode(sort)
+        page.next_cursor = Cursor(last.id, last.due_on, last.created_at, last.submission_id).encode(sort)
     return page
 
 
@@ -415,6 +473,8 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
         return Page()
     where = [queue.clause(user, today), *filters.clauses()]
     scope = scope or scope_of(session, user)
+    if filters.unit_id is not None:
+        scope = scope.narrowed(filters.unit_id)
     if not queue.per_unit:
         # SQLite reads the person's cases through handler_id and sorts them here; PostgreSQL's
         # planner picks its own way for the ordered statement.
@@ -424,14 +484,50 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
     return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size, scope=scope)
 
 
+# Search candidates are read from the full-text index this many at a time at first, then more.
+SEARCH_BATCH = 100
+SEARCH_BATCH_MAX = 5000
+
+
 def search_page(session: Session, user: User, words: str, *, after: Cursor | None, today: dt.date,
                 locale: str = "vi", size: int = PAGE_SIZE) -> Page:
-    """Visible cases whose submission text contains every word of ``words``, newest first."""
-    from portal.backoffice.search import matching_submissions
+    """Visible cases whose submission text contains every word of ``words``: newest submission
+    first (highest id), then its cases by id, both descending; ``after`` is a ``MATCH_SORT`` key."""
+    from portal.backoffice.search import matching_submissions, newest_matches
     from portal.cases.models import Submission
 
-    condition = matching_submissions(session, words)
-    if condition is None:
+    visible = visible_cases_clause(session, user)
+    keyset: list[Any] = []
+    if after is not None:
+        keyset = [Case.submission_id <= after.submission_id,
+                  or_(Case.submission_id < after.submission_id, Case.id < after.id)]
+    if session.get_bind().dialect.name != "sqlite":
+        condition = matching_submissions(session, words)
+        if condition is None:
+            return Page()
+        ids = list(session.scalars(
+            select(Case.id).where(visible, Case.submission_id.in_(select(Submission.id).where(condition)), *keyset)
+            .order_by(Case.submission_id.desc(), Case.id.desc()).limit(size + 1)))
+        return _page_of(session, ids, sort=MATCH_SORT, today=today, locale=locale, size=size)
+    matches = newest_matches(session, words, None if after is None else after.submission_id + 1)
+    if matches is None:
         return Page()
-    where = [visible_cases_clause(session, user), Case.submission_id.in_(select(Submission.id).where(condition))]
-    return fetch_page(session, where, sort="newest", after=after, today=today, locale=locale, size=size)
+    # SQLite: read the matching submissions newest first from the FTS index, a batch at a time, and
+    # keep their visible cases, until the page is full (a page costs its own rows, not every match).
+    found: list[tuple[int, int]] = []
+    result = session.execute(matches).scalars()
+    batch = SEARCH_BATCH
+    try:
+        while len(found) <= size:
+            submissions = list(result.fetchmany(batch))
+            if not submissions:
+                break
+            rows = session.execute(select(Case.submission_id, Case.id)
+                                   .where(Case.submission_id.in_(submissions), visible, *keyset)
+                                   .with_hint(Case, "INDEXED BY ix_cases_submission_id", "sqlite")).all()
+            found += sorted((tuple(row) for row in rows), reverse=True)
+            batch = min(batch * 4, SEARCH_BATCH_MAX)
+    finally:
+        result.close()
+    return _page_of(session, [case_id for _sub, case_id in found[:size + 1]], sort=MATCH_SORT, today=today,
+                    locale=locale, size=size)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, TextClause, event, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, event, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -110,9 +110,26 @@ def matching_submissions(session: Session, query: str, *,
         tsquery = (" & " if mode == "all" else " | ").join(f"{word}:*" for word in words)
         return text(f"{PG_VECTOR} @@ to_tsquery('simple'::regconfig, :search_query)").bindparams(
             search_query=tsquery)
-    joiner = " AND " if mode == "all" else " OR "
-    fts_query = joiner.join(f'"{word}"*' for word in words)
-    ids = select(literal_column("rowid")).select_from(text("submissions_fts")).where(
-        text("submissions_fts MATCH :fts_query").bindparams(fts_query=fts_query))
+    ids = select(literal_column("rowid")).select_from(text("submissions_fts")).where(_fts_match(words, mode))
     return Submission.id.in_(ids)
+
+
+def _fts_match(words: list[str], mode: Mode) -> TextClause:
+    joiner = " AND " if mode == "all" else " OR "
+    return text("submissions_fts MATCH :fts_query").bindparams(
+        fts_query=joiner.join(f'"{word}"*' for word in words))
+
+
+def newest_matches(session: Session, query: str, before: int | None = None) -> Select[tuple[int]] | None:
+    """SQLite: the ids of the submissions matching every word of ``query``, newest (highest id)
+    first, below ``before``. FTS5 yields them in rowid order without sorting, so the caller can
+    read them a few at a time and stop as soon as it has what it needs. ``None`` without words."""
+    words = query_words(query)
+    if not words:
+        return None
+    rowid = literal_column("rowid")
+    stmt = select(rowid).select_from(text("submissions_fts")).where(_fts_match(words, "all"))
+    if before is not None:
+        stmt = stmt.where(rowid < before)
+    return stmt.order_by(rowid.desc())
 

@@ -134,7 +134,7 @@ def search() -> Response | tuple[str, int] | str:
     if target is not None and not request.args.get("after"):
         return redirect(target)
     try:
-        after = _cursor("newest")
+        after = _cursor(queries.MATCH_SORT)
     except BadCursor:
         return render_template("backoffice/queue_search.html", page=None, next_url=None,
                                error=bad_cursor_message(), **context), 400

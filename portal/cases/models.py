@@ -207,13 +207,14 @@ class Case(Base):
 
     # Queues and keyset pagination (portal.backoffice.queries): per unit in due-date or arrival order
     # (status carried in the index so that the queue's status test needs no table lookup), per unit
-    # and status (counts), and across units by due date or arrival.
+    # and status (counts), and across units by due date or arrival, carrying what the visibility
+    # clause and the queue's status test read (a wide scope walks these without table lookups).
     __table_args__ = (
         Index("ix_cases_unit_due", "unit_id", "due_on", "id", "status"),
         Index("ix_cases_unit_created", "unit_id", "created_at", "id", "status"),
         Index("ix_cases_unit_status_due", "unit_id", "status", "due_on", "id"),
-        Index("ix_cases_due_id", "due_on", "id"),
-        Index("ix_cases_created_id", "created_at", "id"),
+        Index("ix_cases_due_scope", "due_on", "id", "status", "unit_id", "handler_id"),
+        Index("ix_cases_created_scope", "created_at", "id", "status", "unit_id", "handler_id"),
     )
     # xử lý đơn: eligibility reason codes found (portal.cases.lifecycle.REASON_CODES); empty = eligible
     eligibility: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -1,0 +1,178 @@
+"""How queues and search read at scale: the two SQLite read plans of a queue (one walk of a
+city-wide index, or one branch per unit) give the same pages, the walk is served by its index, and
+search reads the full-text matches newest first a batch at a time without losing or leaking a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.accounts.models import Role
+from portal.backoffice import queries
+from portal.backoffice.queries import Filters, parse_cursor
+from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
+from portal.cases.text import fold
+from tests.backoffice.test_queues import TODAY, build_org, login_as, references
+from tests.factories import make_case, make_submission, make_unit, make_user
+
+
+@pytest.fixture
+def org(db_session):  # type: ignore[no-untyped-def]
+    return build_org(db_session)
+
+
+def _pages(session, user, key: str, filters: Filters, sort: str, size: int = 3) -> list[int]:  # type: ignore[no-untyped-def]
+    seen: list[int] = []
+    after = None
+    while True:
+        page = queries.queue_page(session, user, queries.QUEUES_BY_KEY[key], filters, sort=sort, after=after,
+                                  today=TODAY, size=size)
+        seen += [row.case.id for row in page.rows]
+        if page.next_cursor is None:
+            return seen
+        after = parse_cursor(page.next_cursor, sort)
+
+
+@pytest.fixture
+def mixed(db_session, org):  # type: ignore[no-untyped-def]
+    """Open and closed cases in both departments and a child unit, dated and undated, with ties,
+    a conflict of interest and a case the handler handles outside their unit."""
+    s = db_session
+    child = make_unit(s, parent=org.dept_a, name="Phòng con")
+    statuses = [CaseStatus.RECEIVED, CaseStatus.INVESTIGATING, CaseStatus.CLOSED, CaseStatus.INFORMATION,
+                CaseStatus.IN_REVIEW, CaseStatus.ACCEPTED]
+    cases = []
+    for i in range(30):
+        unit = (org.dept_a, org.dept_b, child)[i % 3]
+        due = None if i % 5 == 0 else TODAY + dt.timedelta(days=(i % 7) - 3)
+        cases.append(make_case(s, unit=unit, status=statuses[i % len(statuses)], due_on=due,
+                               kind=CaseKind.DENUNCIATION if i % 2 else CaseKind.COMPLAINT, is_complex=i % 4 == 0,
+                               handler_id=org.handler.id if i % 9 == 0 else None))
+    s.add(CaseConflict(case_id=cases[1].id, user_id=org.inspector.id, reason="accused"))
+    s.add(CaseConflict(case_id=cases[4].id, user_id=org.handler.id, reason="accused"))
+    s.flush()
+    return child
+
+
+@pytest.mark.parametrize(("key", "sort", "filters"), [
+    ("unit", "due", Filters()),
+    ("unit", "oldest", Filters()),
+    ("unit", "newest", Filters(kind=CaseKind.DENUNCIATION)),
+    ("due_soon", "due", Filters()),
+    ("overdue", "due", Filters(flags=("complex",))),
+    ("new", "oldest", Filters(status=CaseStatus.IN_REVIEW)),
+    ("information", "oldest", Filters()),
+    ("unit", "due", Filters(due_from=TODAY - dt.timedelta(days=1), due_to=TODAY + dt.timedelta(days=2))),
+])
+@pytest.mark.parametrize("role", ["inspector", "head", "handler"])
+def test_walk_and_branches_give_the_same_pages(db_session, org, mixed, monkeypatch, key, sort, filters, role):
+    user = getattr(org, role)
+    if queries.QUEUES_BY_KEY[key] not in queries.queues_for(user):
+        pytest.skip("not one of the role's queues")
+    clause = queries.scope_of(db_session, user).clause
+    expected = [c.id for c in db_session.scalars(
+        select(Case).where(clause, queries.QUEUES_BY_KEY[key].clause(user, TODAY), *filters.clauses()))]
+    monkeypatch.setattr(queries, "WALK_SHARE", 0.0)  # every scope walks (on SQLite)
+    walked = _pages(db_session, user, key, filters, sort)
+    monkeypatch.setattr(queries, "WALK_SHARE", 2.0)  # no scope walks
+    branched = _pages(db_session, user, key, filters, sort)
+    assert walked == branched
+    assert sorted(walked) == sorted(expected) and len(set(walked)) == len(walked)
+
+
+def test_a_unit_filter_reads_that_unit_and_ones_own_cases_there(db_session, org, mixed, monkeypatch):
+    own = make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id)
+    queue = queries.QUEUES_BY_KEY["due_soon"]
+    for share in (0.0, 2.0):
+        monkeypatch.setattr(queries, "WALK_SHARE", share)
+        outside = _pages(db_session, org.handler, "mine", Filters(unit_id=org.dept_b.id), "due")
+        assert own.id in outside
+        page = queries.queue_page(db_session, org.handler, queue, Filters(unit_id=org.dept_b.id), sort="due",
+                                  after=None, today=TODAY, size=100)
+        assert all(row.case.unit_id == org.dept_b.id and row.case.handler_id == org.handler.id for row in page.rows)
+        inside = _pages(db_session, org.inspector, "unit", Filters(unit_id=mixed.id), "due")
+        assert inside and all(db_session.get(Case, i).unit_id == mixed.id for i in inside)
+
+
+def test_wide_scopes_walk_and_narrow_ones_branch(db_session, org):
+    for _ in range(4):
+        make_unit(db_session, parent=org.root)
+    sqlite = db_session.get_bind().dialect.name == "sqlite"
+    assert queries.scope_of(db_session, org.inspector).walk is sqlite  # the whole city
+    assert queries.scope_of(db_session, org.intake).walk is False  # one department of several
+    assert queries.scope_of(db_session, org.admin).walk is False  # no case role: no units
+
+
+def test_the_walk_is_served_by_its_index_without_sorting(db_session, org):
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite read plan")
+    scope = queries.scope_of(db_session, org.inspector)
+    assert scope.walk
+    for key, index in ((Case.due_on, "ix_cases_due_scope"), (Case.created_at, "ix_cases_created_scope")):
+        stmt = (select(Case.id).where(Case.kind == CaseKind.COMPLAINT, Case.status.in_(queries.OPEN_STATUSES),
+                                      Case.field_id == 1, scope.clause).order_by(key, Case.id).limit(26)
+                .with_hint(Case, f"INDEXED BY {index}", "sqlite"))
+        sql = str(stmt.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True}))
+        assert f"FROM cases INDEXED BY {index}" in sql
+        plan = " ".join(row[3] for row in db_session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
+        assert index in plan and "TEMP B-TREE" not in plan
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+def _with_text(session, unit, words: str, cases: int = 1, **case):  # type: ignore[no-untyped-def]
+    submission = make_submission(session, unit_id=unit.id, title=words, content=words, search_text=fold(words))
+    return [make_case(session, unit=unit, submission=submission, **case) for _ in range(cases)]
+
+
+def test_search_pages_newest_submission_first_across_split_cases(client, db_session, org):
+    found = []
+    for i in range(12):
+        found += _with_text(db_session, org.dept_a, f"Đất đai lần {i}", cases=1 + i % 3)
+    _with_text(db_session, org.dept_a, "Tiếng ồn")
+    expected = [c.reference for c in sorted(found, key=lambda c: (c.submission_id, c.id), reverse=True)]
+    login_as(client, org.intake)
+    seen, url = [], "/staff/search?q=dat+dai"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += references(html)
+        link = re.search(r'href="([^"]+)" rel="next"', html)
+        url = link[1].replace("&amp;", "&") if link else ""
+    assert seen == expected
+
+
+def test_search_reads_matches_a_batch_at_a_time_and_skips_what_is_not_visible(db_session, org, monkeypatch):
+    monkeypatch.setattr(queries, "SEARCH_BATCH", 2)
+    visible = []
+    for i in range(9):
+        visible += _with_text(db_session, org.dept_a, f"Giải phóng mặt bằng {i}")
+        _with_text(db_session, org.dept_b, f"Giải phóng mặt bằng khác {i}", cases=2)  # out of scope
+    hidden = _with_text(db_session, org.dept_a, "Giải phóng mặt bằng, người bị tố cáo")[0]
+    db_session.add(CaseConflict(case_id=hidden.id, user_id=org.intake.id, reason="accused"))
+    db_session.flush()
+    seen, after = [], None
+    while True:
+        page = queries.search_page(db_session, org.intake, "giai phong", after=after, today=TODAY, size=4)
+        seen += [row.case.id for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = parse_cursor(page.next_cursor, queries.MATCH_SORT)
+    assert seen == [c.id for c in reversed(visible)]
+
+
+@pytest.mark.parametrize("after", ["1.2.3", "12", "-.4", "x.1", "1234567890123.1"])
+def test_bad_search_page_keys_are_400(client, org, after):
+    login_as(client, org.intake)
+    assert client.get(f"/staff/search?q=dat&after={after}").status_code == 400
+
+
+def test_a_deputy_with_a_few_units_searches_only_them(db_session, org):
+    extra = make_unit(db_session, parent=org.root)
+    deputy = make_user(db_session, roles=[(Role.DEPUTY, org.dept_b), (Role.DEPUTY, extra)])
+    mine = _with_text(db_session, extra, "Lấn chiếm vỉa hè")[0]
+    _with_text(db_session, org.dept_a, "Lấn chiếm vỉa hè")
+    page = queries.search_page(db_session, deputy, "lan chiem", after=None, today=TODAY)
+    assert [row.case.id for row in page.rows] == [mine.id]

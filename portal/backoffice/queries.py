@@ -3,7 +3,9 @@
 Every query is scoped with :func:`portal.cases.access.visible_cases_clause`, so a list shows exactly
 the cases the user may open (scope and conflict of interest). Pages are fetched by keyset (the
 last row's sort key), never by OFFSET, so a deep page costs the same as the first one; the
-composite indexes on ``cases`` (see ``Case.__table_args__``) serve each ordering.
+composite indexes on ``cases`` (see ``Case.__table_args__``) serve each ordering. On SQLite a wide
+scope walks a city-wide index and a narrow one reads one index range per unit (see :class:`Scope`);
+"more" is known by reading one row past the page, never by counting.
 """
 
 from __future__ import annotations
@@ -490,13 +492,14 @@ SEARCH_BATCH_MAX = 5000
 
 
 def search_page(session: Session, user: User, words: str, *, after: Cursor | None, today: dt.date,
-                locale: str = "vi", size: int = PAGE_SIZE) -> Page:
+                locale: str = "vi", size: int = PAGE_SIZE, visible: ColumnElement[bool] | None = None) -> Page:
     """Visible cases whose submission text contains every word of ``words``: newest submission
-    first (highest id), then its cases by id, both descending; ``after`` is a ``MATCH_SORT`` key."""
+    first (highest id), then its cases by id, both descending; ``after`` is a ``MATCH_SORT`` key.
+    ``visible``: the user's :func:`visible_cases_clause` when the caller has it already."""
     from portal.backoffice.search import matching_submissions, newest_matches
     from portal.cases.models import Submission
 
-    visible = visible_cases_clause(session, user)
+    visible = visible_cases_clause(session, user) if visible is None else visible
     keyset: list[Any] = []
     if after is not None:
         keyset = [Case.submission_id <= after.submission_id,

@@ -7,11 +7,10 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from werkzeug.wrappers import Response
 
 from portal.accounts.auth import staff_required
-from portal.accounts.models import User
 from portal.accounts.permissions import units_where
 from portal.backoffice import queries
 from portal.backoffice.queries import (
@@ -59,9 +58,8 @@ def home() -> str:
     return render_template("backoffice/home.html", counts=counts, cap=COUNT_CAP, search_form=SearchForm())
 
 
-def _choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+def _choices(unit_ids: set[int]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     session, english = get_session(), current_locale() == "en"
-    unit_ids = units_where(user, CASE_ROLES, session)
     units = session.execute(select(OrgUnit.id, OrgUnit.name_en if english else OrgUnit.name)
                             .where(OrgUnit.id.in_(unit_ids)).order_by(OrgUnit.name)).all() if unit_ids else []
     fields = session.execute(select(Field.id, Field.name_en if english else Field.name)
@@ -97,7 +95,9 @@ def queue(key: str) -> tuple[str, int] | str:
         abort(404)
     if chosen not in queries.queues_for(user):
         abort(403)
-    units, fields = _choices(user)
+    session = get_session()
+    unit_ids = units_where(user, CASE_ROLES, session)  # walked once: for the unit choices and the scope
+    units, fields = _choices(unit_ids)
     form = QueueFilterForm(request.args, units=units, fields=fields, default_sort=chosen.default_sort)
     context = {"queue": chosen, "form": form, **row_context()}
     if not form.validate() or form.sort.data not in SORTS:
@@ -107,8 +107,9 @@ def queue(key: str) -> tuple[str, int] | str:
     except BadCursor:
         return render_template("backoffice/queue.html", page=None, next_url=None, error=bad_cursor_message(),
                                **context), 400
-    page = queries.queue_page(get_session(), user, chosen, form.filters(), sort=form.sort.data, after=after,
-                              today=queries.today_local(), locale=current_locale())
+    page = queries.queue_page(session, user, chosen, form.filters(), sort=form.sort.data, after=after,
+                              today=queries.today_local(), locale=current_locale(),
+                              scope=queries.scope_of(session, user, unit_ids))
     first_url = None
     if request.args.get("after"):
         args = request.args.to_dict(flat=False)
@@ -130,7 +131,8 @@ def search() -> Response | tuple[str, int] | str:
     query = (form.q.data or "").strip()
     if not query:
         return render_template("backoffice/queue_search.html", page=None, next_url=None, **context)
-    target = _exact_case(query, user)
+    visible = visible_cases_clause(session, user)  # the scope is walked once for both lookups
+    target = _exact_case(query, visible)
     if target is not None and not request.args.get("after"):
         return redirect(target)
     try:
@@ -139,11 +141,11 @@ def search() -> Response | tuple[str, int] | str:
         return render_template("backoffice/queue_search.html", page=None, next_url=None,
                                error=bad_cursor_message(), **context), 400
     page = queries.search_page(session, user, query, after=after, today=queries.today_local(),
-                               locale=current_locale())
+                               locale=current_locale(), visible=visible)
     return render_template("backoffice/queue_search.html", page=page, next_url=_next_url(page), **context)
 
 
-def _exact_case(query: str, user: User) -> str | None:
+def _exact_case(query: str, visible: ColumnElement[bool]) -> str | None:
     """The page of the visible case whose reference or tracking code is ``query``.
 
     Codes and references are stored upper-case, so an upper-cased exact match is case-insensitive
@@ -152,7 +154,6 @@ def _exact_case(query: str, user: User) -> str | None:
     if len(query) > 24 or " " in query:
         return None
     session, code = get_session(), query.upper()
-    visible = visible_cases_clause(session, user)
     # Two lookups, each served by its unique index (an OR across the join makes SQLite scan).
     found = session.execute(select(Case.reference, Case.id).where(Case.reference == code, visible).limit(1)).first()
     if found is None:

@@ -34,14 +34,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
+    register_middleware(app, settings)
     return app
 
 
 def configure_app(app: Flask, settings: Settings) -> None:
     """Copy settings into Flask's config and harden cookies."""
     from datetime import timedelta
-
-    from werkzeug.middleware.proxy_fix import ProxyFix
 
     app.config.update(
         SETTINGS=settings,
@@ -63,25 +62,23 @@ def configure_app(app: Flask, settings: Settings) -> None:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
+        PAGE_CACHE_SECONDS=60,  # anonymous public pages (portal.web.pagecache); 0 switches it off
     )
     from portal.web.converters import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    if settings.proxy_hops:
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     """Bind the unbound extensions and the database."""
-    from portal import db
+    from portal import db, i18n
     from portal.extensions import babel, csrf, limiter, login_manager, migrate
-    from portal.i18n import select_locale, select_timezone
 
     db.init_app(app, settings.database_url)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -111,6 +108,19 @@ def register_errorhandlers(app: Flask) -> None:
     errors.init_app(app)
     headers.init_app(app)
     logging.init_app(app)
+
+
+def register_middleware(app: Flask, settings: Settings) -> None:
+    """WSGI middleware, innermost first: the page cache, then the proxy fix (outermost, so the
+    cache sees the client's real scheme and host)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from portal.web import pagecache
+
+    pagecache.init_app(app)
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_cli(app: Flask) -> None:

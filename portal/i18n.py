@@ -9,18 +9,34 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import click
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_translations
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 LANG_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 ROOT = TRANSLATIONS.parent.parent
+
+
+@lru_cache(maxsize=256)
+def negotiate(accept_language: str) -> str:
+    """The best of our locales for an ``Accept-Language`` header (browsers send few distinct ones)."""
+    return parse_accept_header(accept_language, LanguageAccept).best_match(LOCALES, default=DEFAULT_LOCALE)
+
+
+def remembered_or_negotiated(cookie: str | None, accept_language: str) -> str:
+    """The locale of a request without ``?lang=``: the remembered choice, else Accept-Language."""
+    return cookie if cookie in LOCALES else negotiate(accept_language)  # type: ignore[return-value]
 
 
 def select_locale() -> str:
@@ -33,11 +49,44 @@ def select_locale() -> str:
     if chosen in LOCALES:
         g.set_lang_cookie = chosen
     else:
-        chosen = request.cookies.get(LANG_COOKIE)
-        if chosen not in LOCALES:
-            chosen = request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
+        chosen = remembered_or_negotiated(request.cookies.get(LANG_COOKIE),
+                                          request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
     g.locale = chosen
     return chosen
+
+
+def translations() -> Any:
+    """The translations of the current locale, looked up once per request and locale.
+
+    A page calls gettext dozens of times; Flask-Babel resolves the locale and its catalogue on
+    every call. The cached object is keyed on the locale object of Flask-Babel's request context,
+    so ``force_locale`` (emails in the recipient's language) still switches catalogues.
+    """
+    try:
+        ctx = g._flask_babel
+        locale, cached = ctx.portal_translations
+        if locale is ctx.babel_locale:
+            return cached
+    except (AttributeError, RuntimeError):  # first call of the request, or no app context
+        pass
+    found = get_translations()
+    try:
+        ctx = g._flask_babel
+        ctx.portal_translations = (ctx.babel_locale, found)
+    except (AttributeError, RuntimeError):
+        pass
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Templates translate through :func:`translations` (after Flask-Babel's own set-up)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def select_timezone() -> str:

@@ -7,11 +7,13 @@ from sqlalchemy import text
 
 from portal.db import get_session
 from portal.extensions import csrf, limiter
+from portal.web.pagecache import cached_page
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@cached_page  # the same for every anonymous visitor of a language
 def home() -> str:
     """The public start page."""
     return render_template("core/home.html")

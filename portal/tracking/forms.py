@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+CODE_MAX = 40
+SECRET_MAX = 80
+
 
 class TrackForm(FlaskForm):
     code = StringField(_l("Mã theo dõi"), validators=[InputRequired(_l("Vui lòng nhập mã theo dõi.")),
-                                                      Length(max=40)])
+                                                      Length(max=CODE_MAX)])
     secret = StringField(_l("Mã bí mật"), validators=[InputRequired(_l("Vui lòng nhập mã bí mật.")),
-                                                      Length(max=80)])
+                                                      Length(max=SECRET_MAX)])
+
+
+def lookup_pair(formdata: Mapping[str, str]) -> tuple[str, str] | None:
+    """The code and secret of a submitted lookup when :class:`TrackForm`'s field validators would
+    accept them (both given, neither too long); None otherwise.
+
+    The lookup is the busiest form of the site: a valid one is read without building the form
+    (the CSRF token is checked before the view, see ``tracking.views.track``). Anything else goes
+    through :class:`TrackForm`, which renders the errors.
+    """
+    code, secret = formdata.get("code"), formdata.get("secret")
+    if not code or not secret or len(code) > CODE_MAX or len(secret) > SECRET_MAX:
+        return None
+    return code, secret
 
 
 class ReplyForm(FlaskForm):

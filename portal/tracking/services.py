@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -44,15 +44,32 @@ class EmptyMessage(TrackingError):
     """Nothing to send."""
 
 
+_submissions = Submission.__table__
+# One column by the unique (indexed) tracking code, as a plain Core statement: no ORM objects.
+_SECRET_HASH_OF_CODE = select(_submissions.c.secret_hash).where(_submissions.c.tracking_code == bindparam("code"))
+
+
+def open_with_secret(session: Session, code: str | None, secret: str | None, *, secret_key: str) -> str | None:
+    """The (normalized) tracking code when ``secret`` opens it; None otherwise, one answer for an
+    unknown code and a wrong secret.
+
+    The keyed hash of the secret is always computed and compared in constant time, against a
+    dummy hash when the code is unknown, so both failures take the same work.
+    """
+    normalized = normalize_code(code)
+    stored = None
+    if normalized is not None:
+        stored = session.connection().execute(_SECRET_HASH_OF_CODE, {"code": normalized}).scalar()
+    ok = secret_matches(secret_key, secret, stored)
+    return normalized if (ok and stored is not None) else None
+
+
 def find_submission(session: Session, code: str | None, secret: str | None, *, secret_key: str) -> Submission | None:
     """The submission of ``code`` when ``secret`` matches; None otherwise (one answer for both)."""
-    normalized = normalize_code(code)
-    submission = None
-    if normalized is not None:
-        submission = session.scalar(select(Submission).where(Submission.tracking_code == normalized))
-    stored = submission.secret_hash if submission is not None else None
-    ok = secret_matches(secret_key, secret, stored)  # always computed: same work for unknown codes
-    return submission if (ok and submission is not None) else None
+    opened = open_with_secret(session, code, secret, secret_key=secret_key)
+    if opened is None:
+        return None
+    return session.scalar(select(Submission).where(Submission.tracking_code == opened))
 
 
 def primary_case(submission: Submission) -> Case | None:

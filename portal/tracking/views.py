@@ -4,9 +4,11 @@ evidence, withdrawal requests, and "my submissions" for signed-in citizens."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import abort
@@ -20,10 +22,11 @@ from portal.intake.codes import normalize_code
 from portal.intake.forms import check_uploads
 from portal.intake.services import FileInput, discard_files
 from portal.tracking import services
-from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm
+from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm, lookup_pair
 from portal.tracking.status import event_label, event_text, plain_status
 from portal.web.client import client_address
 
+F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("tracking", __name__)
 
 SESSION_KEY = "tracking"
@@ -80,24 +83,52 @@ def _require(code: str) -> Submission:
     return submission
 
 
+def _throttled(view: F) -> F:
+    """The lookup's two rate limits (per client, and per code from one client) on POST.
+
+    Applied through Flask-Limiter as usual; when rate limiting is switched off the view is called
+    directly, so a disabled limiter costs nothing on the busiest public form.
+    """
+    limited = limiter.limit(CLIENT_LIMIT, methods=["POST"])(
+        limiter.limit(CODE_LIMIT, key_func=_code_key, methods=["POST"])(view))
+
+    @wraps(view)
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        return limited(*args, **kwargs) if limiter.enabled else view(*args, **kwargs)
+
+    return dispatch  # type: ignore[return-value]
+
+
+def _csrf_checked() -> bool:
+    """Whether CSRFProtect has already accepted this request's token (or CSRF is off, in tests)."""
+    return not current_app.config["WTF_CSRF_ENABLED"] or bool(g.get("csrf_valid", False))
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @reads_only  # a lookup: the code and secret are checked, nothing is written
-@limiter.limit(CLIENT_LIMIT, methods=["POST"])
-@limiter.limit(CODE_LIMIT, key_func=_code_key, methods=["POST"])
+@_throttled
 def track() -> str | Response | tuple[str, int]:
     """Code and secret open the submission's page; a wrong pair gets one generic message."""
+    if request.method == "POST" and _csrf_checked():
+        pair = lookup_pair(request.form)  # the usual case, without building the form
+        if pair is not None:
+            return _open(*pair)
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = normalize_code(request.args.get("code")) or ""
     if form.validate_on_submit():
-        submission = services.find_submission(get_session(), form.code.data, form.secret.data,
-                                              secret_key=current_app.config["SECRET_KEY"])
-        if submission is not None:
-            _remember(submission.tracking_code)
-            return redirect(url_for("tracking.status", code=submission.tracking_code))
-        form.secret.data = ""
-        return render_template("tracking/track.html", form=form, wrong=True), 404
+        return _open(form.code.data or "", form.secret.data or "", form)
     return render_template("tracking/track.html", form=form, wrong=False), 422 if form.errors else 200
+
+
+def _open(code: str, secret: str, form: TrackForm | None = None) -> Response | tuple[str, int]:
+    opened = services.open_with_secret(get_session(), code, secret, secret_key=current_app.config["SECRET_KEY"])
+    if opened is not None:
+        _remember(opened)
+        return redirect(url_for("tracking.status", code=opened))
+    form = form or TrackForm()
+    form.secret.data = ""
+    return render_template("tracking/track.html", form=form, wrong=True), 404
 
 
 @bp.get("/track/<code>")

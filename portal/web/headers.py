@@ -1,4 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response.
+
+The headers are the same on every response, so they are built once at import; the hook only adds
+them (overwriting any a view set itself) and picks the caching policy from the path.
+"""
 
 from __future__ import annotations
 
@@ -22,26 +26,43 @@ PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), int
 # Pages that show a submission or a secret must never be kept by a browser or a proxy.
 NO_STORE_PREFIXES = ("/track", "/submit", "/staff", "/account")
 
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", PERMISSIONS),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+NO_STORE = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
+STATIC_CACHE = "public, max-age=3600"
+VARY = ("Accept-Language", "Cookie")  # the language, and the session (signed in or not, flashes)
+_OURS = frozenset(name.lower() for name, _ in (*SECURITY_HEADERS, HSTS, *NO_STORE))
+
 
 def set_security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Permissions-Policy"] = PERMISSIONS
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if request.path.startswith(NO_STORE_PREFIXES):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
-    elif request.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    if present & _OURS:  # a view set one of them: ours win, as everywhere else
+        for name, value in SECURITY_HEADERS:
+            headers[name] = value
     else:
-        response.headers.setdefault("Cache-Control", "no-cache")
-    response.vary.add("Accept-Language")
-    response.vary.add("Cookie")
+        headers.extend(SECURITY_HEADERS)
+    if request.is_secure:
+        headers[HSTS[0]] = HSTS[1]
+    path = request.path
+    if path.startswith(NO_STORE_PREFIXES):
+        for name, value in NO_STORE:
+            headers[name] = value
+    elif "cache-control" not in present:
+        headers["Cache-Control"] = STATIC_CACHE if path.startswith("/static/") else "no-cache"
+    if "vary" in present:
+        for name in VARY:
+            response.vary.add(name)
+    else:
+        headers["Vary"] = ", ".join(VARY)
     return response
 
 

@@ -272,3 +272,74 @@ def test_an_idle_tracking_session_expires(client, receipt, monkeypatch):
     later = time.time() + views.IDLE_SECONDS + 1
     monkeypatch.setattr(views.time, "time", lambda: later)
     assert client.get(f"/track/{receipt.tracking_code}").status_code == 302
+
+
+def csrf_token(client) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html(client.get("/track"))).group(1)
+
+
+def test_the_lookup_needs_the_form_token(csrf_client, receipt):
+    pair = {"code": receipt.tracking_code, "secret": receipt.secret}
+    refused = csrf_client.post("/track", data=pair)
+    assert refused.status_code == 400 and receipt.tracking_code not in refused.headers.get("Location", "")
+    forged = csrf_client.post("/track", data={**pair, "csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert csrf_client.get(f"/track/{receipt.tracking_code}").status_code == 302  # nothing was opened
+    opened = csrf_client.post("/track", data={**pair, "csrf_token": csrf_token(csrf_client)})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/track/{receipt.tracking_code}")
+    assert csrf_client.get(f"/track/{receipt.tracking_code}").status_code == 200
+
+
+def test_a_wrong_pair_with_the_form_token_gets_the_generic_message(csrf_client, receipt):
+    token = csrf_token(csrf_client)
+    wrong = csrf_client.post("/track", data={"code": receipt.tracking_code, "secret": "AAAAA-BBBBB-CCCCC-DDDDD",
+                                             "csrf_token": token})
+    assert wrong.status_code == 404 and "Mã theo dõi hoặc mã bí mật không đúng" in html(wrong)
+    assert f'value="{receipt.tracking_code}"' in html(wrong) and "AAAAA-BBBBB" not in html(wrong)
+    assert csrf_client.get(f"/track/{receipt.tracking_code}").status_code == 302
+
+
+@pytest.mark.parametrize(("code", "secret"), [
+    ("KN-2222-3333", "x"), ("", "x"), ("KN-2222-3333", ""), ("x" * 40, "y" * 80), ("x" * 41, "y"),
+    ("x", "y" * 81), (" ", " "),
+])
+def test_the_quick_lookup_accepts_exactly_what_the_form_accepts(app, db_session, code, secret):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.tracking.forms import TrackForm, lookup_pair
+
+    data = MultiDict({"code": code, "secret": secret})
+    with app.test_request_context("/track", method="POST", data=data):
+        form_accepts = TrackForm().validate_on_submit()
+    assert (lookup_pair(data) is not None) == form_accepts
+
+
+def test_open_with_secret_gives_one_answer_for_every_failure(app, db_session, receipt):
+    from portal.tracking.services import open_with_secret
+
+    key = app.config["SECRET_KEY"]
+    with app.test_request_context("/track", method="POST"):
+        assert open_with_secret(db_session, receipt.tracking_code.lower(), receipt.secret,
+                                secret_key=key) == receipt.tracking_code
+        assert open_with_secret(db_session, receipt.tracking_code, "AAAAA-BBBBB-CCCCC-DDDDD", secret_key=key) is None
+        assert open_with_secret(db_session, "KN-2222-3333", receipt.secret, secret_key=key) is None
+        assert open_with_secret(db_session, "not a code", receipt.secret, secret_key=key) is None
+        assert open_with_secret(db_session, receipt.tracking_code, receipt.secret, secret_key="k" * 40) is None
+
+
+def test_with_rate_limiting_off_lookups_are_not_counted(client, receipt):
+    from portal.extensions import limiter
+
+    limiter.enabled = False
+    try:
+        statuses = {client.post("/track", data={"code": receipt.tracking_code, "secret": "WRONG"},
+                                environ_base={"REMOTE_ADDR": "198.51.100.70"}).status_code for _ in range(12)}
+    finally:
+        limiter.enabled = True
+    assert statuses == {404}
+    # and nothing was counted while it was off: the limits apply from zero once it is back on
+    statuses = [client.post("/track", data={"code": receipt.tracking_code, "secret": "WRONG"},
+                            environ_base={"REMOTE_ADDR": "198.51.100.70"}).status_code for _ in range(6)]
+    assert statuses[:5] == [404] * 5 and statuses[5] == 429

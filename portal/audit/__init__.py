@@ -4,6 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from portal.audit.cli import audit_cli
+    from portal.audit.cli import audit_cli, verification_step
+    from portal.worker import register_job
 
     app.cli.add_command(audit_cli)
+    register_job(app, "audit.verify", verification_step)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -19,6 +22,18 @@ def _parse_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.ClickException(f"invalid date {value!r}: use YYYY-MM-DD") from None
+
+
+@contextmanager
+def _start_up_objects_frozen() -> Iterator[None]:
+    """Keep the objects made before the sweep (the app, the mappers, ...) out of the cyclic garbage
+    collector's full passes while it runs: a sweep allocates millions of short-lived objects, and each
+    full pass would otherwise walk the whole start-up heap again (about a fifth of a large sweep's time)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @deadlines_cli.command("calc")
@@ -64,7 +79,8 @@ def sweep_command(today_text: str | None) -> None:
     from portal.notifications.services import current_settings
 
     today = _parse_date(today_text) if today_text else local_today()
-    report = sweep(get_session(), current_settings(), today)
+    with _start_up_objects_frozen():
+        report = sweep(get_session(), current_settings(), today)
     click.echo(f"reminded {report.reminded}, escalated {report.escalated}, "
                f"escalated to parent {report.escalated_parent}, emails {report.emails}")
 
@@ -74,6 +90,7 @@ def sweep_job() -> dict[str, Any]:
     from portal.deadlines.sweep import sweep
     from portal.notifications.services import current_settings
 
-    report = sweep(get_session(), current_settings(), local_today())
+    with _start_up_objects_frozen():
+        report = sweep(get_session(), current_settings(), local_today())
     return {"reminded": report.reminded, "escalated": report.escalated,
             "escalated_parent": report.escalated_parent, "emails": report.emails}

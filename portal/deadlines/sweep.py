@@ -1,20 +1,35 @@
 """Reminders and escalations of open deadlines: the daily (or every-minute) sweep.
 
 Set-based and streamed: candidate ids are read in keyset batches, each batch is *claimed* with one
-atomic statement (so concurrent sweeps never both notify), then the recipients of the whole batch
-are loaded with a handful of queries. Each batch commits (worker code). Every notice is recorded on
-the case (a non-public :class:`CaseEvent`) and on the deadline, and queued with a dedupe key.
+atomic statement (so concurrent sweeps never both notify), and everything the batch writes goes in
+a few statements: one ``INSERT`` of the case events, one of new emails. Each batch commits (worker
+code); memory stays bounded by the batch size and the number of recipients.
+
+Every notice is recorded on the case (a non-public :class:`CaseEvent` naming its recipients) and on
+the deadline (the claimed ``reminded_at`` / ``escalated_at`` / ``escalated_parent_at`` stamp).
+
+Emails are digests: each recipient gets ONE email per sweep listing how many cases reached each
+level and the most overdue of them (a head with 20,000 overdue cases does not want 20,000 emails).
+The digest is queued with the first batch that concerns the recipient and *held* (not sendable)
+while the sweep runs; later batches revise it in their own transaction, and the end of the sweep
+releases it. So every committed claim is always in a queued email, even if the sweep dies (the hold
+then simply runs out), and a case is in exactly one digest because its claim is taken once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import secrets
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, select, update
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, exists, insert, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
@@ -23,12 +38,15 @@ from portal.db import now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
 from portal.deadlines.services import load_calendar
-from portal.notifications.services import queue_email
+from portal.notifications.services import RenderedEmail, queue_rendered, release_held, render_email, revise_held
 from portal.org.models import OrgUnit
 from portal.settings import Settings
 
-BATCH = 500
+BATCH = 3000
+DIGEST_LIST = 20  # cases listed per level in a digest (the most overdue first); the rest are counted
+HOLD = dt.timedelta(minutes=10)  # a digest being written is not sent before this (renewed per batch)
 REMIND, ESCALATE, PARENT = "reminder", "escalation", "escalation_parent"
+LEVELS = (REMIND, ESCALATE, PARENT)
 
 
 @dataclass
@@ -49,6 +67,100 @@ class Item:
     stage: str
     rule_code: str
     due_on: dt.date
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One case line of a digest."""
+
+    due_on: dt.date
+    reference: str
+    days_overdue: int
+    link: str
+
+
+@dataclass
+class Section:
+    """What one digest says about one level: how many cases, and the most overdue of them."""
+
+    level: str
+    count: int = 0
+    items: list[Listed] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+    def merged(self, other: Section) -> Section:
+        items = heapq.nsmallest(DIGEST_LIST, chain(self.items, other.items), key=lambda i: (i.due_on, i.reference))
+        return Section(self.level, self.count + other.count, items)
+
+
+@dataclass
+class Digest:
+    """One recipient's email of this sweep. ``new``: what the current batch adds (not yet written)."""
+
+    user_id: int
+    email: str
+    locale: str
+    sections: dict[str, Section] = field(default_factory=dict)
+    new: dict[str, Section] = field(default_factory=dict)
+    part: int = 1
+    message_id: int | None = None
+    held_until: dt.datetime | None = None
+
+    def add(self, level: str, listed: list[Listed]) -> None:
+        """Notices of the current batch (written by :func:`_write_digests`)."""
+        self.new[level] = self.new.get(level, Section(level)).merged(Section(level, len(listed), listed))
+
+
+@dataclass
+class Directory:
+    """Who may be notified: role holders and parent units (small tables, read once per sweep) and
+    the active staff accounts met so far (id -> (email, locale), None when inactive or deleted)."""
+
+    heads: dict[int, list[int]]
+    officers: dict[int, list[int]]
+    parents: dict[int, int | None]
+    users: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> Directory:
+        holders: dict[Role, dict[int, list[int]]] = {Role.HEAD: defaultdict(list),
+                                                     Role.INTAKE_OFFICER: defaultdict(list)}
+        for role, unit_id, user_id in session.execute(
+                select(RoleAssignment.role, RoleAssignment.unit_id, RoleAssignment.user_id)
+                .where(RoleAssignment.role.in_(list(holders))).order_by(RoleAssignment.user_id)):
+            holders[role][unit_id].append(user_id)
+        parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
+        return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents)
+
+    def active(self, session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str] | None]:
+        missing = {i for i in ids if i not in self.users}
+        if missing:
+            self.users.update(dict.fromkeys(missing))
+            for user_id, email, locale in session.execute(
+                    select(User.id, User.email, User.locale)
+                    .where(User.id.in_(missing), User.is_active_account.is_(True), User.deleted_at.is_(None))):
+                self.users[user_id] = (email, locale or "vi")
+        return self.users
+
+
+@dataclass
+class Run:
+    """One sweep's state."""
+
+    settings: Settings
+    today: dt.date
+    now: dt.datetime
+    directory: Directory
+    token: str
+    digests: dict[int, Digest] = field(default_factory=dict)
+    phrases: dict[tuple[str, dt.date, int], tuple[str, str]] = field(default_factory=dict)
+    emails: int = 0
+
+    def case_link(self, reference: str) -> str:
+        return f"{self.settings.base_url.rstrip('/')}/staff/cases/{reference}"
 
 
 def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], now: dt.datetime) -> list[int]:
@@ -100,100 +212,156 @@ def _items(session: Session, ids: list[int]) -> list[Item]:
     return [Item(*row) for row in rows]
 
 
-def _role_holders(session: Session, role: Role, unit_ids: set[int]) -> dict[int, list[int]]:
-    """unit id -> ids of users holding ``role`` directly on it."""
-    holders: dict[int, list[int]] = defaultdict(list)
-    if unit_ids:
-        for unit_id, user_id in session.execute(
-                select(RoleAssignment.unit_id, RoleAssignment.user_id)
-                .where(RoleAssignment.role == role, RoleAssignment.unit_id.in_(unit_ids))
-                .order_by(RoleAssignment.user_id)):
-            holders[unit_id].append(user_id)
-    return holders
-
-
-def _recipients(session: Session, level: str, items: list[Item]) -> dict[int, list[int]]:
-    """deadline id -> user ids to notify, without anyone in conflict with the case."""
-    units = {i.unit_id for i in items}
-    wanted: dict[int, list[int]] = {}
+def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
+    """Who ``level`` goes to for ``item``, before conflicts and inactive accounts are removed."""
     if level == REMIND:
-        officers = _role_holders(session, Role.INTAKE_OFFICER, {i.unit_id for i in items if not i.handler_id})
-        for i in items:
-            wanted[i.deadline_id] = [i.handler_id] if i.handler_id else officers.get(i.unit_id, [])
-    elif level == ESCALATE:
-        heads = _role_holders(session, Role.HEAD, units)
-        for i in items:
-            wanted[i.deadline_id] = heads.get(i.unit_id, [])
-    else:
-        parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(OrgUnit.id.in_(units))).all())
-        heads = _role_holders(session, Role.HEAD, {p for p in parents.values() if p})
-        for i in items:
-            parent = parents.get(i.unit_id)
-            wanted[i.deadline_id] = heads.get(parent, []) if parent else []
+        return [item.handler_id] if item.handler_id else directory.officers.get(item.unit_id, [])
+    if level == ESCALATE:
+        return directory.heads.get(item.unit_id, [])
+    parent = directory.parents.get(item.unit_id)
+    return directory.heads.get(parent, []) if parent else []
+
+
+def _record(session: Session, run: Run, level: str, items: list[Item]) -> list[Digest]:
+    """Write the batch's case events (one statement) and add its notices to the digests; returns the
+    digests this batch touched."""
     conflicts = set(session.execute(select(CaseConflict.case_id, CaseConflict.user_id)
                                     .where(CaseConflict.case_id.in_({i.case_id for i in items}))).all())
-    case_of = {i.deadline_id: i.case_id for i in items}
-    return {d: [u for u in users if (case_of[d], u) not in conflicts] for d, users in wanted.items()}
-
-
-def _notify(session: Session, settings: Settings, level: str, items: list[Item], today: dt.date) -> int:
-    recipients = _recipients(session, level, items)
-    user_ids = {u for users in recipients.values() for u in users}
-    users = {u.id: u for u in session.scalars(
-        select(User).where(User.id.in_(user_ids), User.is_active_account.is_(True), User.deleted_at.is_(None)))}
-    template = "deadline_reminder" if level == REMIND else "deadline_escalation"
+    wanted = {i.deadline_id: [u for u in _wanted(run.directory, level, i) if (i.case_id, u) not in conflicts]
+              for i in items}
+    users = run.directory.active(session, {u for ids in wanted.values() for u in ids})
     action = "deadline_reminder" if level == REMIND else "deadline_escalation"
-    sent = 0
+    events: list[dict[str, Any]] = []
+    notices: dict[int, list[Listed]] = defaultdict(list)
     for item in items:
-        notified = [users[u] for u in recipients[item.deadline_id] if u in users]
-        session.add(CaseEvent(case_id=item.case_id, action=action, is_public=False,
-                              note=f"{item.rule_code} {item.due_on.isoformat()}",
-                              data={"level": level, "deadline_id": item.deadline_id, "stage": item.stage,
-                                    "due_on": item.due_on.isoformat(), "recipients": [u.id for u in notified]}))
-        for user in notified:
-            message = queue_email(
-                session, user.email, template, locale=user.locale or "vi",
-                dedupe_key=f"deadline:{item.deadline_id}:{level}:{user.id}",
-                reference=item.reference, link=f"{settings.base_url.rstrip('/')}/staff/cases/{item.reference}",
-                due_on=item.due_on, stage=item.stage, level=level, days_overdue=(today - item.due_on).days)
-            sent += message is not None
-    return sent
+        notified = [u for u in wanted[item.deadline_id] if users.get(u)]
+        due = item.due_on.isoformat()
+        events.append({"case_id": item.case_id, "note": f"{item.rule_code} {due}",
+                       "data": {"level": level, "deadline_id": item.deadline_id, "stage": item.stage,
+                                "due_on": due, "recipients": notified}})
+        if notified:
+            listed = Listed(item.due_on, item.reference, (run.today - item.due_on).days, run.case_link(item.reference))
+            for user_id in notified:
+                notices[user_id].append(listed)
+    table = CaseEvent.__table__
+    session.execute(insert(table).values(at=literal(run.now, table.c.at.type), action=action, is_public=False),
+                    events)
+    touched = []
+    for user_id, listed in notices.items():
+        digest = run.digests.get(user_id)
+        if digest is None:
+            email, locale = users[user_id]  # type: ignore[misc]
+            digest = run.digests[user_id] = Digest(user_id, email, locale)
+        digest.add(level, listed)
+        touched.append(digest)
+    return touched
 
 
-def _pass(session: Session, settings: Settings, level: str, condition: ColumnElement[bool],
-          column: InstrumentedAttribute[Any], today: dt.date, now: dt.datetime) -> tuple[int, int]:
-    done = emails = 0
+class Line(NamedTuple):
+    """A case line as the digest template shows it."""
+
+    reference: str
+    link: str
+    due: str
+    overdue: str
+
+
+def _lines(run: Run, section: Section, locale: str) -> list[Line]:
+    """The case lines of ``section`` with their dates and delays already in ``locale`` (each phrase is
+    formatted once per sweep: a digest is revised after every batch, so its lines are rendered often)."""
+    phrases = run.phrases
+    missing = {(locale, i.due_on, i.days_overdue) for i in section.items} - phrases.keys()
+    if missing:
+        with force_locale(locale):
+            for key in missing:
+                _locale, due_on, days = key
+                phrases[key] = (format_date(due_on, "medium"),
+                                _("quá hạn %(days)s ngày", days=days) if days > 0 else "")
+    return [Line(i.reference, i.link, *phrases[(locale, i.due_on, i.days_overdue)]) for i in section.items]
+
+
+def _render(run: Run, sections: dict[str, Section], locale: str) -> RenderedEmail:
+    ordered = [sections[level] for level in LEVELS if level in sections]
+    soon = sum(s.count for s in ordered if s.level == REMIND)
+    total = sum(s.count for s in ordered)
+    base = run.settings.base_url.rstrip("/")
+    views = [{"level": s.level, "count": s.count, "more": s.more, "items": _lines(run, s, locale)} for s in ordered]
+    return render_email("deadline_digest", locale=locale, sections=views, total=total, soon=soon,
+                        overdue=total - soon, single=views[0]["items"][0] if total == 1 else None,
+                        overview_link=f"{base}/staff/board" if total > soon else f"{base}/staff/")
+
+
+def _write_digests(session: Session, run: Run, touched: list[Digest]) -> None:
+    """Revise the held digests of the ``touched`` recipients, or queue them (held until the sweep ends).
+
+    A digest the sender already took (its hold ran out: a very slow sweep) is left as it was sent, and
+    the recipient gets another part with what came after it.
+    """
+    hold = now_utc() + HOLD
+    updated = {d.user_id: {**d.sections, **{level: d.sections.get(level, Section(level)).merged(section)
+                                            for level, section in d.new.items()}} for d in touched}
+    revised = revise_held(session, [(d.message_id, d.held_until, _render(run, updated[d.user_id], d.locale))
+                                    for d in touched if d.message_id is not None and d.held_until is not None],
+                          hold_until=hold)
+    fresh: list[tuple[str, Digest, RenderedEmail]] = []
+    for digest in touched:
+        if digest.message_id in revised:
+            digest.held_until = hold
+            digest.sections = updated[digest.user_id]
+        else:
+            if digest.message_id is not None:  # taken by the sender: a new part, with the new notices only
+                digest.part += 1
+                updated[digest.user_id] = {level: Section(level).merged(s) for level, s in digest.new.items()}
+            digest.sections = updated[digest.user_id]
+            fresh.append((f"deadlines:{run.token}:{digest.user_id}:{digest.part}", digest,
+                          _render(run, digest.sections, digest.locale)))
+        digest.new = {}
+    queued = queue_rendered(session, [(digest.email, key, email) for key, digest, email in fresh], hold_until=hold)
+    for key, digest, _email in fresh:
+        if key in queued:
+            digest.message_id, digest.held_until = queued[key], hold
+    run.emails += len(queued)
+
+
+def _pass(session: Session, run: Run, level: str, condition: ColumnElement[bool],
+          column: InstrumentedAttribute[Any]) -> int:
+    done = 0
     for ids in _candidates(session, condition):
         # End the read first: the claim then opens a fresh transaction, so on SQLite it waits for the
         # write lock (busy timeout) instead of failing when another sweep committed meanwhile.
         session.commit()
-        got = claim(session, column, ids, now)
+        got = claim(session, column, ids, run.now)
         if got:
-            emails += _notify(session, settings, level, _items(session, got), today)
+            touched = _record(session, run, level, _items(session, got))
+            _write_digests(session, run, touched)
             done += len(got)
         session.commit()
-    return done, emails
+    return done
 
 
 def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datetime | None = None) -> SweepReport:
     """Remind handlers before the due date, escalate overdue deadlines to the head of the unit,
-    then to the head of the parent unit. Idempotent; ``today`` is the local date."""
+    then to the head of the parent unit; one digest email per recipient. Idempotent; ``today`` is
+    the local date."""
     now = now or now_utc()
     calendar = load_calendar(session)
     remind_until = policy.add_working_days(today, settings.reminder_working_days, calendar)
     parent_before = today - dt.timedelta(days=settings.escalation_parent_days)
+    run = Run(settings, today, now, Directory.load(session), f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}")
     report = SweepReport()
-    report.reminded, emails1 = _pass(
-        session, settings, REMIND,
+    report.reminded = _pass(
+        session, run, REMIND,
         (Deadline.reminded_at.is_(None)) & (Deadline.due_on >= today) & (Deadline.due_on <= remind_until),
-        Deadline.reminded_at, today, now)
-    report.escalated, emails2 = _pass(
-        session, settings, ESCALATE, (Deadline.escalated_at.is_(None)) & (Deadline.due_on < today),
-        Deadline.escalated_at, today, now)
-    report.escalated_parent, emails3 = _pass(
-        session, settings, PARENT,
+        Deadline.reminded_at)
+    report.escalated = _pass(
+        session, run, ESCALATE, (Deadline.escalated_at.is_(None)) & (Deadline.due_on < today), Deadline.escalated_at)
+    report.escalated_parent = _pass(
+        session, run, PARENT,
         (Deadline.escalated_at.is_not(None)) & (Deadline.escalated_parent_at.is_(None))
         & (Deadline.due_on < parent_before),
-        Deadline.escalated_parent_at, today, now)
-    report.emails = emails1 + emails2 + emails3
+        Deadline.escalated_parent_at)
+    release_held(session, [(d.message_id, d.held_until) for d in run.digests.values()
+                           if d.message_id is not None and d.held_until is not None])
+    session.commit()
+    report.emails = run.emails
     return report

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import now_utc
@@ -33,6 +33,23 @@ def queue_email(session: Session, recipient: str, template: str, *, locale: str 
     """
     if dedupe_key and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
+    email = render_email(template, locale=locale, **context)
+    message = OutboxMessage(recipient=recipient, subject=email.subject, body_text=email.body_text,
+                            body_html=email.body_html, dedupe_key=dedupe_key, next_attempt_at=now_utc())
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body_text: str
+    body_html: str | None
+
+
+def render_email(template: str, *, locale: str = "vi", **context: Any) -> RenderedEmail:
+    """Render ``templates/email/<template>.{txt,html}`` in ``locale`` (first text line: the subject)."""
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
         try:
@@ -40,11 +57,76 @@ def queue_email(session: Session, recipient: str, template: str, *, locale: str 
         except Exception:  # noqa: BLE001 - the HTML part is optional
             html = None
     subject, _, body = text.partition("\n")
-    message = OutboxMessage(recipient=recipient, subject=subject.strip(), body_text=body.lstrip("\n"),
-                            body_html=html, dedupe_key=dedupe_key, next_attempt_at=now_utc())
-    session.add(message)
-    session.flush()
-    return message
+    return RenderedEmail(subject.strip()[:255], body.lstrip("\n"), html)
+
+
+# ---------------------------------------------------------------- batches and held messages
+#
+# A batch job (the deadline sweep) writes many messages per transaction with one statement, and may
+# *hold* a message while it is still adding to it (a digest): a held message has ``next_attempt_at``
+# in the future, so :func:`send_pending` leaves it alone. Each revision is a compare-and-set on the
+# hold, so a message the sender already took (its claim changes ``next_attempt_at``) is never edited.
+
+
+def queue_rendered(session: Session, messages: list[tuple[str, str, RenderedEmail]], *,
+                   hold_until: dt.datetime | None = None) -> dict[str, int]:
+    """Queue ``(recipient, dedupe_key, email)`` triples in one statement; returns dedupe key -> id.
+
+    Keys already in the outbox are skipped (never sent twice). ``hold_until``: not sent before then
+    (see :func:`revise_held` and :func:`release_held`).
+    """
+    if not messages:
+        return {}
+    keys = [key for _recipient, key, _email in messages]
+    taken = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+    now = now_utc()
+    rows = [{"created_at": now, "recipient": recipient, "subject": email.subject, "body_text": email.body_text,
+             "body_html": email.body_html, "status": OutboxStatus.PENDING, "attempts": 0,
+             "next_attempt_at": hold_until or now, "dedupe_key": key}
+            for recipient, key, email in messages if key not in taken]
+    if not rows:
+        return {}
+    result = session.execute(insert(OutboxMessage).returning(OutboxMessage.dedupe_key, OutboxMessage.id,
+                                                             sort_by_parameter_order=True), rows)
+    return dict(result.all())
+
+
+def revise_held(session: Session, revisions: list[tuple[int, dt.datetime, RenderedEmail]], *,
+                hold_until: dt.datetime) -> set[int]:
+    """Replace the content of messages ``(id, held_until, email)`` still held as they were, and hold
+    them until ``hold_until``; returns the ids revised (the others' hold ran out and a sender took them).
+
+    The rows are read ``FOR UPDATE`` (PostgreSQL; SQLite's writer already holds the database), so a
+    sender cannot take one between the check and the write.
+    """
+    if not revisions:
+        return set()
+    held = dict(session.execute(
+        select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.id.in_([message_id for message_id, _held, _email in revisions]),
+               OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts == 0)
+        .with_for_update()).all())
+    rows = [{"message_id": message_id, "new_subject": email.subject, "new_text": email.body_text,
+             "new_html": email.body_html} for message_id, until, email in revisions if held.get(message_id) == until]
+    if rows:
+        table = OutboxMessage.__table__
+        session.execute(update(table).where(table.c.id == bindparam("message_id"))
+                        .values(subject=bindparam("new_subject"), body_text=bindparam("new_text"),
+                                body_html=bindparam("new_html"), next_attempt_at=hold_until), rows)
+    return {row["message_id"] for row in rows}
+
+
+def release_held(session: Session, held: list[tuple[int, dt.datetime]], *, now: dt.datetime | None = None) -> None:
+    """Make held messages ``(id, held_until)`` due now (those still held as they were)."""
+    if not held:
+        return
+    now = now or now_utc()
+    table = OutboxMessage.__table__
+    statement = (update(table).where(table.c.id == bindparam("message_id"),
+                                     table.c.next_attempt_at == bindparam("held_until"),
+                                     table.c.status == OutboxStatus.PENDING)
+                 .values(next_attempt_at=now))
+    session.execute(statement, [{"message_id": i, "held_until": h} for i, h in held])
 
 
 @dataclass

@@ -5,7 +5,9 @@ content, :func:`portal.cases.text.fold`) and answer the same question the same w
 folded, split into words of letters and digits, and a submission matches when **every** query word
 (``mode="all"``) or **any** of them (``mode="any"``) is the beginning of a word of its text.
 
-- SQLite: an FTS5 external-content table ``submissions_fts`` kept in step by triggers.
+- SQLite: an FTS5 external-content table ``submissions_fts`` kept in step by triggers, with prefix
+  indexes for words of one to three letters (most Vietnamese syllables are that short, and without
+  them a prefix query merges the entries of every word it matches before yielding a single row).
 - PostgreSQL: a GIN index over ``to_tsvector('simple', ...)`` of the text with every character that
   is not a letter or digit replaced by a space (so both tokenise identically), queried with
   prefix terms (``dat:* & dai:*``).
@@ -37,7 +39,8 @@ PG_VECTOR = "to_tsvector('simple'::regconfig, regexp_replace(submissions.search_
 
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS submissions_fts USING fts5("
-    "search_text, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "search_text, content='submissions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', "
+    "prefix='1 2 3')",
     "CREATE TRIGGER IF NOT EXISTS submissions_fts_ai AFTER INSERT ON submissions BEGIN "
     "INSERT INTO submissions_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
     "CREATE TRIGGER IF NOT EXISTS submissions_fts_ad AFTER DELETE ON submissions BEGIN "

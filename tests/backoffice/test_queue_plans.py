@@ -5,17 +5,20 @@ search reads the full-text matches newest first a batch at a time without losing
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import pytest
 from sqlalchemy import select, text
 
 from portal.accounts.models import Role
-from portal.backoffice import queries
+from portal.backoffice import queries, search
 from portal.backoffice.queries import Filters, parse_cursor
 from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
 from portal.cases.text import fold
+from portal.db import get_db
 from tests.backoffice.test_queues import TODAY, build_org, login_as, references
+from tests.conftest import make_test_app
 from tests.factories import make_case, make_submission, make_unit, make_user
 
 
@@ -176,3 +179,31 @@ def test_a_deputy_with_a_few_units_searches_only_them(db_session, org):
     _with_text(db_session, org.dept_a, "Lấn chiếm vỉa hè")
     page = queries.search_page(db_session, deputy, "lan chiem", after=None, today=TODAY)
     assert [row.case.id for row in page.rows] == [mine.id]
+
+
+def test_migrations_build_the_search_table_the_search_module_describes(workdir):
+    """The FTS5 table made by ``upgrade head`` has the options of ``search.SQLITE_DDL`` (its prefix
+    indexes included): the test schema is built from the latter, production from the former."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("SQLite search table")
+    from alembic import command
+
+    app = make_test_app(workdir, database_url=f"sqlite:///{workdir / 'fts.sqlite3'}")
+    with app.app_context():
+        command.upgrade(app.extensions["migrate"].migrate.get_config(), "head")
+        with get_db(app).engine.connect() as conn:
+            made = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'submissions_fts'"))
+            triggers = conn.scalar(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND name LIKE 'submissions_fts_%'"))
+        get_db(app).engine.dispose()
+    assert made == search.SQLITE_DDL[0].replace("IF NOT EXISTS ", "") and "prefix='1 2 3'" in made
+    assert triggers == 3
+
+
+def test_one_letter_words_match_as_word_prefixes(db_session, org):
+    if db_session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite search table")
+    ozone = _with_text(db_session, org.dept_a, "Ô nhiễm tiếng ồn")[0]
+    _with_text(db_session, org.dept_a, "Nhiễm bẩn nguồn nước")
+    page = queries.search_page(db_session, org.intake, "ô nhiễm", after=None, today=TODAY)
+    assert [row.case.id for row in page.rows] == [ozone.id]

@@ -64,8 +64,10 @@ def configure_app(app: Flask, settings: Settings) -> None:
         RATELIMIT_HEADERS_ENABLED=True,
         PAGE_CACHE_SECONDS=60,  # anonymous public pages (portal.web.pagecache); 0 switches it off
     )
+    from portal.web import sessions
     from portal.web.converters import BoundedIntConverter
 
+    sessions.init_app(app)
     app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

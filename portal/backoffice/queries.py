@@ -11,6 +11,7 @@ scope walks a city-wide index and a narrow one reads one index range per unit (s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -489,6 +490,10 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
 # Search candidates are read from the full-text index this many at a time at first, then more.
 SEARCH_BATCH = 100
 SEARCH_BATCH_MAX = 5000
+# PostgreSQL: up to this many matches are collected from the GIN index and read like SQLite's; more
+# mean the words are common, and the ordered statement meets matches at once.
+SEARCH_GIN_CAP = 5000
+SEARCH_RECENT = 2000  # PostgreSQL: how many of the newest submission ids are tested first, without the index
 
 
 def search_page(session: Session, user: User, words: str, *, after: Cursor | None, today: dt.date,
@@ -496,7 +501,7 @@ def search_page(session: Session, user: User, words: str, *, after: Cursor | Non
     """Visible cases whose submission text contains every word of ``words``: newest submission
     first (highest id), then its cases by id, both descending; ``after`` is a ``MATCH_SORT`` key.
     ``visible``: the user's :func:`visible_cases_clause` when the caller has it already."""
-    from portal.backoffice.search import matching_submissions, newest_matches
+    from portal.backoffice.search import contains_every_word, matching_submissions, newest_matches
     from portal.cases.models import Submission
 
     visible = visible_cases_clause(session, user) if visible is None else visible
@@ -504,33 +509,69 @@ def search_page(session: Session, user: User, words: str, *, after: Cursor | Non
     if after is not None:
         keyset = [Case.submission_id <= after.submission_id,
                   or_(Case.submission_id < after.submission_id, Case.id < after.id)]
-    if session.get_bind().dialect.name != "sqlite":
-        condition = matching_submissions(session, words)
-        if condition is None:
-            return Page()
-        ids = list(session.scalars(
-            select(Case.id).where(visible, Case.submission_id.in_(select(Submission.id).where(condition)), *keyset)
-            .order_by(Case.submission_id.desc(), Case.id.desc()).limit(size + 1)))
+
+    def page(ids: list[int]) -> Page:
         return _page_of(session, ids, sort=MATCH_SORT, today=today, locale=locale, size=size)
-    matches = newest_matches(session, words, None if after is None else after.submission_id + 1)
-    if matches is None:
+
+    if session.get_bind().dialect.name == "sqlite":
+        # The FTS index yields the matches newest first without sorting: read them a batch at a time.
+        matches = newest_matches(session, words, None if after is None else after.submission_id + 1)
+        if matches is None:
+            return Page()
+        result = session.execute(matches).scalars()
+        try:
+            return page(_visible_cases_of(session, result.fetchmany, visible, keyset, size))
+        finally:
+            result.close()
+    condition = matching_submissions(session, words)
+    if condition is None:
         return Page()
-    # SQLite: read the matching submissions newest first from the FTS index, a batch at a time, and
-    # keep their visible cases, until the page is full (a page costs its own rows, not every match).
+    # PostgreSQL cannot read a GIN index in id order. The newest submissions are read first without
+    # it (common words are met there at once): those containing every word somewhere (cheap), and
+    # the text's vector is computed only for the visible cases of the batch being read. A page not
+    # filled there goes on below them, where a few matches are collected from the index whole and
+    # many are met by the planner's ordered walk.
+    top = after.submission_id + 1 if after is not None else (session.scalar(select(func.max(Submission.id))) or 0) + 1
+    low = max(top - SEARCH_RECENT, 0)
+    recent = session.scalars(select(Submission.id).where(Submission.id >= low, Submission.id < top,
+                                                         *contains_every_word(words))
+                             .order_by(Submission.id.desc()))
+    found = _visible_cases_of(session, recent.fetchmany, visible, keyset, size, confirm=condition)
+    if len(found) > size or low == 0:
+        return page(found)
+    keyset = [*keyset, Case.submission_id < low]
+    few = list(session.scalars(select(Submission.id).where(condition, Submission.id < low)
+                               .limit(SEARCH_GIN_CAP + 1)))
+    if len(few) <= SEARCH_GIN_CAP:
+        newest = iter(sorted(few, reverse=True))
+        rest = _visible_cases_of(session, lambda n: list(itertools.islice(newest, n)), visible, keyset,
+                                 size - len(found))
+    else:
+        rest = list(session.scalars(
+            select(Case.id).where(visible, Case.submission_id.in_(select(Submission.id).where(condition)), *keyset)
+            .order_by(Case.submission_id.desc(), Case.id.desc()).limit(size + 1 - len(found))))
+    return page(found + rest)
+
+
+def _visible_cases_of(session: Session, fetch: Callable[[int], Sequence[int]], visible: ColumnElement[bool],
+                      keyset: list[Any], size: int, confirm: Any = None) -> list[int]:
+    """Ids of the first ``size + 1`` visible cases of the submissions that ``fetch(n)`` yields,
+    newest first, ``n`` at a time (a few at first, then more): a page costs its own rows and
+    those passed over, not every match. ``confirm``: a condition on the submission that the
+    candidates must also meet (tested only for the visible cases of those read)."""
+    from portal.cases.models import Submission
+
     found: list[tuple[int, int]] = []
-    result = session.execute(matches).scalars()
     batch = SEARCH_BATCH
-    try:
-        while len(found) <= size:
-            submissions = list(result.fetchmany(batch))
-            if not submissions:
-                break
-            rows = session.execute(select(Case.submission_id, Case.id)
-                                   .where(Case.submission_id.in_(submissions), visible, *keyset)
-                                   .with_hint(Case, "INDEXED BY ix_cases_submission_id", "sqlite")).all()
-            found += sorted((tuple(row) for row in rows), reverse=True)
-            batch = min(batch * 4, SEARCH_BATCH_MAX)
-    finally:
-        result.close()
-    return _page_of(session, [case_id for _sub, case_id in found[:size + 1]], sort=MATCH_SORT, today=today,
-                    locale=locale, size=size)
+    while len(found) <= size:
+        submissions = list(fetch(batch))
+        if not submissions:
+            break
+        stmt = (select(Case.submission_id, Case.id).where(Case.submission_id.in_(submissions), visible, *keyset)
+                .with_hint(Case, "INDEXED BY ix_cases_submission_id", "sqlite"))
+        if confirm is not None:
+            stmt = stmt.join(Submission, Submission.id == Case.submission_id).where(confirm)
+        rows = session.execute(stmt).all()
+        found += sorted((tuple(row) for row in rows), reverse=True)
+        batch = min(batch * 4, SEARCH_BATCH_MAX)
+    return [case_id for _submission, case_id in found[:size + 1]]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, TextClause, event, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, event, func, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -136,3 +136,11 @@ def newest_matches(session: Session, query: str, before: int | None = None) -> S
         stmt = stmt.where(rowid < before)
     return stmt.order_by(rowid.desc())
 
+
+
+
+def contains_every_word(query: str) -> list[ColumnElement[bool]]:
+    """PostgreSQL: a cheap test that every submission matching ``query`` passes (each word occurs
+    somewhere in the text), to narrow rows read without the index before :func:`matching_submissions`
+    (which computes each row's vector) decides."""
+    return [func.strpos(Submission.search_text, word) > 0 for word in query_words(query)]

@@ -147,8 +147,14 @@ def test_search_pages_newest_submission_first_across_split_cases(client, db_sess
     assert seen == expected
 
 
-def test_search_reads_matches_a_batch_at_a_time_and_skips_what_is_not_visible(db_session, org, monkeypatch):
+# PostgreSQL: every match among the newest ids; or few newest, then many below (the ordered statement)
+# or few below (collected from the index).
+@pytest.mark.parametrize(("recent", "gin_cap"), [(2000, 1000), (5, 0), (5, 1000)])
+def test_search_reads_matches_a_batch_at_a_time_and_skips_what_is_not_visible(db_session, org, monkeypatch,
+                                                                              recent, gin_cap):
     monkeypatch.setattr(queries, "SEARCH_BATCH", 2)
+    monkeypatch.setattr(queries, "SEARCH_RECENT", recent)
+    monkeypatch.setattr(queries, "SEARCH_GIN_CAP", gin_cap)
     visible = []
     for i in range(9):
         visible += _with_text(db_session, org.dept_a, f"Giải phóng mặt bằng {i}")

@@ -21,6 +21,7 @@ from portal.files.storage import StorageError, get_storage
 from portal.intake import services
 from portal.intake.forms import SubmissionForm, unit_choices
 from portal.web.filters import current_locale
+from portal.web.pagecache import cached_page
 
 bp = Blueprint("intake", __name__, url_prefix="/submit")
 
@@ -93,6 +94,7 @@ def _input_from(form: SubmissionForm, kind: SubmissionKind) -> services.Submissi
 
 
 @bp.get("")
+@cached_page  # the same for every anonymous visitor of a language
 def start() -> str:
     """Explains the four kinds and helps the citizen choose."""
     return render_template("intake/start.html", kinds=kinds_overview())

@@ -32,6 +32,27 @@ def test_start_page_explains_the_four_kinds(client):
     assert "90 ngày" in page and "ẩn danh" in page
 
 
+def test_start_page_is_served_from_the_page_cache_to_anonymous_visitors(app, client):
+    from flask import template_rendered
+
+    from portal.web.pagecache import get_cache
+
+    get_cache(app).clear()
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):  # type: ignore[no-untyped-def]
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        first, second = client.get("/submit"), client.get("/submit")
+    finally:
+        template_rendered.disconnect(record, app)
+        get_cache(app).clear()
+    assert rendered == ["intake/start.html"]  # the second visitor got the stored page
+    assert first.get_data() == second.get_data() and second.status_code == 200
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_form_renders_with_a_nonce_and_no_store(client, org, kind):
     response = client.get(f"/submit/{kind}")

@@ -5,6 +5,7 @@ Only views and CLI commands commit; services add and flush.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import time
@@ -128,12 +129,17 @@ def _begin_immediate(dbapi_connection: Any) -> None:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                busy = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _BUSY_CODES  # primary code
+                if not busy or time.monotonic() >= deadline:
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.002)
     finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_TIMEOUT * 1000)}")
+        with contextlib.suppress(sqlite3.Error):  # never hide the error that got us here
+            dbapi_connection.execute(f"PRAGMA busy_timeout={int(WRITE_LOCK_TIMEOUT * 1000)}")
+
+
+_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 _READING = "_portal_reading"

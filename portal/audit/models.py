@@ -51,7 +51,7 @@ class AuditVerification(Base):
     A walk starts from the genesis (``full``) or from the end of an earlier intact walk, so the
     audit page and the worker only verify what was added since; a full walk is still made daily
     (and by ``flask audit verify``) to catch an old entry edited later. Without the server secret a
-    row cannot be forged to vouch for a tampered chain.
+    row cannot be forged to vouch for a tampered chain, nor copied under a newer id (the id is signed).
     """
 
     __tablename__ = "audit_verifications"
@@ -68,6 +68,6 @@ class AuditVerification(Base):
 
     def signed_content(self) -> dict[str, Any]:
         at: dt.datetime = self.at
-        return {"at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"), "full": self.full,
+        return {"id": self.id, "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"), "full": self.full,
                 "to_entry_id": self.to_entry_id, "to_hash": self.to_hash, "checked": self.checked,
                 "broken_at": self.broken_at, "problem": self.problem}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.audit.models import AuditEntry, AuditVerification
@@ -73,6 +73,8 @@ def verify(session: Session, batch: int = 5000, *, since: AuditVerification | No
     expected_prev = since.to_hash if since else GENESIS
     checked = since.checked if since else 0
     last_id = since.to_entry_id if since else 0
+    if last_id and session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.id == last_id)) != expected_prev:
+        return ChainReport(checked, last_id, "verified entry missing or changed", last_id, expected_prev, since)
     while True:
         rows = session.scalars(select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id)
                                .limit(batch)).all()
@@ -98,9 +100,11 @@ def _signature(row: AuditVerification) -> str:
 def save_verification(session: Session, report: ChainReport, *, full: bool) -> AuditVerification:
     """Record (signed) the outcome of a walk; flushes, the caller commits."""
     row = AuditVerification(at=now_utc(), full=full, to_entry_id=report.last_id, to_hash=report.last_hash,
-                            checked=report.checked, broken_at=report.broken_at, problem=report.problem)
-    row.signature = _signature(row)
+                            checked=report.checked, broken_at=report.broken_at, problem=report.problem,
+                            signature="")
     session.add(row)
+    session.flush()  # the id is part of what is signed
+    row.signature = _signature(row)
     session.flush()
     return row
 
@@ -125,6 +129,7 @@ def latest_verifications(session: Session) -> tuple[AuditVerification | None, Au
 
 
 FULL_EVERY = dt.timedelta(days=1)
+FULL_OVERDUE = dt.timedelta(hours=26)  # the page warns when the daily full walk has not happened
 
 
 def verify_recent(session: Session) -> ChainReport:
@@ -139,11 +144,25 @@ def verify_recent(session: Session) -> ChainReport:
     return replace(report, full_check=full)
 
 
+def full_check_overdue(report: ChainReport) -> bool:
+    """Whether the daily full walk is missing or late (the worker is not running, or failing)."""
+    return report.full_check is None or now_utc() - report.full_check.at > FULL_OVERDUE
+
+
 def verification_job(session: Session) -> dict[str, Any]:
     """The worker's step: a full walk when the last one is older than a day, else only the new
-    entries; the outcome is recorded either way."""
+    entries. A full walk, a break, or new entries verified are recorded (the older records of short
+    walks are then dropped: only the latest is ever started from); a tick with nothing new writes
+    nothing."""
     full, intact, _broken = latest_verifications(session)
     do_full = full is None or now_utc() - full.at >= FULL_EVERY
-    report = verify(session, since=None if do_full else intact)
-    save_verification(session, report, full=do_full)
-    return {"full": do_full, "checked": report.checked, "broken_at": report.broken_at}
+    since = None if do_full else intact
+    report = verify(session, since=since)
+    recorded = do_full or report.broken_at is not None or report.last_id != (since.to_entry_id if since else 0)
+    if recorded:
+        row = save_verification(session, report, full=do_full)
+        if not do_full and report.broken_at is None:
+            session.execute(delete(AuditVerification).where(
+                AuditVerification.full.is_(False), AuditVerification.broken_at.is_(None),
+                AuditVerification.id < row.id))
+    return {"full": do_full, "checked": report.checked, "broken_at": report.broken_at, "recorded": recorded}

@@ -23,7 +23,7 @@ from portal.accounts.auth import staff_required
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import Action, require, units_where
 from portal.audit.models import AuditEntry
-from portal.audit.services import ChainReport, verify_recent
+from portal.audit.services import ChainReport, full_check_overdue, verify_recent
 from portal.backoffice.queue_forms import AuditFilterForm
 from portal.cases.models import Case, CaseConflict
 from portal.db import get_db, get_session
@@ -116,7 +116,9 @@ def index() -> tuple[str, int] | str:
     require(user, Action.AUDIT_VIEW)
     session = get_session()
     form = AuditFilterForm(request.args)
-    context: dict[str, Any] = {"form": form, "report": chain_status(), "rows": [], "next_url": None}
+    report = chain_status()
+    context: dict[str, Any] = {"form": form, "report": report, "full_overdue": full_check_overdue(report),
+                               "rows": [], "next_url": None}
     after_raw = request.args.get("after", "")
     if after_raw and not _AFTER.match(after_raw):
         context["error"] = _("Liên kết trang tiếp theo không hợp lệ. Hãy quay lại trang đầu của danh sách.")

@@ -64,14 +64,6 @@ def open_with_secret(session: Session, code: str | None, secret: str | None, *, 
     return normalized if (ok and stored is not None) else None
 
 
-def find_submission(session: Session, code: str | None, secret: str | None, *, secret_key: str) -> Submission | None:
-    """The submission of ``code`` when ``secret`` matches; None otherwise (one answer for both)."""
-    opened = open_with_secret(session, code, secret, secret_key=secret_key)
-    if opened is None:
-        return None
-    return session.scalar(select(Submission).where(Submission.tracking_code == opened))
-
-
 def primary_case(submission: Submission) -> Case | None:
     cases = [c for c in submission.cases if c.status != CaseStatus.SPLIT] or list(submission.cases)
     return cases[0] if cases else None

@@ -16,6 +16,7 @@ of entries.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class PageCache:
         self.flask_app = flask_app
         self.config = flask_app.config  # PAGE_CACHE_SECONDS is read per request (0: off)
         self.entries: dict[tuple[str, ...], Entry] = {}
+        self._lock = threading.Lock()  # storing may evict: one thread at a time (threaded servers)
 
     def clear(self) -> None:
         self.entries.clear()
@@ -138,6 +140,10 @@ class PageCache:
         return [content]
 
     def _store(self, key: tuple[str, ...], entry: Entry) -> None:
+        with self._lock:
+            self._store_locked(key, entry)
+
+    def _store_locked(self, key: tuple[str, ...], entry: Entry) -> None:
         if len(self.entries) >= MAX_ENTRIES:
             now = time.monotonic()
             for old in [k for k, e in self.entries.items() if e.expires <= now]:

@@ -72,10 +72,16 @@ def test_a_forged_record_is_ignored(db_session):
 
 def test_the_worker_walks_everything_daily_and_only_new_entries_in_between(db_session):
     _entries(db_session, 2)
-    assert verification_job(db_session) == {"full": True, "checked": 2, "broken_at": None}
+    assert verification_job(db_session) == {"full": True, "checked": 2, "broken_at": None, "recorded": True}
     _entries(db_session, 1)
-    assert verification_job(db_session) == {"full": False, "checked": 3, "broken_at": None}
-    full = db_session.scalars(select(AuditVerification).where(AuditVerification.full.is_(True))).one()
+    assert verification_job(db_session) == {"full": False, "checked": 3, "broken_at": None, "recorded": True}
+    # A tick with nothing new writes nothing; a newer short walk replaces the older one.
+    assert verification_job(db_session) == {"full": False, "checked": 3, "broken_at": None, "recorded": False}
+    _entries(db_session, 1)
+    assert verification_job(db_session)["recorded"] is True
+    walks = db_session.scalars(select(AuditVerification).order_by(AuditVerification.id)).all()
+    assert [(w.full, w.checked) for w in walks] == [(True, 2), (False, 4)]
+    full = walks[0]
     full.at = full.at - dt.timedelta(days=1, minutes=1)
     full.signature = services._signature(full)  # a genuine record of a walk made yesterday
     db_session.flush()
@@ -83,13 +89,43 @@ def test_the_worker_walks_everything_daily_and_only_new_entries_in_between(db_se
     assert db_session.scalar(select(func.count()).select_from(AuditVerification)) == 3
 
 
+def test_a_record_copied_under_a_newer_id_is_ignored(db_session):
+    entries = _entries(db_session, 3)
+    genuine = save_verification(db_session, verify(db_session), full=True)
+    _tamper(db_session, entries[1])
+    assert save_verification(db_session, verify(db_session), full=True).broken_at == entries[1].id
+    copy = AuditVerification(**{c.key: getattr(genuine, c.key) for c in AuditVerification.__table__.columns
+                                if c.key != "id"})
+    db_session.add(copy)  # an attacker replays the old "intact" record to hide the break
+    db_session.flush()
+    assert copy.id > genuine.id
+    assert verify_recent(db_session).broken_at == entries[1].id
+
+
+def test_a_walk_does_not_start_from_an_entry_that_was_deleted(db_session):
+    entries = _entries(db_session, 3)
+    save_verification(db_session, verify(db_session), full=True)
+    db_session.delete(entries[-1])  # the last entry the walk vouched for
+    db_session.flush()
+    db_session.expire_all()
+    report = verify_recent(db_session)
+    assert report.broken_at == entries[-1].id and report.problem == "verified entry missing or changed"
+
+
 def test_the_audit_page_shows_when_the_last_full_walk_was(client, db_session, runner):
     from tests.backoffice.test_queues import build_org, login_as
 
     org = build_org(db_session)
     login_as(client, org.inspector)
-    assert "Chưa có lần kiểm tra toàn bộ nào được ghi lại." in client.get("/staff/audit").get_data(as_text=True)
+    overdue = "chưa được kiểm tra toàn bộ trong 26 giờ qua"
+    assert overdue in client.get("/staff/audit").get_data(as_text=True)  # never walked in full
     db_session.commit()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     html = client.get("/staff/audit").get_data(as_text=True)
     assert "Chuỗi nhật ký nguyên vẹn" in html and "Lần kiểm tra toàn bộ gần nhất:" in html
+    assert overdue not in html
+    full = db_session.scalars(select(AuditVerification)).one()
+    full.at = full.at - dt.timedelta(hours=27)
+    full.signature = services._signature(full)  # a genuine record, but the worker has stopped since
+    db_session.flush()
+    assert overdue in client.get("/staff/audit").get_data(as_text=True)

@@ -1,6 +1,6 @@
 """audit verifications: signed records of walks of the audit chain
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27 15:20:00
 
@@ -13,7 +13,7 @@ from alembic import op
 
 import portal.db
 
-revision = '0004'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

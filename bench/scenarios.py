@@ -105,6 +105,8 @@ def _generate(report: Report, env: dict[str, str], have: int, want: int) -> int:
         return have
     print(f"== generating {want - have:,} cases (total {want:,})", flush=True)
     _, seconds, rss = flask(env, "demo", "generate", "--cases", str(want - have), "--seed", str(want))
+    report.metrics["generate_seconds"] = report.metrics.get("generate_seconds", 0.0) + seconds
+    report.metrics["generated_cases"] = want
     report.extra[f"demo generate to {want:,} cases"] = (f"{seconds:.0f} s for {want - have:,} cases, "
                                                          f"peak RSS {rss:.0f} MB")
     return want

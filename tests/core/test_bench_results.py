@@ -17,7 +17,8 @@ def _report(db: str, *, submission_rps: float, sweep_seconds: float, search_p95:
         WrkResult("submission POST (feedback)", submission_rps, 20, 40, 1000, 0),
         WrkResult("tracking lookup (POST /track)", 2000, 9, 20, 20000, 0),
     ]
-    report.metrics.update({"submission_missing": 0, "worker_rss_mb": 90,
+    report.metrics.update({"submission_missing": 0, "worker_rss_mb": 90, "generated_cases": 1_000_000,
+                           "generate_seconds": 450.0,
                            "sweep_seconds@1000000": sweep_seconds, "sweep_rss_mb@1000000": 110})
     for cases, p95 in ((10_000, 30.0), (1_000_000, 40.0)):
         report.scale.append({"cases": cases, "name": "queue 'new': first page", "p50": p95 - 5, "p95": p95, "n": 30})
@@ -44,6 +45,7 @@ def test_every_target_gets_a_verdict_with_the_distance_to_it(tmp_path):
     assert _row(text, "search: content words 'dat dai': p95 < 200 ms").endswith("**missed** |")
     assert _row(text, "deadlines sweep over 1M cases").endswith("| met |")
     assert _row(text, "worker resident memory < 150 MB").endswith("| met |")
+    assert _row(text, "demo generate: 1M cases < 10 min").endswith("| met |")
 
 
 def test_a_run_replaces_its_own_database_section_and_keeps_the_other(tmp_path):

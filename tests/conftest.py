@@ -27,7 +27,7 @@ from portal import create_app
 from portal.db import Base, get_db
 from portal.extensions import limiter
 
-pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.browser", "tests.fixtures.clamd"]
 
 SECRET = secrets.token_hex(32)
 

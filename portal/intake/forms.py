@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
@@ -25,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from portal.cases.models import SubmissionKind
+from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
 
 COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
@@ -215,8 +217,11 @@ class SubmissionForm(FlaskForm):
 def check_uploads(files: Any, max_file_bytes: int, max_files: int) -> tuple[list[CheckedFile], list[Any]]:
     """Read and check uploaded files against the count, size and type allow-list.
 
-    Returns the accepted files and one message per refused file (or one for too many files).
+    Returns the accepted files and one message per refused file (or one for too many files). Every
+    file of an allowed type is scanned for malware (:mod:`portal.files.scan`); raises
+    :class:`~portal.files.scan.ScannerUnavailable` when the scanner cannot answer.
     """
+    settings = current_app.config["SETTINGS"]
     uploads = [f for f in (files or []) if isinstance(f, FileStorage) and f.filename]
     if len(uploads) > max_files:
         return [], [_l("Chỉ được gửi tối đa %(n)d tệp.", n=max_files)]
@@ -233,6 +238,12 @@ def check_uploads(files: Any, max_file_bytes: int, max_files: int) -> tuple[list
         except FileRejected:
             errors.append(_l("Tệp “%(name)s” không được chấp nhận: chỉ nhận PDF, ảnh JPEG, PNG, WebP và tài liệu "
                              "văn phòng (DOCX, XLSX, PPTX, ODT, ODS) còn nguyên vẹn.", name=name))
+            continue
+        verdict = scan(settings, data)
+        if verdict.infected:
+            current_app.logger.warning("upload refused by the malware scanner: %s", verdict.signature)
+            errors.append(_l("Tệp “%(name)s” bị từ chối vì trình quét phát hiện mã độc. Hãy kiểm tra máy của bạn "
+                             "và gửi lại một bản sạch.", name=name))
             continue
         checked.append(CheckedFile(name, data, file_type))
     return checked, errors

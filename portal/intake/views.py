@@ -17,6 +17,7 @@ from portal.core.kinds import kinds_overview
 from portal.db import get_session, reading
 from portal.deadlines.clock import local_today
 from portal.extensions import limiter
+from portal.files.scan import SCANNER_UNAVAILABLE, ScannerUnavailable
 from portal.files.storage import StorageError, get_storage
 from portal.intake import services
 from portal.intake.forms import SubmissionForm, unit_choices
@@ -125,7 +126,13 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
         existing = services.code_for_nonce(get_session(), form.nonce.data)
         if existing is not None:
             return _duplicate(form.nonce.data, existing)
-        if not form.validate_on_submit():
+        try:
+            valid = form.validate_on_submit()
+        except ScannerUnavailable:
+            current_app.logger.exception("malware scanner unavailable")
+            flash(str(SCANNER_UNAVAILABLE), "error")
+            return render_template("intake/form.html", form=form, **context), 503
+        if not valid:
             return render_template("intake/form.html", form=form, **context), 422
     return _store(form, submission_kind)
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from portal.cases.models import Submission
 from portal.db import get_session, reads_only
 from portal.extensions import limiter
+from portal.files.scan import SCANNER_UNAVAILABLE, ScannerUnavailable
 from portal.files.storage import get_storage
 from portal.intake.codes import normalize_code
 from portal.intake.forms import check_uploads
@@ -184,7 +185,12 @@ def evidence(code: str) -> Any:
     settings = current_app.config["SETTINGS"]
     if not form.validate_on_submit():
         return _render_status(submission, 422, evidence_form=form)
-    checked, errors = check_uploads(form.files.data, settings.max_file_mb * 1024 * 1024, settings.max_files)
+    try:
+        checked, errors = check_uploads(form.files.data, settings.max_file_mb * 1024 * 1024, settings.max_files)
+    except ScannerUnavailable:
+        current_app.logger.exception("malware scanner unavailable")
+        form.files.errors = [str(SCANNER_UNAVAILABLE)]
+        return _render_status(submission, 503, evidence_form=form)
     if not checked and not errors:
         errors = [_("Vui lòng chọn ít nhất một tệp.")]
     if errors:

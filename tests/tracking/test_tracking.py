@@ -343,3 +343,27 @@ def test_with_rate_limiting_off_lookups_are_not_counted(client, receipt):
     statuses = [client.post("/track", data={"code": receipt.tracking_code, "secret": "WRONG"},
                             environ_base={"REMOTE_ADDR": "198.51.100.70"}).status_code for _ in range(6)]
     assert statuses[:5] == [404] * 5 and statuses[5] == 429
+
+
+def test_added_evidence_is_scanned_for_malware(app, client, db_session, receipt, storage, scanning):
+    import dataclasses
+    import io
+
+    from tests.fixtures.clamd import EICAR
+    from tests.fixtures.mail import free_port
+
+    open_tracking(client, receipt)
+    url = f"/track/{receipt.tracking_code}/evidence"
+    infected = samples.pdf_with_metadata().replace(b"%%EOF", b"% " + EICAR + b"\n%%EOF")
+    refused = client.post(url, data={"files": [(io.BytesIO(infected), "biên bản.pdf")]},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "phát hiện mã độc" in html(refused)
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(settings, clamd_port=free_port())
+    try:
+        waiting = client.post(url, data={"files": [(io.BytesIO(samples.pdf_with_metadata()), "biên bản.pdf")]},
+                              content_type="multipart/form-data")
+    finally:
+        app.config["SETTINGS"] = settings
+    assert waiting.status_code == 503 and "Không kiểm tra được tệp đính kèm lúc này" in html(waiting)
+    assert db_session.scalar(select(Attachment).where(Attachment.submission_id == receipt.submission.id)) is None

@@ -177,3 +177,26 @@ def test_a_php_file_named_jpg_is_refused_and_the_text_is_kept(page, city):
     expect(page.locator("#content")).to_have_value("Xem ảnh.")
     with city.app.app_context():
         assert get_session().scalar(select(Attachment.id)) is None
+
+
+def test_a_file_with_malware_is_refused_and_the_text_is_kept(page, city, clamd, axe):
+    import dataclasses
+
+    from tests.fixtures.clamd import EICAR
+
+    settings = city.app.config["SETTINGS"]
+    city.app.config["SETTINGS"] = dataclasses.replace(settings, scanner="clamd", clamd_host=clamd.host,
+                                                      clamd_port=clamd.port)
+    try:
+        site = IntakeSite(page, city.url).start("feedback")
+        site.send_anonymously()
+        site.describe("Ảnh hiện trường", "Xem ảnh.")
+        site.attach("ảnh.png", samples.png_with_comment(EICAR), "image/png")
+        page.locator("#submission-form button[type=submit]").click()
+        expect(page.locator("#error-summary")).to_contain_text("phát hiện mã độc")
+        expect(page.locator("#content")).to_have_value("Xem ảnh.")
+        axe(page)
+    finally:
+        city.app.config["SETTINGS"] = settings
+    with city.app.app_context():
+        assert get_session().scalar(select(Attachment.id)) is None

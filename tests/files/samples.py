@@ -38,6 +38,18 @@ def png_with_text() -> bytes:
     return out.getvalue()
 
 
+def png_with_comment(comment: bytes = b"") -> bytes:
+    """A valid PNG; ``comment`` goes in a text chunk, byte for byte (e.g. the EICAR test string)."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    if comment:
+        info.add_text("Comment", comment.decode("latin-1"))
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 128, 0)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
 def webp() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (0, 255, 0)).save(out, format="WEBP")

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image, PngImagePlugin
-
 from portal.files.scan import clamd_scan
+from tests.files.samples import png_with_comment as png
 from tests.fixtures.clamd import EICAR, SIGNATURE
 from tests.fixtures.mail import free_port
 from tests.intake.helpers import form_data, post, submissions
-
-
-def png(comment: bytes = b"") -> bytes:
-    """A valid PNG; ``comment`` goes in a text chunk, byte for byte."""
-    info = PngImagePlugin.PngInfo()
-    if comment:
-        info.add_text("Comment", comment.decode("latin-1"))
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (0, 128, 0)).save(out, format="PNG", pnginfo=info)
-    return out.getvalue()
 
 
 def test_clamd_names_what_it_found_and_passes_clean_data(clamd):

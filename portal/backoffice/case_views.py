@@ -172,12 +172,16 @@ def _form_for(case: Case, transition: lifecycle.Transition) -> Any:
     session = get_session()
     units: list[tuple[int, str]] = []
     handlers: list[tuple[int, str]] = []
+    refused: frozenset[int] = frozenset()
     if lifecycle.Req.TARGET_UNIT in transition.requires:
+        from portal.org.conflicts import units_refused_for
+
         units = [(u.id, u.name) for u in session.scalars(select(OrgUnit).where(
             OrgUnit.valid_to.is_(None), OrgUnit.id != case.unit_id).order_by(OrgUnit.name))]
+        refused = frozenset(units_refused_for(session, case))
     if lifecycle.Req.HANDLER in transition.requires:
         handlers = [(u.id, u.full_name or u.email) for u in lifecycle.eligible_handlers(session, case)]
-    return transition_form(transition, case, units=units, handlers=handlers)
+    return transition_form(transition, case, units=units, handlers=handlers, refused_units=refused)
 
 
 def _store_document(upload: Any) -> tuple[str, str]:

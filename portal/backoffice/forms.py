@@ -70,8 +70,10 @@ class TransitionForm(FlaskForm):
 
 
 def transition_form(transition: Transition, case: Case, *, units: list[tuple[int, str]],
-                    handlers: list[tuple[int, str]]) -> TransitionForm:
-    """A form with exactly the fields ``transition`` requires."""
+                    handlers: list[tuple[int, str]], refused_units: frozenset[int] = frozenset()) -> TransitionForm:
+    """A form with exactly the fields ``transition`` requires. ``refused_units`` are listed but cannot
+    be chosen, with the reason (a unit led by someone the denunciation accuses); the lifecycle
+    refuses them too, with its own message, if they are posted anyway."""
     req = transition.requires
 
     class Form(TransitionForm):
@@ -90,8 +92,10 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
             (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)]),
             validators=[InputRequired(REQUIRED)])
     if Req.TARGET_UNIT in req:
-        Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=_choices([("", _l("— Chọn đơn vị —"))] +
-                                       [(str(i), n) for i, n in units]), validators=[InputRequired(REQUIRED)])
+        Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=_choices([("", _l("— Chọn đơn vị —"))]) + [
+            SelectChoice(str(i), _l("%(unit)s (không thể chuyển: người bị tố cáo đứng đầu hoặc làm cấp phó)", unit=n),
+                         {"disabled": True}) if i in refused_units else SelectChoice(str(i), n)
+            for i, n in units], validators=[InputRequired(REQUIRED)])
     if Req.TARGET_CASE in req:
         Form.target_case = StringField(_l("Mã hồ sơ cần gộp vào"), validators=[InputRequired(REQUIRED),
                                                                               Length(max=24)])

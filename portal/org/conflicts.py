@@ -124,21 +124,28 @@ def carry_accused(session: Session, source: Case, child: Case) -> set[int]:
     return compute_conflicts(session, child, accused)
 
 
-def accused_leads_unit(session: Session, case: Case, unit_id: int) -> bool:
-    """Is someone accused in ``case`` head or deputy of ``unit_id`` or of one of its ancestors? Counts
-    the staff recorded as accused and, as the competence rules do, the unit whose head or deputy the
-    denunciation names (``portal.org.routing``: such a đơn never lands in that unit)."""
-    from portal.accounts.permissions import unit_and_ancestors
+def units_refused_for(session: Session, case: Case) -> set[int]:
+    """The units ``case`` may not be sent to: each unit whose head or deputy, or the head or deputy
+    of one of its ancestors, is accused in it. Counts the staff recorded as accused and, as the
+    competence rules do, the unit whose head or deputy the denunciation names
+    (``portal.org.routing``: such a đơn never lands in that unit or below it)."""
+    from portal.accounts.permissions import subtree_ids
     from portal.org.services import facts_of, load_tree, today
 
-    chain = set(unit_and_ancestors(session, unit_id))
+    led: set[int] = set()
     accused = accused_user_ids(session, case)
-    if accused and session.scalar(select(RoleAssignment.id).where(
-            RoleAssignment.user_id.in_(accused), RoleAssignment.unit_id.in_(chain),
-            RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY))).limit(1)) is not None:
-        return True
+    if accused:
+        led |= set(session.scalars(select(RoleAssignment.unit_id).where(
+            RoleAssignment.user_id.in_(accused), RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY)))))
     facts = facts_of(session, case.submission, today())
-    if not facts.accused_is_leader or facts.accused_unit_id is None:
-        return False
-    led, _retired = load_tree(session).resolve(facts.accused_unit_id, facts.on)
-    return led is not None and led.id in chain
+    if facts.accused_is_leader and facts.accused_unit_id is not None:
+        named, _retired = load_tree(session).resolve(facts.accused_unit_id, facts.on)
+        if named is not None:
+            led.add(named.id)
+    return subtree_ids(session, led) if led else set()
+
+
+def accused_leads_unit(session: Session, case: Case, unit_id: int) -> bool:
+    """Is someone accused in ``case`` head or deputy of ``unit_id`` or of one of its ancestors?
+    (See :func:`units_refused_for`.)"""
+    return unit_id in units_refused_for(session, case)

@@ -97,3 +97,21 @@ def test_forward_form_shows_the_refusal_with_422(db_session, city, client):
     assert response.status_code == 422
     assert "người bị tố cáo đứng đầu" in response.get_data(as_text=True)
     assert db_session.scalar(select(Case.id).where(Case.forwarded_from_id == case.id)) is None
+
+
+def test_forward_form_lists_the_units_led_by_the_accused_as_unavailable(db_session, city, client):
+    import re
+
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.root)])
+    health_head = make_user(db_session, roles=[(Role.HEAD, city.health)])
+    case = denunciation(db_session, city.root)
+    conflicts.mark_accused(db_session, case, [health_head.id])
+    db_session.commit()
+    login_as(client, officer)
+    page = client.get(f"/staff/cases/{case.id}/act/forward").get_data(as_text=True)
+    options = {int(value): tag for tag, value in re.findall(r'(<option[^>]*value="(\d+)"[^>]*>)', page)}
+    for refused in (city.health, city.hospital):  # the unit the accused leads, and a unit below it
+        assert "disabled" in options[refused.id]
+    assert "không thể chuyển: người bị tố cáo đứng đầu" in page
+    others = [unit_id for unit_id in options if unit_id not in (city.health.id, city.hospital.id)]
+    assert others and all("disabled" not in options[unit_id] for unit_id in others)

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.accounts import services
@@ -73,6 +73,9 @@ def _send_invitation(session: Session, user: User) -> str:
     return url
 
 
+STAFF_PAGE = 50
+
+
 @bp.get("/")
 @staff_required
 def index() -> str:
@@ -82,15 +85,23 @@ def index() -> str:
     managed = units_where(current_user, {Role.ADMIN}, db)
     choices = unit_choices(db, managed)
     unit_id = request.args.get("unit", type=int)
-    staff = db.scalars(select(User).where(User.is_staff.is_(True)).order_by(User.email)).all()
-    visible = [u for u in staff if can(current_user, Action.USERS_MANAGE, u)]
+    # The SQL form of permissions._manages_user: staff with no role yet, or a role in a managed unit.
+    where = [User.is_staff.is_(True), or_(~User.roles.any(), User.roles.any(RoleAssignment.unit_id.in_(managed)))]
     if unit_id in managed:
-        subtree = subtree_ids(db, {unit_id})
-        visible = [u for u in visible if any(a.unit_id in subtree for a in u.roles)]
+        where.append(User.roles.any(RoleAssignment.unit_id.in_(subtree_ids(db, {unit_id}))))
     else:
         unit_id = None
-    return render_template("accounts/admin/index.html", users=visible, role_labels=ROLE_LABELS, units=choices,
-                           selected_unit=unit_id)
+    total = db.scalar(select(func.count()).select_from(User).where(*where)) or 0
+    after = (request.args.get("after") or "").strip().lower()[:255]
+    stmt = select(User).where(*where, *([User.email > after] if after else [])).order_by(User.email)
+    users = list(db.scalars(stmt.options(selectinload(User.roles).selectinload(RoleAssignment.unit))
+                            .limit(STAFF_PAGE + 1)))
+    next_url = None
+    if len(users) > STAFF_PAGE:
+        users = users[:STAFF_PAGE]
+        next_url = url_for("accounts_admin.index", unit=unit_id, after=users[-1].email)
+    return render_template("accounts/admin/index.html", users=users, total=total, next_url=next_url,
+                           role_labels=ROLE_LABELS, units=choices, selected_unit=unit_id)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -162,3 +162,29 @@ def test_admin_list_filters_by_unit_subtree(client, db_session, make_staff, root
     assert "sub.officer@example.com" in html and "root.officer@example.com" not in html
     everyone = client.get("/staff/admin/users/?unit=999999").get_data(as_text=True)  # unknown: no filter
     assert "sub.officer@example.com" in everyone and "root.officer@example.com" in everyone
+
+
+def test_admin_list_matches_the_permission_rule_and_pages_by_email(client, db_session, make_staff, root_unit):
+    from portal.accounts.admin import STAFF_PAGE
+    from portal.accounts.permissions import Action, can
+
+    d1 = make_unit(db_session, parent=root_unit)
+    d2 = make_unit(db_session, parent=root_unit)
+    local_admin = make_staff(Role.ADMIN, unit=d1)
+    for i in range(STAFF_PAGE + 15):
+        make_user(db_session, email=f"officer{i:03d}@example.com", roles=[(Role.HANDLER, d2 if i % 5 == 0 else d1)])
+    make_user(db_session, email="no.role.yet@example.com", roles=[], is_staff=True)
+    login_as(client, local_admin)
+    shown: list[str] = []
+    url = "/staff/admin/users/"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        shown += re.findall(r'/staff/admin/users/\d+">([^<]+)</a>', html)
+        next_link = re.search(r'href="([^"]+)" rel="next"', html)
+        url = next_link[1].replace("&amp;", "&") if next_link else None
+    staff = db_session.scalars(select(User).where(User.is_staff.is_(True)).order_by(User.email)).all()
+    expected = [u.email for u in staff if can(local_admin, Action.USERS_MANAGE, u)]
+    assert shown == expected  # the same people as the permission rule, in order, each once
+    assert "no.role.yet@example.com" in shown and len(shown) > STAFF_PAGE
+    first = client.get("/staff/admin/users/").get_data(as_text=True)
+    assert f"{len(expected)} tài khoản" in first

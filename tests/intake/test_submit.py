@@ -183,7 +183,11 @@ def test_late_complaint_is_explained_and_needs_a_reason(client, db_session, org,
 
 
 def test_complaint_within_ninety_days_needs_no_reason(client, db_session, org, storage):
-    recent = (dt.date.today() - dt.timedelta(days=90)).isoformat()
+    from portal.deadlines.clock import local_today
+
+    # The 90th day counted from the city's today (UTC+7), not the test machine's: from 17:00 UTC on,
+    # the city is already a day ahead.
+    recent = (local_today() - dt.timedelta(days=90)).isoformat()
     assert post(client, "complaint", form_data("complaint", learned_on=recent, decision_date=recent)).status_code == 302
     [submission] = submissions(db_session)
     assert submission.decision_number == "12/QĐ-UBND" and submission.tracking_code.startswith("KN-")

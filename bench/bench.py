@@ -193,6 +193,18 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.platform()}, Python {platform.python_version()}"
 
 
+def bench_env(db: str, work: Path) -> dict[str, str] | None:
+    """The portal's environment for a benchmark run in ``work`` (a fresh SQLite file there, or the
+    PostgreSQL of ``DATABASE_URL``); None, after saying why, when PostgreSQL has no URL."""
+    url = os.environ.get("DATABASE_URL") if db == "postgres" else f"sqlite:///{work / 'bench.sqlite3'}"
+    if not url:
+        print("--db postgres needs DATABASE_URL (bench/run.sh postgres starts a throwaway cluster)", file=sys.stderr)
+        return None
+    return {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ENV": "production",
+            "PORTAL_INSTANCE_PATH": str(work / "instance"), "PORTAL_UPLOAD_DIR": str(work / "uploads"),
+            "PORTAL_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -206,13 +218,9 @@ def main() -> int:
     from bench.scenarios import run_all
 
     work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    database_url = os.environ.get("DATABASE_URL") if args.db == "postgres" else f"sqlite:///{work / 'bench.sqlite3'}"
-    if not database_url:
-        print("--db postgres needs DATABASE_URL (bench/run.sh postgres starts a throwaway cluster)", file=sys.stderr)
+    env = bench_env(args.db, work)
+    if env is None:
         return 1
-    env = {"DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ENV": "production",
-           "PORTAL_INSTANCE_PATH": str(work / "instance"), "PORTAL_UPLOAD_DIR": str(work / "uploads"),
-           "PORTAL_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     report = Report(db=args.db, started=dt.datetime.now(dt.UTC))
     try:
         run_all(report, env, [int(x) for x in args.scales.split(",") if x], args.duration)

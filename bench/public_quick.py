@@ -16,15 +16,13 @@ Targets: home page >= 0.8 x hello, tracking lookup >= 0.7 x hello. The full benc
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import shutil
 import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
 
-from bench.bench import Browser, Server, flask, wrk
+from bench.bench import Browser, Server, bench_env, flask, wrk
 from bench.scenarios import FormFields, _body_file, submission_form
 
 TARGETS = {"home page": 0.8, "tracking lookup": 0.7}
@@ -74,13 +72,9 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="portal-quick-"))
-    url = os.environ.get("DATABASE_URL") if args.db == "postgres" else f"sqlite:///{work / 'bench.sqlite3'}"
-    if not url:
-        print("--db postgres needs DATABASE_URL", file=sys.stderr)
+    env = bench_env(args.db, work)
+    if env is None:
         return 1
-    env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ENV": "production",
-           "PORTAL_INSTANCE_PATH": str(work / "instance"), "PORTAL_UPLOAD_DIR": str(work / "uploads"),
-           "PORTAL_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     try:
         flask(env, "db", "upgrade")
         flask(env, "demo", "seed")

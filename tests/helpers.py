@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
@@ -23,3 +28,17 @@ def login_as(client: FlaskClient, user: User) -> None:
         session["_id"] = identifier
         session["_fresh"] = True
         session["_staff_verified"] = True
+
+
+def access_lines(client: FlaskClient, caplog: pytest.LogCaptureFixture,
+                 request: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """Make ``request`` with the access log switched on (it is quiet under test); returns its
+    response and the fields of the access lines it wrote."""
+    app = client.application
+    app.config["TESTING"] = False
+    try:
+        with caplog.at_level(logging.INFO, logger="portal.access"):
+            response = request()
+    finally:
+        app.config["TESTING"] = True
+    return response, [r.fields for r in caplog.records if r.name == "portal.access"]  # type: ignore[attr-defined]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from sqlalchemy import text
 
 from portal.db import get_db
 from portal.settings import Settings, SettingsError
+from tests.helpers import access_lines
 from tests.pages import PUBLIC_PAGES
 
 
@@ -155,15 +155,10 @@ def test_csrf_failure_is_a_friendly_400(fresh_app):
 
 
 def test_one_log_line_per_request_without_client_address(app, client, caplog):
-    app.config["TESTING"] = False  # the logger is quiet under test; switch it on for this one
-    try:
-        with caplog.at_level(logging.INFO, logger="portal.access"):
-            client.get("/?lang=en", environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    finally:
-        app.config["TESTING"] = True
-    records = [r for r in caplog.records if r.name == "portal.access"]
-    assert len(records) == 1
-    fields = records[0].fields
+    _response, lines = access_lines(client, caplog,
+                                    lambda: client.get("/?lang=en", environ_base={"REMOTE_ADDR": "203.0.113.9"}))
+    assert len(lines) == 1
+    fields = lines[0]
     assert fields["method"] == "GET" and fields["route"] == "/" and fields["status"] == 200
     assert isinstance(fields["duration_ms"], float) and len(fields["request_id"]) == 12
     assert "203.0.113.9" not in json.dumps(fields)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from flask import Flask, make_response, template_rendered
 
 from portal.web.pagecache import MAX_ENTRIES, cached_page, get_cache
 from tests.factories import make_user
-from tests.helpers import login_as
+from tests.helpers import access_lines, login_as
 
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy",
             "X-Frame-Options", "Cross-Origin-Opener-Policy", "Cache-Control", "Vary")
@@ -187,15 +186,9 @@ def test_the_cache_is_bounded(client, cache):
 
 def test_a_hit_writes_the_usual_access_line(app, client, cache, caplog):
     client.get("/")
-    app.config["TESTING"] = False
-    try:
-        with caplog.at_level(logging.INFO, logger="portal.access"):
-            hit = client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    finally:
-        app.config["TESTING"] = True
-    records = [r for r in caplog.records if r.name == "portal.access"]
-    assert len(records) == 1
-    fields = records[0].fields
+    hit, lines = access_lines(client, caplog, lambda: client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.9"}))
+    assert len(lines) == 1
+    fields = lines[0]
     assert fields["method"] == "GET" and fields["route"] == "/" and fields["status"] == 200
     assert fields["request_id"] == hit.headers["X-Request-Id"]
     assert isinstance(fields["duration_ms"], float)

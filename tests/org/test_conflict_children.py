@@ -22,6 +22,17 @@ def denunciation(session, unit, **overrides):
                      status=CaseStatus.IN_REVIEW)
 
 
+def accused_health_head_signed_in(session, city, client):  # type: ignore[no-untyped-def]
+    """A denunciation at the city accusing the health department's head, and its intake officer signed in."""
+    officer = make_user(session, roles=[(Role.INTAKE_OFFICER, city.root)])
+    health_head = make_user(session, roles=[(Role.HEAD, city.health)])
+    case = denunciation(session, city.root)
+    conflicts.mark_accused(session, case, [health_head.id])
+    session.commit()
+    login_as(client, officer)
+    return case
+
+
 def forward(session, user, case, unit):
     return apply_transition(session, user, case, "forward",
                             TransitionInput(target_unit_id=unit.id, text="Chuyển đơn vị có thẩm quyền"),
@@ -86,12 +97,7 @@ def test_split_parts_keep_the_conflict(db_session, city, client):
 
 
 def test_forward_form_shows_the_refusal_with_422(db_session, city, client):
-    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.root)])
-    health_head = make_user(db_session, roles=[(Role.HEAD, city.health)])
-    case = denunciation(db_session, city.root)
-    conflicts.mark_accused(db_session, case, [health_head.id])
-    db_session.commit()
-    login_as(client, officer)
+    case = accused_health_head_signed_in(db_session, city, client)
     response = client.post(f"/staff/cases/{case.id}/act/forward", data={
         "version": case.version, "target_unit": city.health.id, "text": "Chuyển theo thẩm quyền"})
     assert response.status_code == 422
@@ -102,12 +108,7 @@ def test_forward_form_shows_the_refusal_with_422(db_session, city, client):
 def test_forward_form_lists_the_units_led_by_the_accused_as_unavailable(db_session, city, client):
     import re
 
-    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.root)])
-    health_head = make_user(db_session, roles=[(Role.HEAD, city.health)])
-    case = denunciation(db_session, city.root)
-    conflicts.mark_accused(db_session, case, [health_head.id])
-    db_session.commit()
-    login_as(client, officer)
+    case = accused_health_head_signed_in(db_session, city, client)
     page = client.get(f"/staff/cases/{case.id}/act/forward").get_data(as_text=True)
     options = {int(value): tag for tag, value in re.findall(r'(<option[^>]*value="(\d+)"[^>]*>)', page)}
     for refused in (city.health, city.hospital):  # the unit the accused leads, and a unit below it

@@ -59,6 +59,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)  # figures the targets are checked against
+    profile: list[dict] = field(default_factory=list)  # bench/profile.py: in-process cost per phase
 
 
 def _ms(value: str) -> float:
@@ -222,6 +223,7 @@ def main() -> int:
     if env is None:
         return 1
     report = Report(db=args.db, started=dt.datetime.now(dt.UTC))
+    report.metrics["cores"] = float(os.cpu_count() or 2)
     try:
         run_all(report, env, [int(x) for x in args.scales.split(",") if x], args.duration)
     finally:

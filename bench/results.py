@@ -100,6 +100,57 @@ def _other_targets(report: Report) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+# The throughput targets set against hello, as (profile scenario, wrk scenario, ratio).
+HELLO_TARGETS = {"sqlite": [("submission POST", 0.6), ("tracking lookup", 0.7)],
+                 "postgres": [("tracking lookup", 0.7)]}
+
+
+def budget_us(hello_app_us: float, hello_rps: float, ratio: float, cores: int) -> float:
+    """The application time per request a scenario may spend and still reach ``ratio`` × hello.
+
+    Under the load runs the cores are saturated, so a hello request costs ``cores / hello_rps`` of
+    CPU in all (load tool, server, kernel, and ``hello_app_us`` of application). A scenario at
+    ``ratio`` × hello may cost ``1 / ratio`` times that; everything beyond hello's own share is the
+    application's.
+    """
+    per_request = cores / hello_rps * 1e6
+    return hello_app_us + (1 / ratio - 1) * per_request
+
+
+def _profile_lines(report: Report) -> list[str]:
+    if not report.profile:
+        return []
+    totals = {(r["scenario"]): r["us"] for r in report.profile if r["phase"] == "total"}
+    hello = next((r for r in report.rows if r.name == "baseline: hello"), None)
+    cores = int(report.metrics.get("cores") or 2)
+    lines = ["", "### Where the time goes (in-process profile, bench/profile.py)", "",
+             f"Application time per request, called through WSGI without a server: hello "
+             f"{totals.get('baseline: hello', 0):.0f} µs, one INSERT {totals.get('baseline: one INSERT', 0):.0f} µs."]
+    for scenario, ratio in HELLO_TARGETS.get(report.db, []):
+        if hello is None or scenario not in totals or "baseline: hello" not in totals:
+            continue
+        budget = budget_us(totals["baseline: hello"], hello.rps, ratio, cores)
+        lines.append(f"- {scenario}: the target ({ratio} × hello) leaves about {budget:.0f} µs of application time "
+                     f"per request ({cores} cores / {hello.rps:.0f} req/s per hello request); it takes "
+                     f"{totals[scenario]:.0f} µs, {totals[scenario] / budget:.1f} × that.")
+    if report.db == "postgres" and "submission POST" in totals and totals.get("baseline: one INSERT"):
+        insert = totals["baseline: one INSERT"]
+        lines.append(f"- submission POST: the target is 0.8 × the one-INSERT app, which takes {insert:.0f} µs; the "
+                     f"submission takes {totals['submission POST']:.0f} µs, "
+                     f"{totals['submission POST'] / insert:.1f} × that.")
+    for scenario in ("tracking lookup", "submission POST"):
+        rows = [r for r in report.profile if r["scenario"] == scenario and r["phase"] != "total"]
+        if not rows or scenario not in totals:
+            continue
+        total = totals[scenario]
+        lines += ["", f"| {scenario}: phase | µs | share |", "| --- | ---: | ---: |"]
+        for r in rows:
+            label = ("↳ " if r["depth"] > 1 else "") + r["phase"]
+            lines.append(f"| {label} | {r['us']:.0f} | {r['us'] / total:.0%} |")
+        lines.append(f"| **total** | **{total:.0f}** | 100% |")
+    return lines
+
+
 def section(report: Report, machine: str) -> list[str]:
     rows = {r.name: r for r in report.rows}
     hello = rows.get("baseline: hello")
@@ -128,6 +179,7 @@ def section(report: Report, machine: str) -> list[str]:
     for r in report.rows:
         lines.append(f"| {r.name} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
                      f"{_ratio(r.rps, hello.rps if hello else 0)} | {_ratio(r.rps, insert.rps if insert else 0)} |")
+    lines += _profile_lines(report)
     if report.scale:
         lines += ["", "### Scale (server-side time per request, in-process, milliseconds)", "",
                   "| cases | measurement | p50 | p95 | n |", "| ---: | --- | ---: | ---: | ---: |"]

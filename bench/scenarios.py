@@ -77,6 +77,7 @@ def run_all(report: Report, env: dict[str, str], scales: list[int], duration: in
         rss = server.worker_rss_mb()
         report.metrics["worker_rss_mb"] = rss
         report.extra["portal worker RSS after the load runs"] = f"{rss:.0f} MB (target < 150 MB)"
+    _profile(report, env)
     for n in scales:
         generated = _generate(report, env, generated, n)
         _scale(report, env, n)
@@ -166,6 +167,19 @@ def _staff_load(report: Report, env: dict[str, str], server: Server, duration: i
     cookie, agent = staff_cookie(env)
     report.rows.append(wrk("staff queue page (signed in)", server.url + "/staff/", duration=duration,
                            script="get_cookie.lua", env={"COOKIE": cookie, "AGENT": agent}))
+
+
+def _profile(report: Report, env: dict[str, str]) -> None:
+    """Where the time of the tracking lookup and the submission goes (bench/profile.py)."""
+    print("== in-process profile", flush=True)
+    proc = subprocess.run([str(BIN / "python"), "-m", "bench.profile"], env=_env(env), cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        report.notes.append(f"profile failed: {proc.stderr.strip().splitlines()[-1:]}")
+        return
+    report.profile = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    for row in report.profile:
+        print(f"  {row['scenario']:<22} {'  ' * row['depth']}{row['phase']:<55} {row['us']:8.0f} µs")
 
 
 def _scale(report: Report, env: dict[str, str], cases: int) -> None:

@@ -102,10 +102,11 @@ def _sqlite_begin(conn: Any) -> None:
     # A view marked :func:`reads_only`, or the reading phase of a view (:func:`reading`), reads only.
     immediate = (has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
                  and not g.get(_READING, False) and not _view_reads_only())
+    dbapi_connection = conn.connection.dbapi_connection
     if immediate:
-        _begin_immediate(conn.connection.dbapi_connection)
+        _begin_immediate(dbapi_connection)
     else:
-        conn.exec_driver_sql("BEGIN")
+        dbapi_connection.execute("BEGIN")  # straight to the driver: a statement of its own costs ~40 µs
 
 
 WRITE_LOCK_TIMEOUT = 30.0

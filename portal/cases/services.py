@@ -54,13 +54,15 @@ def receiving_unit_id(session: Session, submission: Submission) -> int:
     return root
 
 
-def register_submission(session: Session, submission: Submission) -> Case:
+def register_submission(session: Session, submission: Submission, unit_id: int | None = None) -> Case:
     """Open the case of a newly received submission (status ``received``) with its first event.
 
     The submission may still be pending: it, its case and the event are written by one flush.
+    ``unit_id`` is the receiving unit when the caller has already asked :func:`receiving_unit_id`.
     """
-    with session.no_autoflush:  # the routing queries must not write the submission half-way
-        unit_id = receiving_unit_id(session, submission)
+    if unit_id is None:
+        with session.no_autoflush:  # the routing queries must not write the submission half-way
+            unit_id = receiving_unit_id(session, submission)
     case = Case(reference=submission.tracking_code, submission=submission, unit_id=unit_id,
                 field_id=submission.field_id, status=CaseStatus.RECEIVED, is_group=submission.group_size >= 5)
     case.events.append(CaseEvent(action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Attachment, Case, Channel, ReporterIdentity, Submission, SubmissionKind
-from portal.cases.services import register_submission
+from portal.cases.services import receiving_unit_id, register_submission
 from portal.cases.text import clean_text, fold
 from portal.files.services import StoredFile, ingest
 from portal.files.sniff import FileType
@@ -182,24 +182,51 @@ def _submission_row(session: Session, data: SubmissionInput, secret_key: str, se
     return submission
 
 
-def submit(session: Session, storage: Storage, data: SubmissionInput, *, secret_key: str) -> Receipt:
-    """Receive a đơn: files, submission, identity, attachments and its case, all or nothing."""
+@dataclass
+class Draft:
+    """A submission ready to be written: what :func:`prepare` worked out by reading only."""
+
+    submission: Submission  # transient: not in the session yet
+    secret: str
+    unit_id: int  # the receiving unit (routing)
+    files: list[FileInput]
+
+
+def prepare(session: Session, data: SubmissionInput, *, secret_key: str) -> Draft:
+    """The reading half of receiving a đơn: a free tracking code, the secret, the rows (not added to
+    the session) and the receiving unit. Writes nothing, so on SQLite it runs before the write lock
+    is taken (see :func:`portal.db.reading`); the form nonce is checked by the caller or :func:`submit`.
+    """
     if data.kind == SubmissionKind.COMPLAINT and data.identity is None:
         raise AnonymousComplaint("a complaint must be signed")
-    existing = code_for_nonce(session, data.form_nonce)
-    if existing is not None:
-        raise DuplicateSubmission(existing)
-    stored = store_files(storage, data.files)
+    secret = new_secret()
+    submission = _submission_row(session, data, secret_key, secret)
+    with session.no_autoflush:
+        unit_id = receiving_unit_id(session, submission)
+    return Draft(submission=submission, secret=secret, unit_id=unit_id, files=data.files)
+
+
+def store(session: Session, storage: Storage, draft: Draft) -> Receipt:
+    """The writing half: files, then the submission, identity, attachments, case and first event in
+    one flush, all or nothing (the files are removed again if the rows cannot be written)."""
+    stored = store_files(storage, draft.files)
     keys = [k for s in stored for k in s.keys]
     try:
-        secret = new_secret()
-        submission = _submission_row(session, data, secret_key, secret)
+        submission = draft.submission
         submission.attachments = attachment_rows(stored)
-        case = register_submission(session, submission)
+        case = register_submission(session, submission, draft.unit_id)
     except BaseException:
         discard_files(storage, keys)
         raise
-    return Receipt(submission=submission, case=case, secret=secret, stored_keys=keys)
+    return Receipt(submission=submission, case=case, secret=draft.secret, stored_keys=keys)
+
+
+def submit(session: Session, storage: Storage, data: SubmissionInput, *, secret_key: str) -> Receipt:
+    """Receive a đơn: files, submission, identity, attachments and its case, all or nothing."""
+    existing = code_for_nonce(session, data.form_nonce)
+    if existing is not None:
+        raise DuplicateSubmission(existing)
+    return store(session, storage, prepare(session, data, secret_key=secret_key))
 
 
 # -- choices for the form ------------------------------------------------------------------------

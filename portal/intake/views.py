@@ -134,14 +134,17 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
             return render_template("intake/form.html", form=form, **context), 503
         if not valid:
             return render_template("intake/form.html", form=form, **context), 422
-    return _store(form, submission_kind)
+        # Routing and the tracking code only read too: the write lock is held for the writes alone.
+        draft = services.prepare(get_session(), _input_from(form, submission_kind),
+                                 secret_key=current_app.config["SECRET_KEY"])
+    return _store(form, submission_kind, draft)
 
 
-def _store(form: SubmissionForm, kind: SubmissionKind) -> Response | str | tuple[str, int]:
+def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft) -> Response | str | tuple[str, int]:
     db = get_session()
     storage = get_storage()
     try:
-        receipt = services.submit(db, storage, _input_from(form, kind), secret_key=current_app.config["SECRET_KEY"])
+        receipt = services.store(db, storage, draft)
     except StorageError:
         db.rollback()
         context = _build_form(kind)[1]

@@ -60,3 +60,55 @@ def test_a_run_replaces_its_own_database_section_and_keeps_the_other(tmp_path):
     assert _row(sqlite, "submission POST ≥ 0.6 × hello").endswith("| met |")  # the newer run, 0.65
     assert _row(postgres, "submission POST ≥ 0.8 × one-INSERT").endswith("| met |")  # 0.94
     assert _row(postgres, "deadlines sweep over 1M cases").endswith("**missed** |")
+
+
+def test_the_profile_shows_each_phase_and_the_budget_a_target_leaves(tmp_path):
+    from bench.results import budget_us
+
+    report = _report("sqlite", submission_rps=400, sweep_seconds=42, search_p95=150)
+    report.metrics["cores"] = 2
+    report.profile = [
+        {"scenario": "baseline: hello", "phase": "total", "us": 40.0, "depth": 0},
+        {"scenario": "baseline: one INSERT", "phase": "total", "us": 230.0, "depth": 0},
+        {"scenario": "tracking lookup", "phase": "total", "us": 700.0, "depth": 0},
+        {"scenario": "tracking lookup", "phase": "CSRF check", "us": 140.0, "depth": 1},
+        {"scenario": "submission POST", "phase": "total", "us": 6000.0, "depth": 0},
+        {"scenario": "submission POST", "phase": "form built", "us": 2000.0, "depth": 1},
+        {"scenario": "submission POST", "phase": "reference data read", "us": 900.0, "depth": 2},
+    ]
+    path = tmp_path / "RESULTS.md"
+    write_results(report, path, "m")
+    text = path.read_text()
+    # 2 cores / 4000 req/s = 500 µs per hello request; at 0.7 × hello a request may cost 500 / 0.7.
+    assert round(budget_us(40, 4000, 0.7, 2)) == 254  # 40 + (1/0.7 - 1) × 500
+    assert "tracking lookup: the target (0.7 × hello) leaves about 254 µs" in text
+    assert "it takes 700 µs, 2.8 × that" in text
+    assert "| CSRF check | 140 | 20% |" in text and "| ↳ reference data read | 900 | 15% |" in text
+    assert "hello 40 µs, one INSERT 230 µs" in text
+
+
+def test_the_profiler_runs_against_a_seeded_portal(tmp_path):
+    """bench/profile.py on a fresh database: every phase it names still exists and is timed."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from bench.bench import ROOT, bench_env
+
+    env = {**os.environ, **(bench_env("sqlite", tmp_path) or {})}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for args in (["db", "upgrade"], ["demo", "seed"]):
+        subprocess.run([*flask, *args], env=env, cwd=ROOT, check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "bench.profile", "--requests", "60"], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    from bench.profile import PHASES
+
+    totals = {r["scenario"]: r["us"] for r in rows if r["phase"] == "total"}
+    assert set(totals) == {"baseline: hello", "baseline: one INSERT", "tracking lookup", "submission POST"}
+    assert totals["tracking lookup"] > totals["baseline: hello"]
+    for scenario, phases in PHASES.items():
+        timed = {r["phase"]: r["us"] for r in rows if r["scenario"] == scenario}
+        for label, _target, _depth in phases:
+            assert timed[label] > 0, f"{scenario}: {label} was never called"

@@ -9,7 +9,7 @@ import hmac
 import pytest
 from sqlalchemy import select
 
-from portal.cases.models import Attachment, Case, CaseEvent, CaseStatus, ReporterIdentity, Submission
+from portal.cases.models import Attachment, Case, CaseEvent, CaseStatus, ReporterIdentity, Submission, SubmissionKind
 from portal.intake.codes import hash_secret, normalize_code
 from tests.factories import make_user
 from tests.files import samples
@@ -340,11 +340,43 @@ def test_storage_failure_leaves_neither_record_nor_file(client, db_session, org,
     assert db_session.scalar(select(Attachment.id)) is None
 
 
-def test_database_failure_after_files_were_written_removes_them(client, db_session, storage):
-    # No organisation at all: the case cannot be opened after the files are stored.
+def test_database_failure_after_files_were_written_removes_them(client, db_session, org, storage, monkeypatch):
+    from portal.intake import services
+
+    written: list[str] = []
+
+    def failing_case(session, submission, unit_id=None):  # type: ignore[no-untyped-def]
+        written.extend(storage.keys())  # the files are on disk when the rows are written
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "register_submission", failing_case)
+    response = post(client, "feedback", form_data("feedback"), files=[(samples.webp(), "b.webp")])
+    assert response.status_code == 500
+    assert len(written) == 2  # the original and its stripped copy
+    assert storage.keys() == [] and submissions(db_session) == []
+
+
+def test_without_any_receiving_unit_nothing_is_written(client, db_session, storage):
+    # No organisation at all: routing fails while the đơn is prepared, before any file is written.
     response = post(client, "feedback", form_data("feedback"), files=[(samples.webp(), "b.webp")])
     assert response.status_code == 500
     assert storage.keys() == [] and submissions(db_session) == []
+
+
+def test_preparing_a_submission_only_reads_and_storing_writes_it_whole(app, db_session, org, storage):
+    from portal.intake import services
+
+    data = services.SubmissionInput(kind=SubmissionKind.FEEDBACK, title="Đèn đường hỏng",
+                                    content="Đèn đường trước số 5 hỏng đã một tuần.", form_nonce="n" * 24)
+    draft = services.prepare(db_session, data, secret_key=app.config["SECRET_KEY"])
+    assert not db_session.new and not db_session.dirty  # nothing for the write lock to cover yet
+    assert draft.unit_id is not None and draft.submission.tracking_code.startswith("PA-")
+    receipt = services.store(db_session, storage, draft)
+    db_session.commit()
+    case = db_session.scalar(select(Case).where(Case.reference == receipt.tracking_code))
+    assert case is not None and case.unit_id == draft.unit_id and case.status == CaseStatus.RECEIVED
+    assert [e.action for e in case.events] == ["received"]
+    assert hmac.compare_digest(receipt.submission.secret_hash, hash_secret(app.config["SECRET_KEY"], draft.secret))
 
 
 # -- signed-in citizens ----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from portal.files.services import StoredFile, ingest
 from portal.files.sniff import FileType
 from portal.files.storage import Storage
 from portal.intake.codes import hash_secret, new_code, new_secret
+from portal.org import refdata
 from portal.org.models import Field, OrgUnit, UnitKind
 
 
@@ -240,11 +241,8 @@ def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
 
 def active_unit_rows(session: Session, today: dt.date) -> list[Any]:
     """What the form shows of the units in force on ``today`` (id, code, name, name_en, parent_id,
-    kind), ordered by name: plain rows, cheaper than loading :class:`OrgUnit` objects."""
-    return list(session.execute(
-        select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.name_en, OrgUnit.parent_id, OrgUnit.kind)
-        .where(OrgUnit.valid_from <= today, (OrgUnit.valid_to.is_(None)) | (OrgUnit.valid_to > today))
-        .order_by(OrgUnit.name)))
+    kind), ordered by name: plain rows from the process's reference snapshot (``portal.org.refdata``)."""
+    return refdata.snapshot(session).active_units(today)
 
 
 # Labels and lookups derived from the units, per process, keyed by the units' own values (so a
@@ -325,9 +323,8 @@ def active_fields(session: Session) -> list[Field]:
 
 
 def active_field_rows(session: Session) -> list[Any]:
-    """(id, name, name_en) of the active fields, ordered by name, as plain rows."""
-    return list(session.execute(select(Field.id, Field.name, Field.name_en).where(Field.is_active.is_(True))
-                                .order_by(Field.name)))
+    """(id, name, name_en) of the active fields, ordered by name, from the reference snapshot."""
+    return list(refdata.snapshot(session).fields)
 
 
 def wards(units: list[OrgUnit]) -> list[OrgUnit]:

@@ -135,6 +135,18 @@ class RoutingRule(Base):
     target_unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
 
 
+class ReferenceVersion(Base):
+    """A single row whose random token is replaced, in the same transaction, whenever units, fields,
+    their links or the routing rules change: processes keep a snapshot of those per token
+    (``portal.org.refdata``). Random rather than a counter, so a rolled-back change never leaves
+    behind a token that a later state could reuse."""
+
+    __tablename__ = "reference_version"
+
+    id: Mapped[intpk]
+    token: Mapped[str64]
+
+
 class AccusedPerson(Base):
     """A staff member identified by staff as accused in a case (drives the conflict-of-interest rows)."""
 

@@ -20,8 +20,9 @@ from portal.accounts.models import Role, RoleAssignment, User
 from portal.audit.services import record
 from portal.cases.models import Submission
 from portal.deadlines.clock import local_date, local_today
+from portal.org import refdata
 from portal.org.models import Field, OrgUnit, RoutingRule, RuleStrategy, UnitField, UnitKind, UnitWard
-from portal.org.routing import DEFAULT_RULES, Facts, Proposal, Rule, UnitNode, UnitTree, propose
+from portal.org.routing import Facts, Proposal, Rule, UnitTree, propose
 
 LEADER_ROLES = (Role.HEAD, Role.DEPUTY)
 
@@ -343,47 +344,15 @@ def rules_in_order(session: Session, *, active_only: bool = False) -> list[Routi
 
 # --- proposals ----------------------------------------------------------------------------------
 
-_TREE_CACHE: dict[tuple[Any, ...], UnitTree] = {}  # the last snapshot, keyed by its own rows (never stale)
-
-
 def load_tree(session: Session) -> UnitTree:
-    """A snapshot of every unit (active or not) with its fields and wards.
-
-    The rows are read every time; the tree built from them is kept per process and reused while
-    they are unchanged (a tree is read-only).
-    """
-    links = tuple(map(tuple, session.execute(select(UnitField.unit_id, UnitField.field_id))))
-    ward_links = tuple(map(tuple, session.execute(select(UnitWard.unit_id, UnitWard.ward_id))))
-    units = tuple(map(tuple, session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.kind, OrgUnit.parent_id,
-                                                    OrgUnit.valid_from, OrgUnit.valid_to, OrgUnit.successor_id))))
-    key = (links, ward_links, units)
-    tree = _TREE_CACHE.get(key)
-    if tree is not None:
-        return tree
-    fields: dict[int, set[int]] = {}
-    for unit_id, field_id in links:
-        fields.setdefault(unit_id, set()).add(field_id)
-    wards: dict[int, set[int]] = {}
-    for unit_id, ward_id in ward_links:
-        wards.setdefault(unit_id, set()).add(ward_id)
-    tree = UnitTree(UnitNode(i, code, kind, parent, valid_from, valid_to, successor,
-                             frozenset(fields.get(i, ())), frozenset(wards.get(i, ())))
-                    for i, code, kind, parent, valid_from, valid_to, successor in units)
-    _TREE_CACHE.clear()
-    _TREE_CACHE[key] = tree
-    return tree
+    """A snapshot of every unit (active or not) with its fields and wards (read-only, shared by the
+    requests of a process while the reference data is unchanged: ``portal.org.refdata``)."""
+    return refdata.snapshot(session).tree
 
 
 def load_rules(session: Session) -> list[Rule]:
-    """The active rules, in order, detached from the session (the default rules while none are
-    stored at all)."""
-    rows = session.execute(select(RoutingRule.code, RoutingRule.name, RoutingRule.strategy, RoutingRule.kind,
-                                  RoutingRule.second_complaint, RoutingRule.field_id, RoutingRule.target_unit_id)
-                           .where(RoutingRule.is_active.is_(True))
-                           .order_by(RoutingRule.position, RoutingRule.code)).all()
-    if not rows and session.scalar(select(RoutingRule.id).limit(1)) is None:
-        return [rule for _position, rule in DEFAULT_RULES]
-    return [Rule(*row) for row in rows]
+    """The active rules, in order (the default rules while none are stored at all)."""
+    return list(refdata.snapshot(session).rules)
 
 
 def resolve_unit_text(session: Session, text: str | None, on: dt.date) -> int | None:

@@ -398,10 +398,14 @@ def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement
 
 
 def _short_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None,
-               limit: int) -> list[int]:
-    """A short list (one person's open cases) read whole, without ORDER BY so that the planner
-    reads it through its own index, then ordered and cut after the keyset here."""
-    rows = session.execute(select(Case.id, Case.due_on, Case.created_at).where(*conditions)).all()
+               limit: int, index: str | None = None) -> list[int]:
+    """A short list (one person's open cases, the cases of a rare filter value) read whole, without
+    ORDER BY so that the planner reads it through its own index (``index`` on SQLite when given),
+    then ordered and cut after the keyset here."""
+    stmt = select(Case.id, Case.due_on, Case.created_at).where(*conditions)
+    if index is not None:
+        stmt = stmt.with_hint(Case, f"INDEXED BY {index}", "sqlite")
+    rows = session.execute(stmt).all()
     far = dt.date.max
 
     def key(row: Any) -> tuple[Any, ...]:
@@ -417,9 +421,9 @@ def _short_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cu
 
 
 def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None, limit: int,
-              scope: Scope | None, short: bool = False) -> list[int]:
+              scope: Scope | None, short: bool = False, index: str | None = None) -> list[int]:
     if short:
-        return _short_ids(session, conditions, sort, after, limit)
+        return _short_ids(session, conditions, sort, after, limit, index)
     if sort != "due":
         column, newest = Case.created_at, sort == "newest"
         keyset: list[Any] = []
@@ -445,14 +449,39 @@ def _page_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cur
 
 def fetch_page(session: Session, where: Sequence[ColumnElement[bool] | Any], *, sort: str,
                after: Cursor | None, today: dt.date, locale: str = "vi", size: int = PAGE_SIZE,
-               scope: Scope | None = None, short: bool = False) -> Page:
+               scope: Scope | None = None, short: bool = False, index: str | None = None) -> Page:
     """One page of cases matching ``where`` (and ``scope``), ordered by ``sort``, after ``after``.
 
     The ids of the page are found first (an index range scan per branch, no OFFSET), then the
     rows are loaded with their unit and field names in one query.
     """
-    return _page_of(session, _page_ids(session, where, sort, after, size + 1, scope, short), sort=sort,
+    return _page_of(session, _page_ids(session, where, sort, after, size + 1, scope, short, index), sort=sort,
                     today=today, locale=locale, size=size)
+
+
+# A filter value few cases have (a field hardly used, a rare status) would make the ordered read of a
+# queue (the walk, or each unit's branch) go through its whole index range to fill one page: about a
+# second at a million cases. On SQLite such a value is first counted, up to RARE_CAP, in its own
+# index (index entries only, no row is read); below the cap its cases are read whole through that
+# index, tested against the queue and the scope, and ordered in Python. PostgreSQL's planner weighs
+# the value's frequency itself.
+RARE_CAP = 1000
+RARE_INDEXES = (("field_id", "ix_cases_field_id"), ("status", "ix_cases_status"), ("kind", "ix_cases_kind"))
+
+
+def rare_filter_index(session: Session, filters: Filters) -> str | None:
+    """The index of a filter value that fewer than ``RARE_CAP`` cases have (SQLite only), if any."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    for name, index in RARE_INDEXES:
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        probe = (select(Case.id).where(getattr(Case, name) == value).limit(RARE_CAP)
+                 .with_hint(Case, f"INDEXED BY {index}", "sqlite").subquery())
+        if (session.scalar(select(func.count()).select_from(probe)) or 0) < RARE_CAP:
+            return index
+    return None
 
 
 def _page_of(session: Session, ids: list[int], *, sort: str, today: dt.date, locale: str, size: int) -> Page:
@@ -484,6 +513,10 @@ def queue_page(session: Session, user: User, queue: Queue, filters: Filters, *, 
         short = session.get_bind().dialect.name == "sqlite"
         return fetch_page(session, [*where, scope.clause], sort=sort, after=after, today=today, locale=locale,
                           size=size, short=short)
+    rare = rare_filter_index(session, filters)
+    if rare is not None:
+        return fetch_page(session, [*where, scope.clause], sort=sort, after=after, today=today, locale=locale,
+                          size=size, short=True, index=rare)
     return fetch_page(session, where, sort=sort, after=after, today=today, locale=locale, size=size, scope=scope)
 
 

@@ -4,11 +4,12 @@ search reads the full-text matches newest first a batch at a time without losing
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from portal.accounts.models import Role
 from portal.backoffice import queries, search
@@ -18,7 +19,7 @@ from portal.cases.text import fold
 from portal.db import get_db
 from tests.backoffice.test_queues import TODAY, build_org, login_as, references
 from tests.conftest import make_test_app
-from tests.factories import make_case, make_submission, make_unit, make_user
+from tests.factories import make_case, make_field, make_submission, make_unit, make_user
 
 
 @pytest.fixture
@@ -46,13 +47,15 @@ def mixed(db_session, org):  # type: ignore[no-untyped-def]
     child = make_unit(s, parent=org.dept_a, name="Phòng con")
     statuses = [CaseStatus.RECEIVED, CaseStatus.INVESTIGATING, CaseStatus.CLOSED, CaseStatus.INFORMATION,
                 CaseStatus.IN_REVIEW, CaseStatus.ACCEPTED]
+    fields = [make_field(s), make_field(s)]
     cases = []
     for i in range(30):
         unit = (org.dept_a, org.dept_b, child)[i % 3]
         due = None if i % 5 == 0 else TODAY + dt.timedelta(days=(i % 7) - 3)
         cases.append(make_case(s, unit=unit, status=statuses[i % len(statuses)], due_on=due,
                                kind=CaseKind.DENUNCIATION if i % 2 else CaseKind.COMPLAINT, is_complex=i % 4 == 0,
-                               handler_id=org.handler.id if i % 9 == 0 else None))
+                               handler_id=org.handler.id if i % 9 == 0 else None,
+                               field_id=fields[i % 2].id if i % 3 else None))
     s.add(CaseConflict(case_id=cases[1].id, user_id=org.inspector.id, reason="accused"))
     s.add(CaseConflict(case_id=cases[4].id, user_id=org.handler.id, reason="accused"))
     s.flush()
@@ -69,6 +72,8 @@ CASES = [
     ("information", "oldest", Filters()),
     ("unit", "due", Filters(due_from=TODAY - dt.timedelta(days=1), due_to=TODAY + dt.timedelta(days=2))),
     ("mine", "due", Filters()),
+    ("unit", "due", Filters(field_id=-1)),  # the first field of ``mixed``
+    ("overdue", "oldest", Filters(field_id=-2, kind=CaseKind.COMPLAINT)),  # the second one
 ]
 ROLE_QUEUES = {"inspector": {"due_soon", "overdue", "information", "unit"},
                "head": {"new", "mine", "due_soon", "overdue", "information", "unit"},
@@ -77,18 +82,56 @@ ROLE_QUEUES = {"inspector": {"due_soon", "overdue", "information", "unit"},
 
 @pytest.mark.parametrize(("role", "key", "sort", "filters"),
                          [(role, *case) for role, keys in ROLE_QUEUES.items() for case in CASES if case[0] in keys])
-def test_walk_and_branches_give_the_same_pages(db_session, org, mixed, monkeypatch, key, sort, filters, role):
+def test_walk_branches_and_rare_values_give_the_same_pages(db_session, org, mixed, monkeypatch, key, sort, filters,
+                                                          role):
+    if filters.field_id is not None:  # -1, -2: the fields of ``mixed``
+        field_ids = sorted({c.field_id for c in db_session.scalars(select(Case)) if c.field_id})
+        filters = dataclasses.replace(filters, field_id=field_ids[-filters.field_id - 1])
     user = getattr(org, role)
     assert queries.QUEUES_BY_KEY[key] in queries.queues_for(user)
     clause = queries.scope_of(db_session, user).clause
     expected = [c.id for c in db_session.scalars(
         select(Case).where(clause, queries.QUEUES_BY_KEY[key].clause(user, TODAY), *filters.clauses()))]
+    monkeypatch.setattr(queries, "RARE_CAP", 0)  # no value is rare
     monkeypatch.setattr(queries, "WALK_SHARE", 0.0)  # every scope walks (on SQLite)
     walked = _pages(db_session, user, key, filters, sort)
     monkeypatch.setattr(queries, "WALK_SHARE", 2.0)  # no scope walks
     branched = _pages(db_session, user, key, filters, sort)
-    assert walked == branched
+    monkeypatch.setattr(queries, "RARE_CAP", 10**9)  # every kind, status or field value is rare
+    whole = _pages(db_session, user, key, filters, sort)
+    assert walked == branched == whole
     assert sorted(walked) == sorted(expected) and len(set(walked)) == len(walked)
+
+
+def test_a_rare_filter_value_is_read_through_its_own_index(db_session, org, mixed, monkeypatch):
+    statements: list[str] = []
+    engine = db_session.get_bind().engine
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    rare, common = make_field(db_session), make_field(db_session)
+    make_case(db_session, unit=org.dept_a, status=CaseStatus.INVESTIGATING, field_id=rare.id)
+    for _ in range(3):
+        make_case(db_session, unit=org.dept_a, status=CaseStatus.INVESTIGATING, field_id=common.id)
+    monkeypatch.setattr(queries, "RARE_CAP", 3)
+    sqlite = engine.dialect.name == "sqlite"
+    assert (queries.rare_filter_index(db_session, Filters(field_id=rare.id)) == "ix_cases_field_id") is sqlite
+    assert queries.rare_filter_index(db_session, Filters(field_id=common.id)) is None  # 3 cases: not below the cap
+    assert queries.rare_filter_index(db_session, Filters()) is None
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        page = queries.queue_page(db_session, org.inspector, queries.QUEUES_BY_KEY["unit"], Filters(field_id=rare.id),
+                                  sort="due", after=None, today=TODAY)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [row.case.field_id for row in page.rows] == [rare.id]
+    hinted = [s for s in statements if "INDEXED BY" in s]
+    if sqlite:  # counted in its index, then read whole through it: no walk, no branch per unit
+        assert hinted and all("INDEXED BY ix_cases_field_id" in s for s in hinted)
+        assert not any("UNION ALL" in s for s in statements)
+    else:
+        assert not hinted
 
 
 def test_a_unit_filter_reads_that_unit_and_ones_own_cases_there(db_session, org, mixed, monkeypatch):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Attachment, Case, Channel, ReporterIdentity, Submission, SubmissionKind
@@ -112,10 +112,15 @@ def _opt(value: str | None) -> str | None:
     return cleaned or None
 
 
+# Statements of every submission, built once (a select() built per call costs more than the lookup).
+_ID_OF_CODE = select(Submission.id).where(Submission.tracking_code == bindparam("code"))
+_CODE_OF_NONCE = select(Submission.tracking_code).where(Submission.form_nonce == bindparam("nonce"))
+
+
 def unique_code(session: Session, kind: SubmissionKind) -> str:
     while True:
         code = new_code(kind)
-        if session.scalar(select(Submission.id).where(Submission.tracking_code == code)) is None:
+        if session.execute(_ID_OF_CODE, {"code": code}).scalar() is None:
             return code
 
 
@@ -123,7 +128,7 @@ def code_for_nonce(session: Session, nonce: str | None) -> str | None:
     """The tracking code of the submission already stored from the form of ``nonce``, if any."""
     if not nonce:
         return None
-    return session.scalar(select(Submission.tracking_code).where(Submission.form_nonce == nonce))
+    return session.execute(_CODE_OF_NONCE, {"nonce": nonce}).scalar()
 
 
 def store_files(storage: Storage, files: list[FileInput]) -> list[StoredFile]:

@@ -140,7 +140,8 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
     return _store(form, submission_kind, draft)
 
 
-def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft) -> Response | str | tuple[str, int]:
+def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
+           retried: bool = False) -> Response | str | tuple[str, int]:
     db = get_session()
     storage = get_storage()
     try:
@@ -156,6 +157,10 @@ def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft) ->
         existing = services.code_for_nonce(db, form.nonce.data)
         if existing is not None:
             return _duplicate(form.nonce.data or "", existing)
+        if not retried:
+            # The tracking code drawn while preparing was taken by another request since: draw again.
+            return _store(form, kind, services.prepare(db, _input_from(form, kind),
+                                                       secret_key=current_app.config["SECRET_KEY"]), retried=True)
         raise
     try:
         db.commit()

@@ -356,6 +356,23 @@ def test_database_failure_after_files_were_written_removes_them(client, db_sessi
     assert storage.keys() == [] and submissions(db_session) == []
 
 
+def test_a_tracking_code_taken_meanwhile_is_drawn_again(client, db_session, org, storage, monkeypatch):
+    from portal.intake import services
+
+    first = post(client, "feedback", form_data("feedback", anonymous=True, nonce="first-" + "x" * 20))
+    assert first.status_code == 302
+    taken = submissions(db_session)[0].tracking_code
+    drawn = iter([taken])  # another request stored this code between our read and our write
+    original = services.unique_code
+    monkeypatch.setattr(services, "unique_code", lambda session, kind: next(drawn, None) or original(session, kind))
+    second = post(client, "feedback", form_data("feedback", anonymous=True, nonce="second-" + "x" * 20),
+                  files=[(samples.webp(), "b.webp")])
+    assert second.status_code == 302
+    rows = submissions(db_session)
+    assert len(rows) == 2 and rows[1].tracking_code != taken
+    assert len(storage.keys()) == 2  # the second đơn's file (original and copy), not twice
+
+
 def test_without_any_receiving_unit_nothing_is_written(client, db_session, storage):
     # No organisation at all: routing fails while the đơn is prepared, before any file is written.
     response = post(client, "feedback", form_data("feedback"), files=[(samples.webp(), "b.webp")])

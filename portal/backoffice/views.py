@@ -53,8 +53,8 @@ def home() -> str:
     session, user = get_session(), current_user._get_current_object()
     today = queries.today_local()
     scope = queries.scope_of(session, user)  # the scope is walked once for every count
-    counts = [(queue, queries.count_queue(session, user, queue, today, scope=scope))
-              for queue in queries.queues_for(user)]
+    queues = queries.queues_for(user)
+    counts = list(zip(queues, queries.count_queues(session, user, queues, today, scope=scope), strict=True))
     return render_template("backoffice/home.html", counts=counts, cap=COUNT_CAP, search_form=SearchForm())
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import event
 
 from portal.accounts.models import Role, User
 from portal.backoffice import queries
@@ -134,6 +135,34 @@ def test_counts_are_capped(db_session, org, monkeypatch):
     queue = queries.QUEUES_BY_KEY["new"]
     assert queries.count_queue(db_session, org.intake, queue, TODAY, cap=2) == 3
     assert queries.count_queue(db_session, org.intake, queue, TODAY) == 4
+
+
+@pytest.mark.parametrize("share", [0.0, 2.0])  # SQLite: units in one walk, or one branch per unit
+def test_the_home_page_counts_every_queue_in_one_statement(client, db_session, org, monkeypatch, share):
+    monkeypatch.setattr(queries, "WALK_SHARE", share)
+    for status, due in ((CaseStatus.RECEIVED, None), (CaseStatus.PROPOSED, None),
+                        (CaseStatus.INVESTIGATING, TODAY - dt.timedelta(days=2)),
+                        (CaseStatus.INVESTIGATING, TODAY + dt.timedelta(days=2)), (CaseStatus.INFORMATION, None)):
+        make_case(db_session, unit=org.dept_a, status=status, due_on=due, handler_id=org.head.id)
+    make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id)
+    for user in (org.head, org.handler, org.intake, org.inspector):
+        queues = queries.queues_for(user)
+        one_by_one = [queries.count_queue(db_session, user, queue, TODAY) for queue in queues]
+        assert queries.count_queues(db_session, user, queues, TODAY) == one_by_one
+        assert queries.count_queues(db_session, user, queues, TODAY, cap=0) == [min(n, 1) for n in one_by_one]
+    statements: list[str] = []
+    engine = db_session.get_bind().engine
+    capture = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    login_as(client, org.head)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        html = client.get("/staff/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    counting = [s for s in statements if "count(*)" in s.lower() and "from cases" in s.lower()]
+    assert len(counting) == 1  # every queue of the head, in one statement
+    assert counting[0].lower().count("count(*)") == len(queries.queues_for(org.head))
+    assert 'id="queue-overdue"' in html
 
 
 # --- queue membership ------------------------------------------------------------------------------

@@ -35,17 +35,18 @@ TEXT = "Rác thải đổ trộm bên kênh nhiều ngày không ai thu gom, đ�
 
 # (label, "module:attribute.path", depth): depth 1 phases are parts of the request, depth 2 parts of
 # the phase above them. Every function is looked up where its caller looks it up.
+_SESSION_READ = ("session cookie read (signature, JSON)", "portal.web.sessions:SessionInterface.open_session", 1)
+_CSRF = ("CSRF check (form parsed, token verified)", "flask_wtf.csrf:CSRFProtect.protect", 1)
+_CLOSING = [("session cookie write", "portal.web.sessions:SessionInterface.save_session", 1),
+            ("database session closed", "sqlalchemy.orm:Session.close", 1)]
 PHASES: dict[str, list[tuple[str, str, int]]] = {
     "tracking lookup": [
-        ("session cookie read (signature, JSON)", "portal.web.sessions:SessionInterface.open_session", 1),
-        ("CSRF check (form parsed, token verified)", "flask_wtf.csrf:CSRFProtect.protect", 1),
+        _SESSION_READ, _CSRF,
         ("lookup: one SELECT by code, keyed hash of the secret", "portal.tracking.services:open_with_secret", 1),
-        ("session cookie write", "portal.web.sessions:SessionInterface.save_session", 1),
-        ("database session closed", "sqlalchemy.orm:Session.close", 1),
+        *_CLOSING,
     ],
     "submission POST": [
-        ("session cookie read (signature, JSON)", "portal.web.sessions:SessionInterface.open_session", 1),
-        ("CSRF check (form parsed, token verified)", "flask_wtf.csrf:CSRFProtect.protect", 1),
+        _SESSION_READ, _CSRF,
         ("form built (choices, type-ahead lookup)", "portal.intake.views:_build_form", 1),
         ("reference data read (units, fields)", "portal.intake.services:active_unit_rows", 2),
         ("reference data read (units, fields)", "portal.intake.services:active_field_rows", 2),
@@ -54,8 +55,7 @@ PHASES: dict[str, list[tuple[str, str, int]]] = {
         ("routing (rules, unit tree)", "portal.intake.services:receiving_unit_id", 2),
         ("stored: rows written (one flush)", "portal.intake.services:store", 1),
         ("commits (end of the reading phase, the write)", "sqlalchemy.orm:Session.commit", 1),
-        ("session cookie write", "portal.web.sessions:SessionInterface.save_session", 1),
-        ("database session closed", "sqlalchemy.orm:Session.close", 1),
+        *_CLOSING,
     ],
 }
 

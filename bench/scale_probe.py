@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--role", default="head", help="role of the staff member to sign in as")
     parser.add_argument("--unit", default="UBND-TP", help="unit code where that role is held")
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("urls", nargs="+", help="name=url pairs")
     args = parser.parse_args()
     app = create_app()

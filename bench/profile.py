@@ -48,8 +48,7 @@ PHASES: dict[str, list[tuple[str, str, int]]] = {
     "submission POST": [
         _SESSION_READ, _CSRF,
         ("form built (choices, type-ahead lookup)", "portal.intake.views:_build_form", 1),
-        ("reference data read (units, fields)", "portal.intake.services:active_unit_rows", 2),
-        ("reference data read (units, fields)", "portal.intake.services:active_field_rows", 2),
+        ("reference data read (units, fields, wards)", "portal.intake.services:form_choices", 2),
         ("form validated", "portal.intake.forms:SubmissionForm.validate_on_submit", 1),
         ("prepared: tracking code, routing", "portal.intake.services:prepare", 1),
         ("routing (rules, unit tree)", "portal.intake.services:receiving_unit_id", 2),

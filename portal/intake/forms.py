@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,7 +250,7 @@ def check_uploads(files: Any, max_file_bytes: int, max_files: int) -> tuple[list
     return checked, errors
 
 
-def unit_choices(options: list[tuple[int, str]]) -> list[SelectChoice]:
+def unit_choices(options: Iterable[tuple[int, str]]) -> list[SelectChoice]:
     """Options of a select with an empty first choice (value 0)."""
     return [SelectChoice(0, _l("— Không chọn —"))] + [SelectChoice(value, label) for value, label in options]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,6 +236,34 @@ def submit(session: Session, storage: Storage, data: SubmissionInput, *, secret_
 
 # -- choices for the form ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class FormChoices:
+    """What the submission form offers, in one language: worked out once per reference snapshot
+    (``portal.org.refdata``) and day, and shared read-only by the requests of the process."""
+
+    lookup: dict[str, int]  # what the type-ahead box resolves (see :func:`unit_lookup`)
+    unit_names: tuple[str, ...]  # the type-ahead list
+    fields: tuple[tuple[int, str], ...]  # (id, name) of the active fields
+    wards: tuple[tuple[int, str], ...]  # (id, name) of the ward committees
+
+
+def form_choices(session: Session, today: dt.date, *, english: bool = False) -> FormChoices:
+    """The units, fields and wards the form offers on ``today`` (one token read per transaction)."""
+    snap = refdata.snapshot(session)
+    return snap.derived(("intake-form", today, english),
+                        lambda: _form_choices(snap.active_units(today), snap.fields, english=english))
+
+
+def _form_choices(units: list[Any], fields: tuple[Any, ...], *, english: bool) -> FormChoices:
+    def name(row: Any) -> str:
+        return str(row.name_en if english and row.name_en else row.name)
+
+    return FormChoices(lookup=unit_lookup(units),
+                       unit_names=tuple(label for label, _id in unit_options(units, english=english)),
+                       fields=tuple((f.id, name(f)) for f in fields),
+                       wards=tuple((u.id, name(u)) for u in wards(units)))
+
+
 def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
     """Units in force on ``today``, ordered by name."""
     return list(session.scalars(
@@ -244,40 +271,11 @@ def active_units(session: Session, today: dt.date) -> list[OrgUnit]:
         .order_by(OrgUnit.name)))
 
 
-def active_unit_rows(session: Session, today: dt.date) -> list[Any]:
-    """What the form shows of the units in force on ``today`` (id, code, name, name_en, parent_id,
-    kind), ordered by name: plain rows from the process's reference snapshot (``portal.org.refdata``)."""
-    return refdata.snapshot(session).active_units(today)
-
-
-# Labels and lookups derived from the units, per process, keyed by the units' own values (so a
-# renamed, added or retired unit gives a new key, never a stale answer).
-_DERIVED: dict[tuple[Any, ...], Any] = {}
-_DERIVED_MAX = 16
-
-
-def _units_key(units: list[OrgUnit]) -> tuple[Any, ...]:
-    return tuple((u.id, u.code, u.name, u.name_en, u.parent_id) for u in units)
-
-
-def _memo(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    value = _DERIVED.get(key)
-    if value is None:
-        if len(_DERIVED) >= _DERIVED_MAX:
-            _DERIVED.clear()
-        value = _DERIVED[key] = build()
-    return value
-
-
-def unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[str, int]]:
+def unit_options(units: list[Any], *, english: bool = False) -> list[tuple[str, int]]:
     """(label, id) for the type-ahead list; a name used by several units gets its parent's name."""
-    return list(_memo(("options", english, _units_key(units)), lambda: _unit_options(units, english=english)))
-
-
-def _unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[str, int]]:
     by_id = {u.id: u for u in units}
 
-    def name(unit: OrgUnit) -> str:
+    def name(unit: Any) -> str:
         return unit.name_en if english and unit.name_en else unit.name
 
     counts: dict[str, int] = {}
@@ -293,16 +291,12 @@ def _unit_options(units: list[OrgUnit], *, english: bool = False) -> list[tuple[
     return options
 
 
-def unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
+def unit_lookup(units: list[Any]) -> dict[str, int]:
     """What the type-ahead box resolves: folded labels (both languages) and codes -> unit id.
 
     A bare name shared by several units is ambiguous and resolves to nothing (the citizen is asked
     to pick the labelled entry).
     """
-    return dict(_memo(("lookup", _units_key(units)), lambda: _unit_lookup(units)))
-
-
-def _unit_lookup(units: list[OrgUnit]) -> dict[str, int]:
     lookup: dict[str, int] = {}
     ambiguous: set[str] = set()
     for english in (False, True):
@@ -327,10 +321,5 @@ def active_fields(session: Session) -> list[Field]:
     return list(session.scalars(select(Field).where(Field.is_active.is_(True)).order_by(Field.name)))
 
 
-def active_field_rows(session: Session) -> list[Any]:
-    """(id, name, name_en) of the active fields, ordered by name, from the reference snapshot."""
-    return list(refdata.snapshot(session).fields)
-
-
-def wards(units: list[OrgUnit]) -> list[OrgUnit]:
+def wards(units: list[Any]) -> list[Any]:
     return [u for u in units if u.kind == UnitKind.WARD_COMMITTEE]

@@ -45,18 +45,13 @@ def _citizen() -> Any | None:
 
 def _build_form(kind: SubmissionKind) -> tuple[SubmissionForm, dict[str, Any]]:
     """The form of ``kind`` (bound to the request's form and files on POST) and its template context."""
-    db = get_session()
     settings = current_app.config["SETTINGS"]
-    units = services.active_unit_rows(db, today())
-    english = current_locale() == "en"
-    form = SubmissionForm(kind=kind, today=today(), units=services.unit_lookup(units),
+    choices = services.form_choices(get_session(), today(), english=current_locale() == "en")
+    form = SubmissionForm(kind=kind, today=today(), units=choices.lookup,
                           limits=(settings.max_file_mb * 1024 * 1024, settings.max_files))
-    form.field_id.choices = unit_choices([(f.id, (f.name_en if english and f.name_en else f.name))
-                                          for f in services.active_field_rows(db)])
-    form.ward_id.choices = unit_choices([(u.id, (u.name_en if english and u.name_en else u.name))
-                                         for u in services.wards(units)])
-    context = {"unit_names": [label for label, _id in services.unit_options(units, english=english)],
-               "settings": settings, "kind": kind, "citizen": _citizen()}
+    form.field_id.choices = unit_choices(choices.fields)
+    form.ward_id.choices = unit_choices(choices.wards)
+    context = {"unit_names": choices.unit_names, "settings": settings, "kind": kind, "citizen": _citizen()}
     return form, context
 
 

@@ -75,7 +75,7 @@ class Snapshot:
                                       frozenset(fields_of.get(u.id, ())), frozenset(wards_of.get(u.id, ())))
                              for u in units)
         self._derived: dict[Any, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a build may ask for another derived value
 
     def active_units(self, day: dt.date) -> list[UnitRow]:
         """The units in force on ``day``, ordered by name."""

@@ -28,6 +28,32 @@ def test_the_snapshot_is_reused_while_nothing_changes(db_session, city):
     assert city.health.id in first.tree.nodes
 
 
+def test_a_derived_value_is_built_once_per_snapshot_and_may_use_another(db_session, city):
+    snap = refdata.snapshot(db_session)
+    built: list[str] = []
+
+    def outer() -> tuple[str, int]:
+        built.append("outer")  # builds a value while building this one (the lock is re-entrant)
+        return "outer", snap.derived("inner", lambda: built.append("inner") or 1)
+
+    assert snap.derived("outer", outer) == ("outer", 1)
+    assert snap.derived("outer", outer) == ("outer", 1)
+    assert built == ["outer", "inner"]
+
+
+def test_the_submission_form_choices_are_kept_per_snapshot_and_language(db_session, city):
+    from portal.intake.services import form_choices
+
+    vietnamese = form_choices(db_session, TODAY)
+    assert form_choices(db_session, TODAY) is vietnamese
+    english = form_choices(db_session, TODAY, english=True)
+    assert english is not vietnamese and english.lookup == vietnamese.lookup
+    assert city.health.name in vietnamese.unit_names
+    city.health.name = "Sở Y tế (đổi tên)"
+    renamed = form_choices(db_session, TODAY)
+    assert "Sở Y tế (đổi tên)" in renamed.unit_names and city.health.name not in vietnamese.unit_names
+
+
 def test_a_change_in_the_transaction_is_seen_at_once_with_a_new_token(db_session, city):
     before = refdata.snapshot(db_session)
     token = refdata.current_token(db_session)

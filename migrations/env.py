@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.engine import make_url
 
 import portal.models  # noqa: F401 - registers every table on Base.metadata
+from portal.backoffice.search import autogenerate_filter
 from portal.db import Base, get_db
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Leave the full-text search structures (created by explicit DDL) out of autogenerate."""
-    from portal.backoffice.search import is_search_object
-
-    return not is_search_object(name)
-
-
 def run_migrations_offline() -> None:
-    context.configure(url=get_db(current_app).url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True, include_object=include_object)
+    url = get_db(current_app).url
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True,
+                      compare_type=True, include_object=autogenerate_filter(make_url(url).get_backend_name()))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,7 +33,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True, include_object=include_object)
+                      compare_type=True, include_object=autogenerate_filter(connection.dialect.name))
     with context.begin_transaction():
         context.run_migrations()
 

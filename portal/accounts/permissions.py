@@ -153,13 +153,11 @@ def require(user: Any, action: str, obj: Any = None, *, hide: bool = False) -> N
 
 
 def subtree_ids(session: Session, roots: Iterable[int]) -> set[int]:
-    """The ids of ``roots`` and of every unit below them."""
-    result: set[int] = set()
-    frontier = set(roots)
-    while frontier:
-        result |= frontier
-        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - result
-    return result
+    """The ids of ``roots`` and of every unit below them (from the process's reference snapshot,
+    :mod:`portal.org.refdata`: no query while the units are unchanged)."""
+    from portal.org import refdata
+
+    return refdata.snapshot(session).subtree(roots)
 
 
 def units_where(user: User, roles: Iterable[Role], session: Session | None = None) -> set[int]:

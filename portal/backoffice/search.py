@@ -62,6 +62,19 @@ def is_search_object(name: str | None) -> bool:
     return bool(name) and (name.startswith("submissions_fts") or name == "ix_submissions_search_text")
 
 
+def autogenerate_filter(dialect: str) -> Any:
+    """``include_object`` for Alembic on ``dialect``: leaves out the search structures and the
+    schema items a model declares for another database only (``.ddl_if(dialect=...)``)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if is_search_object(name):
+            return False
+        only = getattr(obj, "_ddl_if", None)
+        return only is None or only.dialect is None or only.dialect == dialect
+
+    return include
+
+
 def search_ddl(dialect: str) -> tuple[str, ...]:
     """The statements that create the search structures for ``dialect`` (also for the migration)."""
     return POSTGRESQL_DDL if dialect == "postgresql" else SQLITE_DDL

@@ -215,6 +215,11 @@ class Case(Base):
         Index("ix_cases_unit_status_due", "unit_id", "status", "due_on", "id"),
         Index("ix_cases_due_scope", "due_on", "id", "status", "unit_id", "handler_id"),
         Index("ix_cases_created_scope", "created_at", "id", "status", "unit_id", "handler_id"),
+        # PostgreSQL only: the staff home's capped counts (status first, what the visibility clause
+        # reads carried along) stop after COUNT_CAP entries whatever the size of the table. SQLite
+        # counts per unit through ix_cases_unit_status_due, and a covering status index would draw
+        # its planner away from the ordered walks of the queue pages.
+        Index("ix_cases_status_scope", "status", "unit_id", "handler_id", "id").ddl_if(dialect="postgresql"),
     )
     # xử lý đơn: eligibility reason codes found (portal.cases.lifecycle.REASON_CODES); empty = eligible
     eligibility: Mapped[list[Any]] = mapped_column(JSON, default=list)

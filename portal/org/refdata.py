@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+from collections.abc import Iterable
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -80,6 +81,25 @@ class Snapshot:
     def active_units(self, day: dt.date) -> list[UnitRow]:
         """The units in force on ``day``, ordered by name."""
         return list(self.derived(("active", day), lambda: tuple(u for u in self.units if u.is_active_on(day))))
+
+    def subtree(self, roots: Iterable[int]) -> set[int]:
+        """The ids of ``roots`` and of every unit below them (any validity, as the unit table)."""
+        children: dict[int, tuple[int, ...]] = self.derived("children", self._children)
+        result: set[int] = set()
+        frontier = list(roots)
+        while frontier:
+            unit_id = frontier.pop()
+            if unit_id not in result:
+                result.add(unit_id)
+                frontier.extend(children.get(unit_id, ()))
+        return result
+
+    def _children(self) -> dict[int, tuple[int, ...]]:
+        below: dict[int, list[int]] = {}
+        for unit in self.units:
+            if unit.parent_id is not None:
+                below.setdefault(unit.parent_id, []).append(unit.id)
+        return {parent: tuple(ids) for parent, ids in below.items()}
 
     def derived(self, key: Any, build: Any) -> Any:
         """A value computed from this snapshot once (``build()``), e.g. the labels of a form."""

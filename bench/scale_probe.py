@@ -1,8 +1,9 @@
 """Server-side time of staff pages, measured in-process with the Flask test client.
 
 Run by bench.py in a subprocess with the benchmark's environment. Signs in as a demo staff member
-by writing the session (as the test helper does), requests each URL ``--repeat`` times and prints
-one JSON line per URL: {"name", "p50", "p95", "n", "status"}.
+by writing the session (as the test helper does), requests each URL ``--repeat`` times (in rounds
+that request every URL once, after two warm-up rounds) and prints one JSON line per URL:
+{"name", "p50", "p95", "n", "status"}.
 """
 
 from __future__ import annotations
@@ -51,22 +52,24 @@ def main() -> None:
     client = app.test_client()
     sign_in(client, demo_staff_key(app, args.role, args.unit))
     values = placeholders(app)
-    for pair in args.urls:
-        name, url = pair.split("=", 1)
-        url = url.format(**values)
-        times, status = [], None
-        for i in range(args.repeat + 2):
+    pages = [(name, url.format(**values)) for name, url in (pair.split("=", 1) for pair in args.urls)]
+    times: dict[str, list[float]] = {name: [] for name, _url in pages}
+    status: dict[str, int] = {}
+    # Round robin, every page once per round: a slow second of this shared machine then falls on
+    # every page alike, instead of on the sixty consecutive requests of whichever page it meets.
+    for round_ in range(args.repeat + 2):
+        for name, url in pages:
             started = time.perf_counter()
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
-            status = response.status_code
-            if i >= 2:  # warm-up
-                times.append(elapsed)
-        times.sort()
-        p95 = times[max(0, round(0.95 * len(times)) - 1)]
-        print(json.dumps({"name": name, "p50": statistics.median(times), "p95": p95, "n": len(times),
-                          "status": status}), flush=True)
-
+            status[name] = response.status_code
+            if round_ >= 2:  # two warm-up rounds
+                times[name].append(elapsed)
+    for name, _url in pages:
+        sample = sorted(times[name])
+        p95 = sample[max(0, round(0.95 * len(sample)) - 1)]
+        print(json.dumps({"name": name, "p50": statistics.median(sample), "p95": p95, "n": len(sample),
+                          "status": status[name]}), flush=True)
 
 if __name__ == "__main__":
     main()

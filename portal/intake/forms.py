@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +96,7 @@ class SubmissionForm(FlaskForm):
     notify_by_email = BooleanField(_l("Gửi thư báo cho tôi khi đơn có cập nhật (thư không chứa nội dung đơn)"))
 
     def __init__(self, *args: Any, kind: SubmissionKind, limits: tuple[int, int], today: dt.date,
-                 units: dict[str, int] | None = None, **kwargs: Any) -> None:
+                 units: Mapping[str, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.max_file_bytes, self.max_files = limits

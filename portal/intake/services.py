@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -241,7 +243,7 @@ class FormChoices:
     """What the submission form offers, in one language: worked out once per reference snapshot
     (``portal.org.refdata``) and day, and shared read-only by the requests of the process."""
 
-    lookup: dict[str, int]  # what the type-ahead box resolves (see :func:`unit_lookup`)
+    lookup: Mapping[str, int]  # what the type-ahead box resolves (see :func:`unit_lookup`), read-only
     unit_names: tuple[str, ...]  # the type-ahead list
     fields: tuple[tuple[int, str], ...]  # (id, name) of the active fields
     wards: tuple[tuple[int, str], ...]  # (id, name) of the ward committees
@@ -258,7 +260,7 @@ def _form_choices(units: list[Any], fields: tuple[Any, ...], *, english: bool) -
     def name(row: Any) -> str:
         return str(row.name_en if english and row.name_en else row.name)
 
-    return FormChoices(lookup=unit_lookup(units),
+    return FormChoices(lookup=MappingProxyType(unit_lookup(units)),
                        unit_names=tuple(label for label, _id in unit_options(units, english=english)),
                        fields=tuple((f.id, name(f)) for f in fields),
                        wards=tuple((u.id, name(u)) for u in wards(units)))

@@ -71,5 +71,6 @@ def main() -> None:
         print(json.dumps({"name": name, "p50": statistics.median(sample), "p95": p95, "n": len(sample),
                           "status": status[name]}), flush=True)
 
+
 if __name__ == "__main__":
     main()

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import abort
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.db import get_session
+from portal.org import refdata
 from portal.org.models import OrgUnit
 
 
@@ -43,13 +43,9 @@ STAFF_ROLES = frozenset(Role)
 
 
 def unit_and_ancestors(session: Session, unit_id: int) -> list[int]:
-    """``unit_id`` followed by its parent, grandparent, ... (cycles are refused by the org services)."""
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = session.scalar(select(OrgUnit.parent_id).where(OrgUnit.id == current))
-    return chain
+    """``unit_id`` followed by its parent, grandparent, ... (cycles are refused by the org services),
+    from the process's reference snapshot (:mod:`portal.org.refdata`)."""
+    return refdata.snapshot(session).ancestors(unit_id)
 
 
 def roles_over(user: User, unit_id: int, session: Session | None = None) -> set[Role]:
@@ -155,8 +151,6 @@ def require(user: Any, action: str, obj: Any = None, *, hide: bool = False) -> N
 def subtree_ids(session: Session, roots: Iterable[int]) -> set[int]:
     """The ids of ``roots`` and of every unit below them (from the process's reference snapshot,
     :mod:`portal.org.refdata`: no query while the units are unchanged)."""
-    from portal.org import refdata
-
     return refdata.snapshot(session).subtree(roots)
 
 

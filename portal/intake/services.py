@@ -25,7 +25,7 @@ from portal.files.sniff import FileType
 from portal.files.storage import Storage
 from portal.intake.codes import hash_secret, new_code, new_secret
 from portal.org import refdata
-from portal.org.models import Field, OrgUnit, UnitKind
+from portal.org.models import OrgUnit, UnitKind
 
 
 class IntakeError(RuntimeError):
@@ -317,10 +317,6 @@ def unit_lookup(units: list[Any]) -> dict[str, int]:
     for key in ambiguous:
         lookup.pop(key, None)
     return lookup
-
-
-def active_fields(session: Session) -> list[Field]:
-    return list(session.scalars(select(Field).where(Field.is_active.is_(True)).order_by(Field.name)))
 
 
 def wards(units: list[Any]) -> list[Any]:

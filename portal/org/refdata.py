@@ -94,6 +94,16 @@ class Snapshot:
                 frontier.extend(children.get(unit_id, ()))
         return result
 
+    def ancestors(self, unit_id: int) -> list[int]:
+        """``unit_id`` followed by its parent, grandparent, ... (a cycle ends the chain)."""
+        parents: dict[int, int | None] = self.derived("parents", lambda: {u.id: u.parent_id for u in self.units})
+        chain: list[int] = []
+        current: int | None = unit_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        return chain
+
     def _children(self) -> dict[int, tuple[int, ...]]:
         below: dict[int, list[int]] = {}
         for unit in self.units:

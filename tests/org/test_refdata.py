@@ -42,15 +42,17 @@ def test_a_derived_value_is_built_once_per_snapshot_and_may_use_another(db_sessi
 
 
 def test_a_unit_tree_below_a_role_comes_from_the_snapshot_and_follows_changes(db_session, city):
-    from portal.accounts.permissions import subtree_ids
+    from portal.accounts.permissions import subtree_ids, unit_and_ancestors
 
     assert subtree_ids(db_session, [city.health.id]) == {city.health.id, city.hospital.id}
     assert subtree_ids(db_session, [city.root.id]) == {city.root.id, city.inspectorate.id, city.health.id,
                                                        city.hospital.id, city.ward.id, city.other_ward.id}
     clinic = make_unit(db_session, parent=city.hospital, valid_from=TODAY)  # a new level, in this transaction
     assert subtree_ids(db_session, [city.health.id]) == {city.health.id, city.hospital.id, clinic.id}
+    assert unit_and_ancestors(db_session, clinic.id) == [clinic.id, city.hospital.id, city.health.id, city.root.id]
     city.hospital.parent_id = city.root.id  # moved out of the department: out of its head's scope at once
     assert subtree_ids(db_session, [city.health.id]) == {city.health.id}
+    assert unit_and_ancestors(db_session, clinic.id) == [clinic.id, city.hospital.id, city.root.id]
     assert subtree_ids(db_session, []) == set()
 
 

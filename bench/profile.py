@@ -3,7 +3,8 @@
 
 Each app is called in-process through WSGI with a prepared request (no server, no load tool, no
 test client), so the figures are the application's own cost per request. The bare Flask "hello"
-and the one-INSERT baseline are measured the same way, in the same run. Phases are timed by
+the one-INSERT baseline and the minimal lookup (``bench/apps/lookup.py``) are measured the same
+way, in the same run. Phases are timed by
 wrapping the functions named in ``PHASES`` (a renamed function makes this script fail loudly, and
 ``tests/core/test_bench_profile.py`` runs it); "the rest" is Flask, Werkzeug and the hooks shared by
 every request (security headers, access log, locale).
@@ -29,6 +30,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from werkzeug.test import EnvironBuilder
+
+from bench.results import LOOKUP_BASELINE
 
 BASE = "https://portal.bench"
 TEXT = "Rác thải đổ trộm bên kênh nhiều ngày không ai thu gom, đề nghị phường xử lý."
@@ -157,7 +160,7 @@ def _per_request(run: Callable[[], None], count: int) -> float:
 
 def measure(count: int) -> list[dict[str, Any]]:
     from bench.adapters import _feedback
-    from bench.apps import hello, insert
+    from bench.apps import hello, insert, lookup
     from bench.scenarios import parse_receipt
     from portal import create_app
 
@@ -170,6 +173,13 @@ def measure(count: int) -> list[dict[str, Any]]:
     insert.create_table()
     insert_client = Client(insert.app)
     insert_environ = insert_client.environ("POST", "/insert", {"name": "bench"})
+    lookup.create_table()
+    lookup_client = Client(lookup.app)
+    token = lookup_client.request("GET", "/lookup")[1].decode()
+    lookup_environ = lookup_client.environ("POST", "/lookup", {"csrf_token": token, "code": lookup.CODE,
+                                                                "secret": lookup.SECRET})
+    if not (status := lookup_client.call(lookup_environ)[0]).startswith("302"):
+        raise RuntimeError(f"minimal lookup refused: {status}")
 
     citizen = Client(app)
     submission = _feedback(_form(citizen, "/submit/feedback"))
@@ -193,7 +203,8 @@ def measure(count: int) -> list[dict[str, Any]]:
         "submission POST": (submit, max(50, count // 10)),  # each one stores a đơn
     }
     for name, environ, client in (("baseline: hello", hello_environ, hello_client),
-                                  ("baseline: one INSERT", insert_environ, insert_client)):
+                                  ("baseline: one INSERT", insert_environ, insert_client),
+                                  (LOOKUP_BASELINE, lookup_environ, lookup_client)):
         _per_request(lambda c=client, e=environ: c.call(e), 200)
         rows.append({"scenario": name, "phase": "total", "us": _per_request(lambda c=client, e=environ: c.call(e),
                                                                             count), "depth": 0})

@@ -18,6 +18,7 @@ ONE_MILLION = 1_000_000
 SMALL = 10_000
 SEARCH = "search: content words"
 CODE_SEARCH = "search: tracking code"
+LOOKUP_BASELINE = "baseline: minimal lookup"  # bench/apps/lookup.py
 
 
 def _ratio(value: float, base: float) -> str:
@@ -55,7 +56,13 @@ def _throughput_targets(report: Report) -> list[tuple[str, str, bool | None]]:
         out.append(("submission POST: zero errors, every acknowledged one stored",
                     f"{submission.errors} errors, {0 if missing is None else int(missing)} missing",
                     submission.errors == 0 and not missing))
-    against(rows.get("tracking lookup (POST /track)"), hello, 0.7, "tracking lookup ≥ 0.7 × hello", "hello")
+    tracking = rows.get("tracking lookup (POST /track)")
+    against(tracking, hello, 0.7, "tracking lookup ≥ 0.7 × hello", "hello")
+    bound = rows.get(LOOKUP_BASELINE)
+    if bound is not None and hello is not None and hello.rps and bound.rps:
+        reached = f"; the tracking lookup reaches {tracking.rps / bound.rps:.2f} × it" if tracking else ""
+        out.append(("(bound) minimal lookup: Flask session, Flask-WTF CSRF check, one SELECT, same server",
+                    f"{bound.rps / hello.rps:.2f} × hello: the least a lookup does with this stack{reached}", None))
     against(rows.get("public home page"), hello, 0.8, "public home page ≥ 0.8 × hello", "hello")
     return out
 
@@ -125,7 +132,8 @@ def _profile_lines(report: Report) -> list[str]:
     cores = int(report.metrics.get("cores") or 2)
     lines = ["", "### Where the time goes (in-process profile, bench/profile.py)", "",
              f"Application time per request, called through WSGI without a server: hello "
-             f"{totals.get('baseline: hello', 0):.0f} µs, one INSERT {totals.get('baseline: one INSERT', 0):.0f} µs."]
+             f"{totals.get('baseline: hello', 0):.0f} µs, one INSERT {totals.get('baseline: one INSERT', 0):.0f} µs, "
+             f"minimal lookup {totals.get(LOOKUP_BASELINE, 0):.0f} µs."]
     for scenario, ratio in HELLO_TARGETS.get(report.db, []):
         if hello is None or scenario not in totals or "baseline: hello" not in totals:
             continue
@@ -133,6 +141,10 @@ def _profile_lines(report: Report) -> list[str]:
         lines.append(f"- {scenario}: the target ({ratio} × hello) leaves about {budget:.0f} µs of application time "
                      f"per request ({cores} cores / {hello.rps:.0f} req/s per hello request); it takes "
                      f"{totals[scenario]:.0f} µs, {totals[scenario] / budget:.1f} × that.")
+    if hello is not None and LOOKUP_BASELINE in totals and "baseline: hello" in totals:
+        budget = budget_us(totals["baseline: hello"], hello.rps, 0.7, cores)
+        lines.append(f"- minimal lookup (bench/apps/lookup.py, no target): it takes {totals[LOOKUP_BASELINE]:.0f} µs, "
+                     f"{totals[LOOKUP_BASELINE] / budget:.1f} × the tracking lookup's budget.")
     if report.db == "postgres" and "submission POST" in totals and totals.get("baseline: one INSERT"):
         insert = totals["baseline: one INSERT"]
         lines.append(f"- submission POST: the target is 0.8 × the one-INSERT app, which takes {insert:.0f} µs; the "

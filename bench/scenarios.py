@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from bench.bench import BIN, ROOT, Browser, Report, Server, count, flask, warm, wrk
+from bench.results import LOOKUP_BASELINE
 
 STAFF_SCALE_URLS: list[tuple[str, str]] = []  # filled by scale_urls()
 
@@ -65,6 +66,9 @@ def run_all(report: Report, env: dict[str, str], scales: list[int], duration: in
     with Server("bench.apps.insert:app", env) as server:
         report.rows.append(wrk("baseline: one INSERT", server.url + "/insert", duration=duration,
                                script="post_form.lua", env={"BODY_FILE": body}))
+    with Server("bench.apps.lookup:app", env) as server:
+        report.rows.append(wrk(LOOKUP_BASELINE, server.url + "/lookup", duration=duration, script="post_form.lua",
+                               env=lookup_baseline_load(env, server)))
     generated = 0
     first = scales[0] if scales else 10_000
     generated = _generate(report, env, generated, first)
@@ -87,6 +91,20 @@ def _env(env: dict[str, str]) -> dict[str, str]:
     import os
 
     return {**os.environ, **env}
+
+
+def lookup_baseline_load(env: dict[str, str], server: Server) -> dict[str, str]:
+    """The wrk environment for baseline (c), ``bench/apps/lookup.py``: its table and code created,
+    a CSRF token and its session cookie fetched once and reused, as for the tracking lookup."""
+    import urllib.parse
+
+    from bench.apps.lookup import CODE, SECRET
+
+    subprocess.run([str(BIN / "python"), "-m", "bench.apps.lookup"], env=_env(env), cwd=ROOT, check=True)
+    browser = Browser(server.url)
+    token = browser.get("/lookup")
+    body = urllib.parse.urlencode({"csrf_token": token, "code": CODE, "secret": SECRET})
+    return {"BODY_FILE": _body_file(body), "COOKIE": browser.cookie_header()}
 
 
 def _has_command(env: dict[str, str], group: str) -> bool:

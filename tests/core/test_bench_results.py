@@ -16,6 +16,7 @@ def _report(db: str, *, submission_rps: float, sweep_seconds: float, search_p95:
         WrkResult("public home page", 3400, 7, 12, 34000, 0),
         WrkResult("submission POST (feedback)", submission_rps, 20, 40, 1000, 0),
         WrkResult("tracking lookup (POST /track)", 2000, 9, 20, 20000, 0),
+        WrkResult("baseline: minimal lookup", 2500, 8, 18, 25000, 0),
     ]
     report.metrics.update({"submission_missing": 0, "worker_rss_mb": 90, "generated_cases": 1_000_000,
                            "generate_seconds": 450.0,
@@ -40,6 +41,8 @@ def test_every_target_gets_a_verdict_with_the_distance_to_it(tmp_path):
     assert "0.40 × hello" in _row(text, "(bound) one INSERT per request")
     assert _row(text, "public home page ≥ 0.8 × hello").endswith("| met |")  # 0.85
     assert _row(text, "tracking lookup ≥ 0.7 × hello").endswith("**missed** |")  # 0.5
+    bound = _row(text, "(bound) minimal lookup")
+    assert "0.62 × hello" in bound and "the tracking lookup reaches 0.80 × it" in bound and bound.endswith("| n/a |")
     assert "1.33 × its 10k figure" in _row(text, "queue 'new': first page")
     assert _row(text, "queue 'new': first page").endswith("| met |")
     assert _row(text, "search: content words 'dat dai': p95 < 200 ms").endswith("**missed** |")
@@ -70,6 +73,7 @@ def test_the_profile_shows_each_phase_and_the_budget_a_target_leaves(tmp_path):
     report.profile = [
         {"scenario": "baseline: hello", "phase": "total", "us": 40.0, "depth": 0},
         {"scenario": "baseline: one INSERT", "phase": "total", "us": 230.0, "depth": 0},
+        {"scenario": "baseline: minimal lookup", "phase": "total", "us": 381.0, "depth": 0},
         {"scenario": "tracking lookup", "phase": "total", "us": 700.0, "depth": 0},
         {"scenario": "tracking lookup", "phase": "CSRF check", "us": 140.0, "depth": 1},
         {"scenario": "submission POST", "phase": "total", "us": 6000.0, "depth": 0},
@@ -84,7 +88,9 @@ def test_the_profile_shows_each_phase_and_the_budget_a_target_leaves(tmp_path):
     assert "tracking lookup: the target (0.7 × hello) leaves about 254 µs" in text
     assert "it takes 700 µs, 2.8 × that" in text
     assert "| CSRF check | 140 | 20% |" in text and "| ↳ reference data read | 900 | 15% |" in text
-    assert "hello 40 µs, one INSERT 230 µs" in text
+    assert "hello 40 µs, one INSERT 230 µs, minimal lookup 381 µs" in text
+    assert ("minimal lookup (bench/apps/lookup.py, no target): it takes 381 µs, "
+            "1.5 × the tracking lookup's budget") in text
 
 
 def test_the_profiler_runs_against_a_seeded_portal(tmp_path):
@@ -106,9 +112,38 @@ def test_the_profiler_runs_against_a_seeded_portal(tmp_path):
     from bench.profile import PHASES
 
     totals = {r["scenario"]: r["us"] for r in rows if r["phase"] == "total"}
-    assert set(totals) == {"baseline: hello", "baseline: one INSERT", "tracking lookup", "submission POST"}
+    assert set(totals) == {"baseline: hello", "baseline: one INSERT", "baseline: minimal lookup", "tracking lookup",
+                           "submission POST"}
     assert totals["tracking lookup"] > totals["baseline: hello"]
     for scenario, phases in PHASES.items():
         timed = {r["phase"]: r["us"] for r in rows if r["scenario"] == scenario}
         for label, _target, _depth in phases:
             assert timed[label] > 0, f"{scenario}: {label} was never called"
+
+
+def test_the_minimal_lookup_baseline_does_the_work_it_stands_for(tmp_path, monkeypatch):
+    """bench/apps/lookup.py, the bound of the tracking lookup: a token from the GET opens the code
+    (302, the code kept in the session); a wrong secret, an unknown code or a missing token does not."""
+    import importlib
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'lookup.sqlite3'}")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    from bench.apps import lookup
+
+    lookup = importlib.reload(lookup)  # the module reads its settings at import, as gunicorn loads it
+    monkeypatch.setattr(lookup, "_engine", None)
+    lookup.create_table()
+    lookup.create_table()  # idempotent: the benchmark calls it again on a database that has it
+    client = lookup.app.test_client()
+    token = client.get("/lookup").get_data(as_text=True)
+
+    def post(**data: str):  # type: ignore[no-untyped-def]
+        return client.post("/lookup", data={"csrf_token": token, "code": lookup.CODE, "secret": lookup.SECRET, **data})
+
+    opened = post()
+    assert opened.status_code == 302 and opened.location.endswith(f"/lookup/{lookup.CODE}")
+    with client.session_transaction() as session:
+        assert session["opened"] == lookup.CODE
+    assert post(secret="wrong").status_code == 404
+    assert post(code="BENCH-NONE").status_code == 404
+    assert post(csrf_token="").status_code == 400

@@ -32,6 +32,10 @@ from portal.org.routing import DEFAULT_RULES, Rule, UnitNode, UnitTree
 REFERENCE_TYPES: tuple[type, ...] = (OrgUnit, Field, UnitField, UnitWard, RoutingRule)
 ROW_ID = 1
 _KEPT = 4  # snapshots kept per process, the oldest dropped first
+# Values derived from one snapshot, the oldest dropped first. Some are per day (the units active on
+# it, the form's choices in each language), so a process whose reference data never changes would
+# otherwise keep a few more every day for as long as it lives.
+_DERIVED_KEPT = 32
 _INFO_KEY = "portal.refdata.token"
 
 
@@ -118,7 +122,10 @@ class Snapshot:
             with self._lock:
                 value = self._derived.get(key)
                 if value is None:
-                    value = self._derived[key] = build()
+                    value = build()
+                    while len(self._derived) >= _DERIVED_KEPT:
+                        self._derived.pop(next(iter(self._derived)))
+                    self._derived[key] = value
         return value
 
 

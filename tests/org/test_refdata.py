@@ -41,6 +41,16 @@ def test_a_derived_value_is_built_once_per_snapshot_and_may_use_another(db_sessi
     assert built == ["outer", "inner"]
 
 
+def test_values_derived_per_day_do_not_pile_up_in_a_long_lived_process(db_session, city):
+    snap = refdata.snapshot(db_session)
+    for offset in range(400):  # a year and more of days with unchanged reference data
+        day = TODAY + dt.timedelta(days=offset)
+        assert {u.id for u in snap.active_units(day)} >= {city.root.id, city.health.id}
+    assert len(snap._derived) <= refdata._DERIVED_KEPT
+    assert snap.derived("kept", lambda: "newest") == "newest"  # the newest is kept, the oldest went first
+    assert ("active", TODAY) not in snap._derived and "kept" in snap._derived
+
+
 def test_a_unit_tree_below_a_role_comes_from_the_snapshot_and_follows_changes(db_session, city):
     from portal.accounts.permissions import subtree_ids, unit_and_ancestors
 

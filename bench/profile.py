@@ -2,12 +2,12 @@
 """Where the time of a request goes: the tracking lookup and the submission POST, phase by phase.
 
 Each app is called in-process through WSGI with a prepared request (no server, no load tool, no
-test client), so the figures are the application's own cost per request. The bare Flask "hello"
+test client), so the figures are the application's own cost per request. The bare Flask "hello",
 the one-INSERT baseline and the minimal lookup (``bench/apps/lookup.py``) are measured the same
-way, in the same run. Phases are timed by
-wrapping the functions named in ``PHASES`` (a renamed function makes this script fail loudly, and
-``tests/core/test_bench_profile.py`` runs it); "the rest" is Flask, Werkzeug and the hooks shared by
-every request (security headers, access log, locale).
+way, in the same run. Phases are timed by wrapping the functions named in ``PHASES`` (a renamed
+function makes this script fail loudly, and ``tests/core/test_bench_results.py`` runs it); "the
+rest" is Flask, Werkzeug and the hooks shared by every request (security headers, access log,
+locale).
 
     .venv/bin/python -m bench.profile [--requests 2000]    (the portal's environment, after `demo seed`)
 

@@ -6,19 +6,12 @@ import os
 from flask import Flask
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
+from bench.apps._db import engine
 from portal.db import make_engine
 
 metadata = MetaData()
 items = Table("bench_items", metadata, Column("id", Integer, primary_key=True), Column("name", String(50)))
 app = Flask(__name__)
-_engine = None
-
-
-def engine():  # created after the fork, one per worker
-    global _engine
-    if _engine is None:
-        _engine = make_engine(os.environ["DATABASE_URL"])
-    return _engine
 
 
 @app.post("/insert")

@@ -20,6 +20,7 @@ from flask import Flask, abort, redirect, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select
 
+from bench.apps._db import engine
 from portal.db import make_engine
 
 CODE, SECRET = "BENCH-LOOKUP-0001", "bench-secret"
@@ -34,14 +35,6 @@ app.config.update(SECRET_KEY=os.environ.get("SECRET_KEY"), WTF_CSRF_TIME_LIMIT=N
 PARTS = frozenset(os.environ.get("LOOKUP_PARTS", "csrf,session,db").split(","))
 if "csrf" in PARTS:
     CSRFProtect(app)
-_engine = None
-
-
-def engine():  # created after the fork, one per worker
-    global _engine
-    if _engine is None:
-        _engine = make_engine(os.environ["DATABASE_URL"])
-    return _engine
 
 
 def _keyed(secret: str) -> str:

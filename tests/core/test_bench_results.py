@@ -129,9 +129,10 @@ def test_the_minimal_lookup_baseline_does_the_work_it_stands_for(tmp_path, monke
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'lookup.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     from bench.apps import lookup
+    from bench.apps._db import engine
 
     lookup = importlib.reload(lookup)  # the module reads its settings at import, as gunicorn loads it
-    monkeypatch.setattr(lookup, "_engine", None)
+    engine.cache_clear()  # on this test's database
     lookup.create_table()
     lookup.create_table()  # idempotent: the benchmark calls it again on a database that has it
     client = lookup.app.test_client()
@@ -147,3 +148,4 @@ def test_the_minimal_lookup_baseline_does_the_work_it_stands_for(tmp_path, monke
     assert post(secret="wrong").status_code == 404
     assert post(code="BENCH-NONE").status_code == 404
     assert post(csrf_token="").status_code == 400
+    engine.cache_clear()

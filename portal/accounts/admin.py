@@ -58,11 +58,15 @@ def _fill_choices(form: StaffCreateForm | RoleAddForm, session: Session) -> None
     form.unit.choices = unit_choices(session, units_where(current_user, {Role.ADMIN}, session))
 
 
-def _target(session: Session, user_id: int) -> User:
-    """A staff account the current administrator manages; 404 otherwise (no IDOR, no existence leak)."""
+def _target(session: Session, user_id: int, *, whole: bool = False) -> User:
+    """A staff account the current administrator manages; 404 otherwise (no IDOR, no existence leak).
+    ``whole``: for an action on the whole account, which needs every one of its roles in scope (403
+    when the administrator manages only some of them)."""
     user = session.get(User, user_id)
     if user is None or not can(current_user, Action.USERS_MANAGE, user):
         abort(404)
+    if whole:
+        require(current_user, Action.ACCOUNT_MANAGE, user)
     return user
 
 
@@ -140,7 +144,8 @@ def detail(user_id: int) -> str:
     _fill_choices(form, db)
     managed = units_where(current_user, {Role.ADMIN}, db)
     return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
-                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id)
+                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
+                           whole=can(current_user, Action.ACCOUNT_MANAGE, user))
 
 
 @bp.post("/<int:user_id>/roles")
@@ -164,7 +169,8 @@ def add_role(user_id: int) -> Any:
             return redirect(url_for("accounts_admin.detail", user_id=user.id))
     managed = units_where(current_user, {Role.ADMIN}, db)
     return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
-                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id), 400
+                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
+                           whole=can(current_user, Action.ACCOUNT_MANAGE, user)), 400
 
 
 @bp.post("/<int:user_id>/roles/<int:assignment_id>/remove")
@@ -188,7 +194,7 @@ def remove_role(user_id: int, assignment_id: int) -> WerkzeugResponse:
 def set_active(user_id: int) -> WerkzeugResponse:
     """Deactivate (ends every session at once) or reactivate an account."""
     db = get_session()
-    user = _target(db, user_id)
+    user = _target(db, user_id, whole=True)
     active = request.form.get("active") == "1"
     try:
         services.set_active(db, user, active, actor_id=current_user.id)
@@ -205,7 +211,7 @@ def set_active(user_id: int) -> WerkzeugResponse:
 def reinvite(user_id: int) -> WerkzeugResponse:
     """A new invitation link (earlier ones stop working), for an account not yet activated."""
     db = get_session()
-    user = _target(db, user_id)
+    user = _target(db, user_id, whole=True)
     if user.has_accepted_invitation:
         flash(_l("Tài khoản này đã được kích hoạt."), "info")
         return redirect(url_for("accounts_admin.detail", user_id=user.id))

@@ -27,6 +27,9 @@ class Action(enum.StrEnum):
     STAFF_AREA = "staff.area"  # open the back office at all
     ORG_MANAGE = "org.manage"  # create, move, rename, retire units; heads; fields; routing rules (obj: unit or None)
     USERS_MANAGE = "users.manage"  # staff accounts and role assignments (obj: unit, staff user or None)
+    # Lock, unlock or re-invite a whole staff account (obj: staff user): every role of the account
+    # must lie in the administrator's subtrees, since the action reaches all of them.
+    ACCOUNT_MANAGE = "users.account"
     RULES_MANAGE = "rules.manage"  # deadline rules and the holiday calendar
     AUDIT_VIEW = "audit.view"  # the audit log (obj: unit or None)
     BOARD_VIEW = "board.view"  # the accountability board (obj: unit or None; heads and inspectors, their subtree)
@@ -82,18 +85,33 @@ def _manages_user(user: User, obj: Any) -> bool:
     return any(assignment.unit_id in managed for assignment in obj.roles)
 
 
-Check = Callable[[User, Any], bool]
-
-
 def _admin_of_root(user: User, obj: Any) -> bool:
-    """City-wide settings (statutory deadline rules, the calendar): administrators of the root unit only."""
+    """City-wide settings (statutory deadline rules, the calendar, the notice texts): administrators
+    of the root unit only."""
     return any(a.role == Role.ADMIN and a.unit.parent_id is None for a in user.roles)
+
+
+def _manages_account(user: User, obj: Any) -> bool:
+    """Whole-account actions (locking, unlocking, a new invitation) reach every role of the account,
+    so every one of them must lie in the administrator's subtrees: a ward's administrator must not
+    lock out, or re-invite and take over, a city head who also holds a role in the ward. An account
+    without any role may have one given anywhere later: administrators of the root unit only."""
+    if not isinstance(obj, User) or not obj.is_staff:
+        return False
+    if not obj.roles:
+        return _admin_of_root(user, obj)
+    managed = units_where(user, {Role.ADMIN})
+    return all(assignment.unit_id in managed for assignment in obj.roles)
+
+
+Check = Callable[[User, Any], bool]
 
 # action -> (roles allowed, extra object check or None)
 RULES: dict[str, tuple[frozenset[Role], Check | None]] = {
     Action.STAFF_AREA: (STAFF_ROLES, None),
     Action.ORG_MANAGE: (frozenset({Role.ADMIN}), None),
     Action.USERS_MANAGE: (frozenset({Role.ADMIN}), _manages_user),
+    Action.ACCOUNT_MANAGE: (frozenset({Role.ADMIN}), _manages_account),
     Action.RULES_MANAGE: (frozenset({Role.ADMIN}), _admin_of_root),
     Action.AUDIT_VIEW: (frozenset({Role.INSPECTOR, Role.ADMIN}), None),
     Action.BOARD_VIEW: (frozenset({Role.HEAD, Role.INSPECTOR}), None),
@@ -118,7 +136,7 @@ RULES.update({
     Action.CASE_MESSAGE: (_CASE_WORK, _case_check("check_view")),
     Action.IDENTITY_REVEAL: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
     Action.ORIGINAL_DOWNLOAD: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
-    Action.NOTICE_TEMPLATES_MANAGE: (frozenset({Role.ADMIN}), None),
+    Action.NOTICE_TEMPLATES_MANAGE: (frozenset({Role.ADMIN}), _admin_of_root),  # the texts every unit sends
 })
 
 

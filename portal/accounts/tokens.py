@@ -3,12 +3,18 @@
 The payload is the user id plus the user's ``session_version``, so bumping the version (password
 reset, invitation accepted, "log out of all sessions") revokes every outstanding link. No personal
 data goes into a token.
+
+A link that confirms an address is also bound to that address (a keyed digest of it, not the
+address): the email-change link stops working once another change is asked for, so an old link
+cannot confirm an address its owner never received a link at.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +65,22 @@ def _serializer(purpose: Purpose, now: dt.datetime | None) -> URLSafeTimedSerial
                                   signer=_ClockSigner, signer_kwargs={"clock": clock})
 
 
+# Purposes whose link stands for one value of the account, which must still be that value when the
+# link is opened.
+_BOUND: dict[Purpose, Callable[[User], str | None]] = {Purpose.CHANGE_EMAIL: lambda user: user.pending_email}
+
+
+def _digest(purpose: Purpose, value: str | None) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{purpose.value}\n{value or ''}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def make_token(purpose: Purpose, user: User, *, now: dt.datetime | None = None) -> str:
     """A signed, expiring token for ``purpose`` that names ``user``."""
-    return _serializer(purpose, now).dumps({"u": user.id, "v": user.session_version})
+    payload: dict[str, Any] = {"u": user.id, "v": user.session_version}
+    if purpose in _BOUND:
+        payload["b"] = _digest(purpose, _BOUND[purpose](user))
+    return _serializer(purpose, now).dumps(payload)
 
 
 def read_token(session: Session, purpose: Purpose, token: str, *, now: dt.datetime | None = None) -> User:
@@ -79,6 +98,8 @@ def read_token(session: Session, purpose: Purpose, token: str, *, now: dt.dateti
     user = session.get(User, data["u"])
     if user is None or user.session_version != data.get("v") or not user.is_active_account:
         raise TokenError(expired=False)
+    if purpose in _BOUND and not hmac.compare_digest(str(data.get("b", "")), _digest(purpose, _BOUND[purpose](user))):
+        raise TokenError(expired=False)  # made for another value (an earlier email change)
     return user
 
 

@@ -24,3 +24,5 @@ def init_app(app: Flask) -> None:
     add_nav(app, "staff", "backoffice.search", _l("Tìm kiếm"), order=11)
     add_nav(app, "staff", "audit_log.index", _l("Nhật ký kiểm toán"), order=80,
             visible=lambda: can(current_user, Action.AUDIT_VIEW))
+    add_nav(app, "staff", "cases.notice_templates", _l("Mẫu thông báo"), order=82,
+            visible=lambda: can(current_user, Action.NOTICE_TEMPLATES_MANAGE))

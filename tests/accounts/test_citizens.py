@@ -136,6 +136,23 @@ def test_change_email_after_confirming_the_new_address(client, citizen, db_sessi
     assert client.get(path_of(links[0])).status_code == 400  # nothing pending any more
 
 
+def test_an_earlier_email_change_link_cannot_confirm_a_later_address(client, citizen, db_session, smtp_sink):
+    """Ask to change to an address you own, then to someone else's: the first link (which you have)
+    must not confirm the second address (whose owner never got, or opened, a link)."""
+    _signed_in(client, citizen)
+    client.post("/account/email", data={"email": "mine@example.org", "current_password": PASSWORD})
+    mine = deliver(db_session, smtp_sink, "mine@example.org")
+    client.post("/account/email", data={"email": "victim@example.org", "current_password": PASSWORD})
+    victims = deliver(db_session, smtp_sink, "victim@example.org")
+    refused = client.get(path_of(mine[0]))
+    assert refused.status_code == 400 and "không hợp lệ" in refused.get_data(as_text=True)
+    db_session.refresh(citizen)
+    assert citizen.email == "dan@example.com" and citizen.pending_email == "victim@example.org"
+    assert client.get(path_of(victims[0])).status_code == 302  # the owner's own link still works
+    db_session.refresh(citizen)
+    assert citizen.email == "victim@example.org"
+
+
 def test_download_my_data(client, citizen, db_session):
     make_submission(db_session, user_id=citizen.id, content="Đèn đường hỏng", identity={"full_name": "Dân"})
     _signed_in(client, citizen)

@@ -219,7 +219,7 @@ def test_sanitize_html_allows_only_the_allow_list():
 
 
 def test_admin_edits_a_notice_template_and_bad_templates_are_refused(client, db_session, setup):
-    root = setup["unit"]
+    root = setup["unit"].parent  # the texts every unit sends: the city's administrators
     admin = make_user(db_session, roles=[(Role.ADMIN, root)])
     login_as(client, setup["head"])
     assert client.get("/staff/cases/notice-templates").status_code == 403

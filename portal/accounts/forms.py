@@ -116,7 +116,7 @@ class DeleteAccountForm(FlaskForm):
 
 class AcceptInvitationForm(NewPasswordForm):
     code = StringField(_l("Mã 6 chữ số trong ứng dụng xác thực"),
-                       validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$",
+                       validators=[DataRequired(), Regexp(r"^\s*[0-9]{3}\s?[0-9]{3}\s*$",
                                                           message=_l("Nhập đúng 6 chữ số."))])
 
 

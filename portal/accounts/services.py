@@ -262,7 +262,7 @@ def totp_qr_svg(uri: str, title: Any) -> Markup:
 def totp_step_matching(secret: str, code: str, *, at: float | None = None) -> int | None:
     """The time step whose code equals ``code`` (current one, or one step either side), else None."""
     code = "".join(code.split())
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # "١٢٣٤٥٦" is digits too, but not a code
         return None
     totp = pyotp.TOTP(secret)
     moment = at if at is not None else now_utc().timestamp()

@@ -98,7 +98,8 @@ def read_token(session: Session, purpose: Purpose, token: str, *, now: dt.dateti
     user = session.get(User, data["u"])
     if user is None or user.session_version != data.get("v") or not user.is_active_account:
         raise TokenError(expired=False)
-    if purpose in _BOUND and not hmac.compare_digest(str(data.get("b", "")), _digest(purpose, _BOUND[purpose](user))):
+    bound = str(data.get("b", "")).encode()
+    if purpose in _BOUND and not hmac.compare_digest(bound, _digest(purpose, _BOUND[purpose](user)).encode()):
         raise TokenError(expired=False)  # made for another value (an earlier email change)
     return user
 

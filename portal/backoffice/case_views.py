@@ -238,6 +238,7 @@ def _apply(case: Case, transition: lifecycle.Transition, form: Any) -> Any:
         abort(exc.status, description=exc.message)
     except CaseError as exc:
         session.rollback()
+        _discard(key)
         form.form_errors.append(exc.message)
         return render_template("backoffice/case_action.html", case=case, transition=transition, form=form,
                                routing_explanation=_action_routing(case, transition), lc=lifecycle), 422
@@ -245,6 +246,10 @@ def _apply(case: Case, transition: lifecycle.Transition, form: Any) -> Any:
         session.rollback()
         _discard(key)
         abort(409, description=str(lifecycle.STALE_MESSAGE))
+    except Exception:
+        session.rollback()
+        _discard(key)  # no stored file without its row, whatever failed
+        raise
     flash(_("Đã thực hiện: %(action)s.", action=transition.label), "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

@@ -242,6 +242,16 @@ class Cursor:
         return f"{micros}.{self.id}"
 
 
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one is no cursor we wrote (and PostgreSQL refuses it)
+
+
+def _id(value: str, digits: str) -> int:
+    number = int(digits)
+    if number > _MAX_ID:
+        raise BadCursor(value)
+    return number
+
+
 def parse_cursor(value: str, sort: str) -> Cursor:
     """Read an ``after`` value back; anything malformed raises :class:`BadCursor`."""
     if sort == "due":
@@ -252,12 +262,12 @@ def parse_cursor(value: str, sort: str) -> Cursor:
             due = None if match[1] == "-" else dt.datetime.strptime(match[1], "%Y%m%d").date()
         except ValueError as exc:
             raise BadCursor(value) from exc
-        return Cursor(id=int(match[2]), due_on=due)
+        return Cursor(id=_id(value, match[2]), due_on=due)
     if sort == MATCH_SORT:
         match = _MATCH_CURSOR.match(value)
         if not match:
             raise BadCursor(value)
-        return Cursor(id=int(match[2]), submission_id=int(match[1]))
+        return Cursor(id=_id(value, match[2]), submission_id=_id(value, match[1]))
     match = _TIME_CURSOR.match(value)
     if not match:
         raise BadCursor(value)
@@ -265,7 +275,7 @@ def parse_cursor(value: str, sort: str) -> Cursor:
         created = _EPOCH + dt.timedelta(microseconds=int(match[1]))
     except OverflowError as exc:
         raise BadCursor(value) from exc
-    return Cursor(id=int(match[2]), created_at=created)
+    return Cursor(id=_id(value, match[2]), created_at=created)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portal.backoffice.queries import FLAG_LABELS, KIND_LABELS, STATUS_LABELS, Filters
 from portal.cases.models import CaseKind, CaseStatus
+from portal.web.validators import sane_date
 
 
 class GetForm(FlaskForm):
@@ -35,8 +36,8 @@ class QueueFilterForm(GetForm):
     flag_especially_complex = BooleanField(FLAG_LABELS["especially_complex"])
     flag_remote = BooleanField(FLAG_LABELS["remote"])
     flag_group = BooleanField(FLAG_LABELS["group"])
-    due_from = DateField(_l("Hạn từ ngày"), validators=[Optional()])
-    due_to = DateField(_l("Hạn đến ngày"), validators=[Optional()])
+    due_from = DateField(_l("Hạn từ ngày"), validators=[Optional(), sane_date])
+    due_to = DateField(_l("Hạn đến ngày"), validators=[Optional(), sane_date])
     sort = SelectField(_l("Sắp xếp"), validators=[Optional()])
 
     def __init__(self, *args: Any, units: list[tuple[int, str]], fields: list[tuple[int, str]],
@@ -81,8 +82,8 @@ class AuditFilterForm(GetForm):
     case = StringField(_l("Mã vụ việc"), validators=[Optional(), Length(max=24)])
     actor = StringField(_l("Người thực hiện (email)"), validators=[Optional(), Length(max=255)])
     action = StringField(_l("Hành động"), validators=[Optional(), Length(max=64)])
-    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
-    date_to = DateField(_l("Đến ngày"), validators=[Optional()])
+    date_from = DateField(_l("Từ ngày"), validators=[Optional(), sane_date])
+    date_to = DateField(_l("Đến ngày"), validators=[Optional(), sane_date])
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -82,7 +82,7 @@ def _next_url(page: Page, **values: Any) -> str | None:
         return None
     args = request.args.to_dict(flat=False)
     args["after"] = [page.next_cursor]
-    return url_for(request.endpoint or "backoffice.home", **values, **args)
+    return url_for(request.endpoint or "backoffice.home", **{**args, **values})
 
 
 @bp.get("/queues/<key>")
@@ -114,7 +114,7 @@ def queue(key: str) -> tuple[str, int] | str:
     if request.args.get("after"):
         args = request.args.to_dict(flat=False)
         args.pop("after")
-        first_url = url_for("backoffice.queue", key=key, **args)
+        first_url = url_for("backoffice.queue", **{**args, "key": key})
     return render_template("backoffice/queue.html", page=page, next_url=_next_url(page, key=key),
                            is_later_page=first_url is not None, first_url=first_url, **context)
 

@@ -132,6 +132,18 @@ def check_template(body: str) -> None:
     unknown = meta.find_undeclared_variables(parsed) - set(VARIABLES)
     if unknown:
         raise NoticeError(", ".join(sorted(unknown)))
+    # A template can parse and still fail on every notice ("{{ 1/0 }}", "{{ 1 + 'a' }}", a range
+    # past the sandbox's limit): render it once now, with a sample of each variable, so the
+    # administrator hears about it instead of every officer who prints a notice.
+    _render(body, {name: f"[{name}]" for name in VARIABLES})
+
+
+def _render(body: str, values: dict[str, Any]) -> str:
+    """An administrator's template rendered in the sandbox; any failure is a :class:`NoticeError`."""
+    try:
+        return _env.from_string(body).render(**values)
+    except Exception as exc:  # user-written templates fail in any way Python can
+        raise NoticeError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def update_template(session: Session, template: NoticeTemplate, *, title: str, body: str, user_id: int) -> None:
@@ -175,9 +187,5 @@ def render_notice(session: Session, case: Case, event: CaseEvent, *, today: dt.d
     if code is None:
         raise KeyError(event.action)
     template = get_template(session, code)
-    try:
-        html = _env.from_string(template.body).render(**notice_variables(session, case, event,
-                                                                          today or local_today()))
-    except TemplateError as exc:
-        raise NoticeError(str(exc)) from exc
+    html = _render(template.body, notice_variables(session, case, event, today or local_today()))
     return RenderedNotice(code, template.title, sanitize_html(html))

@@ -8,6 +8,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from portal.web.validators import sane_date
+
 UNIT_CHOICES = [SelectChoice("CAL", _l("Ngày (theo lịch)")), SelectChoice("WD", _l("Ngày làm việc"))]
 CONFIDENCE_CHOICES = [SelectChoice("V", _l("Đã đối chiếu văn bản")),
                       SelectChoice("P", _l("Theo báo chí, chưa đối chiếu")),
@@ -59,5 +61,5 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("Từ ngày"), validators=[Optional()])
-    end = DateField(_l("Đến ngày"), validators=[Optional()])
+    start = DateField(_l("Từ ngày"), validators=[Optional(), sane_date])
+    end = DateField(_l("Đến ngày"), validators=[Optional(), sane_date])

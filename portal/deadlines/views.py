@@ -57,8 +57,8 @@ def case_deadline_views(case: Case, include_met: bool = False) -> list[DeadlineV
 # ---------------------------------------------------------------- the board
 
 def _period(form: PeriodForm, today: dt.date) -> tuple[dt.date, dt.date]:
-    start = form.start.data or today - dt.timedelta(days=DEFAULT_PERIOD_DAYS)
-    end = form.end.data or today
+    start = (None if form.start.errors else form.start.data) or today - dt.timedelta(days=DEFAULT_PERIOD_DAYS)
+    end = (None if form.end.errors else form.end.data) or today
     if start > end:
         form.end.errors = [*form.end.errors, _("Ngày kết thúc phải sau ngày bắt đầu.")]
         return today - dt.timedelta(days=DEFAULT_PERIOD_DAYS), today

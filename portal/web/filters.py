@@ -42,7 +42,8 @@ def lang_url(lang: str) -> str:
     args: dict[str, Any] = request.args.to_dict(flat=False)
     args["lang"] = [lang]
     if request.endpoint and request.method == "GET" and request.url_rule is not None:
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        # the path's own values win: "?kind=x" on /submit/<kind> must not collide with them
+        return url_for(request.endpoint, **{**args, **(request.view_args or {})})
     return url_for("core.home", lang=lang)  # error pages and POST results: go home
 
 

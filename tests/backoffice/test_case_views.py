@@ -211,6 +211,53 @@ def test_notice_templates_are_sandboxed_and_identity_free(db_session, setup, app
     assert db_session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == "acceptance")).one()
 
 
+@pytest.mark.parametrize("body", ["{{ 1/0 }}", "{{ 1 + 'a' }}", "{{ range(10**6)|list }}", "{{ reference.x.y }}"])
+def test_a_template_that_parses_but_cannot_render_is_refused_when_saved(client, db_session, setup, body):
+    admin = make_user(db_session, roles=[(Role.ADMIN, setup["unit"].parent)])
+    login_as(client, admin)
+    response = client.post("/staff/cases/notice-templates/acceptance", data={"title": "Thụ lý", "body": body})
+    assert response.status_code == 422 and "Mẫu không hợp lệ" in response.get_data(as_text=True)
+    assert body.replace("'", "&#39;") in response.get_data(as_text=True)  # what was typed stays in the form
+    stored = db_session.scalars(select(NoticeTemplate.body).where(NoticeTemplate.code == "acceptance")).all()
+    assert body not in stored
+
+
+def test_a_stored_template_that_fails_gives_a_409_not_a_500(client, db_session, setup):
+    from portal.cases import notices
+
+    case = setup["case"]
+    event = CaseEvent(case_id=case.id, action="accept", decision_number="1/QĐ", data={})
+    db_session.add(event)
+    notices.get_template(db_session, "acceptance").body = "{{ 1/0 }}"  # saved before saving checked a render
+    db_session.flush()
+    login_as(client, setup["head"])
+    response = client.get(f"/staff/cases/{case.id}/notices/{event.id}")
+    assert response.status_code == 409 and "Mẫu thông báo có lỗi" in response.get_data(as_text=True)
+
+
+def test_a_failed_action_leaves_no_stored_document_behind(client, setup, app, monkeypatch):
+    from portal.cases import lifecycle
+    from portal.files.storage import get_storage
+
+    case, db = setup["case"], setup["db"]
+    case.status = CaseStatus.INVESTIGATING
+    db.flush()
+    before = set(get_storage(app).keys())
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(lifecycle, "apply_transition", broken)
+    login_as(client, setup["head"])
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    data = {"version": case.version, "text": "Kết luận.", "decision_number": "21/KL", "decision_date": "2026-11-20",
+            "document": (io.BytesIO(buffer.getvalue()), "ket-luan.png")}
+    response = client.post(f"/staff/cases/{case.id}/act/resolve", data=data, content_type="multipart/form-data")
+    assert response.status_code == 500  # an unforeseen failure: the error page, and the file is gone again
+    assert set(get_storage(app).keys()) == before
+
+
 def test_sanitize_html_allows_only_the_allow_list():
     from portal.security import sanitize_html
 

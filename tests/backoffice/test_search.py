@@ -141,9 +141,10 @@ def test_odd_queries_never_fail(client, org, query, status):
     assert response.status_code == status
 
 
-def test_bad_search_page_key_is_a_400(client, org):
+@pytest.mark.parametrize("after", ["nonsense", "2147483648.1", "1.2147483648"])  # ids past INTEGER too
+def test_bad_search_page_key_is_a_400(client, org, after):
     login_as(client, org.intake)
-    response = client.get("/staff/search?q=dat&after=nonsense")
+    response = client.get(f"/staff/search?q=dat&after={after}")
     assert response.status_code == 400
     assert "Liên kết trang tiếp theo không hợp lệ" in response.get_data(as_text=True)
 

@@ -360,6 +360,10 @@ def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datet
         (Deadline.escalated_at.is_not(None)) & (Deadline.escalated_parent_at.is_(None))
         & (Deadline.due_on < parent_before),
         Deadline.escalated_parent_at)
+    # The passes end on a read (the candidates query that found no more): end it, so that on SQLite
+    # the release below starts a transaction with its write and waits for the lock, instead of failing
+    # ("database is locked") when another sweep committed since that read.
+    session.commit()
     release_held(session, [(d.message_id, d.held_until) for d in run.digests.values()
                            if d.message_id is not None and d.held_until is not None])
     session.commit()

@@ -1,4 +1,4 @@
-"""Hostile input gets a 4xx and a message, never a 500: found by fuzzing every route.
+"""Hostile input never gets a 500 (a 4xx with a message, or the input cleaned): found by fuzzing every route.
 
 Several of these passed on SQLite and failed only on PostgreSQL (a NUL byte, an id past INTEGER),
 which is why the suite runs on both.

@@ -104,9 +104,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Friendly error pages and the security headers on every response."""
-    from portal.web import errors, headers, logging
+    """Input filtering, friendly error pages and the security headers on every response."""
+    from portal.web import errors, headers, inputs, logging
 
+    inputs.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     logging.init_app(app)

@@ -7,9 +7,9 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.web.inputs import NUL_MESSAGE, NulCharacter
 from portal.web.logging import request_id
 
 logger = logging.getLogger("portal.error")
@@ -27,36 +27,6 @@ MESSAGES = {
     500: (_l("Lỗi hệ thống"), _l("Đã có lỗi xảy ra ở phía chúng tôi. Chúng tôi đã ghi nhận và sẽ khắc phục.")),
 }
 CSRF_MESSAGE = _l("Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và gửi lại.")
-NUL_MESSAGE = _l("Địa chỉ trang có ký tự không hợp lệ.")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class NulCharacter(BadRequest):
-    """A NUL character in the path: never a page of ours."""
-
-
-def _has_nul(values: MultiDict[str, str]) -> bool:
-    return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
-
-
-def _without_nul(values: MultiDict[str, str]) -> ImmutableMultiDict[str, str]:
-    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
-                               for key, value in values.items(multi=True)])
-
-
-def strip_nul() -> None:
-    """NUL characters out of the query string and the form fields, before any view reads them.
-
-    Nobody types one (pasted text can carry one), and PostgreSQL refuses it in every text column:
-    left in, it turned a search, a login or a form into a 500 on PostgreSQL only. Dropping it keeps
-    what the person wrote, as ``clean_text`` does with other control characters. A NUL in the path
-    is never one of our pages: 400."""
-    if "\x00" in request.path:
-        raise NulCharacter()
-    if _has_nul(request.args):
-        request.args = _without_nul(request.args)  # type: ignore[misc]  # werkzeug caches the parsed value
-    if request.method != "GET" and request.mimetype in FORM_TYPES and _has_nul(request.form):
-        request.form = _without_nul(request.form)  # type: ignore[misc]
 
 
 def wants_json() -> bool:
@@ -100,7 +70,6 @@ def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(strip_nul)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)

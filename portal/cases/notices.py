@@ -135,7 +135,7 @@ def check_template(body: str) -> None:
     # A template can parse and still fail on every notice ("{{ 1/0 }}", "{{ 1 + 'a' }}", a range
     # past the sandbox's limit): render it once now, with a sample of each variable, so the
     # administrator hears about it instead of every officer who prints a notice.
-    _render(body, {name: f"[{name}]" for name in VARIABLES})
+    _render(body, {**{name: f"[{name}]" for name in VARIABLES}, "days": 30})  # as notice_variables: days is a number
 
 
 def _render(body: str, values: dict[str, Any]) -> str:

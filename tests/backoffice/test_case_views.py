@@ -222,6 +222,13 @@ def test_a_template_that_parses_but_cannot_render_is_refused_when_saved(client, 
     assert body not in stored
 
 
+def test_the_trial_render_gives_each_variable_the_type_it_has_in_a_notice(app):
+    from portal.cases import notices
+
+    with app.test_request_context():  # refused before: "days" was tried as text
+        notices.check_template("<p>Gia hạn thêm {{ days }} ngày (tổng {{ days + 30 }} ngày), {{ reference|upper }}</p>")
+
+
 def test_a_stored_template_that_fails_gives_a_409_not_a_500(client, db_session, setup):
     from portal.cases import notices
 

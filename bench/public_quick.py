@@ -96,7 +96,7 @@ def main() -> int:
         return 1
     try:
         flask(env, "db", "upgrade")
-        flask(env, "demo", "seed")
+        flask(env, "demo", "seed", "--allow-production")
         ratios = run(env, args.duration, args.rounds, args.parts)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -55,7 +55,7 @@ class FormFields(HTMLParser):
 def run_all(report: Report, env: dict[str, str], scales: list[int], duration: int) -> None:
     print("== set-up: migrate, seed", flush=True)
     flask(env, "db", "upgrade")
-    flask(env, "demo", "seed")
+    flask(env, "demo", "seed", "--allow-production")
     flask(env, "deadlines", "seed-rules") if _has_command(env, "deadlines") else None
     print("== baselines", flush=True)
     with Server("bench.apps.hello:app", env) as server:
@@ -123,7 +123,8 @@ def _generate(report: Report, env: dict[str, str], have: int, want: int) -> int:
     if want <= have:
         return have
     print(f"== generating {want - have:,} cases (total {want:,})", flush=True)
-    _, seconds, rss = flask(env, "demo", "generate", "--cases", str(want - have), "--seed", str(want))
+    _, seconds, rss = flask(env, "demo", "generate", "--cases", str(want - have), "--seed", str(want),
+                            "--allow-production")
     report.metrics["generate_seconds"] = report.metrics.get("generate_seconds", 0.0) + seconds
     report.metrics["generated_cases"] = want
     report.extra[f"demo generate to {want:,} cases"] = (f"{seconds:.0f} s for {want - have:,} cases, "

@@ -104,7 +104,7 @@ def test_the_profiler_runs_against_a_seeded_portal(tmp_path):
 
     env = {**os.environ, **(bench_env("sqlite", tmp_path) or {})}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for args in (["db", "upgrade"], ["demo", "seed"]):
+    for args in (["db", "upgrade"], ["demo", "seed", "--allow-production"]):
         subprocess.run([*flask, *args], env=env, cwd=ROOT, check=True, capture_output=True)
     out = subprocess.run([sys.executable, "-m", "bench.profile", "--requests", "60"], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
 from sqlalchemy import func, select, text
 
 from portal.accounts.models import Role
@@ -59,3 +62,27 @@ def test_cli_rejects_a_bad_count(runner):
     result = runner.invoke(args=["demo", "generate", "--cases", "0"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SETTINGS", dataclasses.replace(app.config["SETTINGS"], env="production"))
+
+
+@pytest.mark.parametrize("args", [["demo", "seed"], ["demo", "generate", "--cases", "5"]])
+def test_demo_data_is_refused_in_production(runner, db_session, production, args):
+    """Demo accounts have published passwords: a production portal never gets them by mistake."""
+    from portal.accounts.models import User
+
+    users = db_session.scalar(select(func.count()).select_from(User))
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1
+    assert "PORTAL_ENV=production" in result.output and "--allow-production" in result.output
+    assert "Traceback" not in result.output
+    assert db_session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_allow_production_lets_a_throwaway_database_through(runner, production):
+    result = runner.invoke(args=["demo", "generate", "--cases", "5", "--allow-production"])
+    assert "PORTAL_ENV=production" not in result.output
+    assert "flask demo seed" in result.output  # past the guard, stopped by the missing organisation

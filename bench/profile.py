@@ -9,7 +9,9 @@ function makes this script fail loudly, and ``tests/core/test_bench_results.py``
 rest" is Flask, Werkzeug and the hooks shared by every request (security headers, access log,
 locale).
 
-    .venv/bin/python -m bench.profile [--requests 2000]    (the portal's environment, after `demo seed --allow-production`)
+    .venv/bin/python -m bench.profile [--requests 2000]
+
+(in the portal's environment, after `flask db upgrade` and `flask demo seed --allow-production`)
 
 Prints one JSON object per line: {"scenario", "phase", "us", "depth"}; bench/scenarios.py puts them
 in bench/RESULTS.md next to the budget each throughput target leaves.

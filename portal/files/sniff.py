@@ -33,6 +33,7 @@ OOXML_MAIN = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": (PPTX, "pptx"),
 }
 ODF = {ODT: "odt", ODS: "ods"}
+OFFICE_TYPES = frozenset({mime for mime, _ext in OOXML_MAIN.values()} | set(ODF))
 ALLOWED_DESCRIPTION = "PDF, JPEG, PNG, WebP, DOCX, XLSX, PPTX, ODT, ODS"
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed: refuse zip bombs
@@ -54,6 +55,10 @@ class FileType:
     @property
     def is_pdf(self) -> bool:
         return self.mime == PDF
+
+    @property
+    def is_office(self) -> bool:
+        return self.mime in OFFICE_TYPES
 
 
 def detect(data: bytes) -> FileType:

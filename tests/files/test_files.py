@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 
 import pikepdf
 import pytest
@@ -89,9 +90,15 @@ def test_pdf_info_and_xmp_are_removed(tmp_path):
         assert len(pdf.pages) == 1
 
 
-def test_office_documents_keep_no_working_copy(tmp_path):
-    stored = ingest(LocalStorage(tmp_path), "a.docx", samples.docx())
-    assert stored.working_key is None and stored.working_sha256 is None
+def test_office_documents_get_a_working_copy_without_their_authors(tmp_path):
+    storage = LocalStorage(tmp_path)
+    original = samples.docx_with_authors()
+    stored = ingest(storage, "a.docx", original)
+    working = storage.read(stored.working_key)
+    assert stored.working_sha256 == hashlib.sha256(working).hexdigest() and working != original
+    with zipfile.ZipFile(io.BytesIO(working)) as zf:
+        assert all(samples.SECRET_AUTHOR.encode() not in zf.read(name) for name in zf.namelist())
+    assert storage.read(stored.storage_key) == original  # the sealed original is untouched
 
 
 def test_local_storage_uses_random_names_and_refuses_path_tricks(tmp_path):

@@ -251,7 +251,7 @@ def test_title_and_content_are_required(client, db_session, org, storage):
 
 def test_evidence_files_are_stored_with_hash_and_stripped_copy(client, db_session, org, storage):
     jpeg, pdf = samples.jpeg_with_gps(), samples.pdf_with_metadata()
-    files = [(jpeg, "ảnh hiện trường.jpg"), (pdf, "giấy tờ.pdf"), (samples.docx(), "thư.docx")]
+    files = [(jpeg, "ảnh hiện trường.jpg"), (pdf, "giấy tờ.pdf"), (samples.docx_with_authors(), "thư.docx")]
     assert post(client, "denunciation", form_data("denunciation", anonymous=True), files=files).status_code == 302
     [submission] = submissions(db_session)
     rows = db_session.scalars(select(Attachment).where(Attachment.submission_id == submission.id)
@@ -260,7 +260,7 @@ def test_evidence_files_are_stored_with_hash_and_stripped_copy(client, db_sessio
     assert rows[0].sha256 == hashlib.sha256(jpeg).hexdigest() and storage.read(rows[0].storage_key) == jpeg
     assert samples.SECRET_AUTHOR.encode() not in storage.read(rows[0].working_key)
     assert samples.SECRET_AUTHOR.encode() not in storage.read(rows[1].working_key)
-    assert rows[2].working_key is None
+    assert rows[2].working_key is not None and rows[2].mime_type.endswith("wordprocessingml.document")
     assert all(r.uploaded_by_reporter for r in rows)
     assert sorted(storage.keys()) == sorted(k for r in rows for k in (r.storage_key, r.working_key) if k)
     assert not str(storage.root).startswith(str(client.application.static_folder))

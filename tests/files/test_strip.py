@@ -1,0 +1,175 @@
+"""Working copies carry nothing that names the sender: office documents, PDFs beyond their Info
+dictionary, and the pictures inside both."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree import ElementTree
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from portal.files.office import FIXED_TIME, strip_office
+from portal.files.services import ingest
+from portal.files.sniff import detect
+from portal.files.storage import LocalStorage
+from portal.files.strip import clean_jpeg, clean_png, strip_metadata
+from tests.files import samples
+
+SECRETS = (samples.SECRET_AUTHOR, samples.SECOND_AUTHOR, "Secret%20Person", "secret@example.vn",
+           "secret.person@example.vn")
+
+
+def parts(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        return {info.filename: zf.read(info) for info in zf.infolist()}
+
+
+def assert_nothing_names_the_sender(data: bytes) -> None:
+    for secret in SECRETS:
+        for encoding in ("utf-8", "utf-16-le"):
+            assert secret.encode(encoding) not in data, (secret, encoding)
+
+
+def pixels(data: bytes) -> tuple[tuple[int, int], bytes]:
+    with Image.open(io.BytesIO(data)) as im:
+        return im.size, im.convert("RGB").tobytes()
+
+
+# -- pictures, byte by byte ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_clean_jpeg_drops_exif_and_comments_and_keeps_every_pixel(progressive):
+    with Image.open(io.BytesIO(samples.jpeg_with_gps((96, 48)))) as im:
+        out = io.BytesIO()
+        im.save(out, format="JPEG", exif=im.info["exif"], comment=samples.SECRET_AUTHOR.encode(),
+                progressive=progressive)
+    original = out.getvalue() + b"trailer: " + samples.SECRET_AUTHOR.encode()
+    cleaned = clean_jpeg(original)
+    assert_nothing_names_the_sender(cleaned)
+    assert b"Exif" not in cleaned and cleaned.endswith(b"\xff\xd9")
+    assert pixels(cleaned) == pixels(original)
+    with Image.open(io.BytesIO(cleaned)) as im:
+        assert not im.getexif() and "comment" not in im.info
+
+
+def test_clean_jpeg_keeps_the_colour_profile():
+    profile = b"ICC_PROFILE-bytes" * 10
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 30)).save(out, format="JPEG", icc_profile=profile)
+    with Image.open(io.BytesIO(clean_jpeg(out.getvalue()))) as im:
+        assert im.info.get("icc_profile") == profile
+
+
+def test_clean_png_drops_text_chunks_and_keeps_every_pixel():
+    original = samples.png_with_text()
+    cleaned = clean_png(original)
+    assert_nothing_names_the_sender(cleaned)
+    assert pixels(cleaned) == pixels(original)
+
+
+@pytest.mark.parametrize("clean, data", [
+    (clean_jpeg, b"not a jpeg"), (clean_jpeg, samples.jpeg_with_gps()[:200]),
+    (clean_png, b"\x89PNG\r\n\x1a\n" + b"\0" * 20), (clean_png, samples.png_with_text()[:-8]),
+])
+def test_damaged_pictures_are_refused_not_passed_through(clean, data):
+    with pytest.raises(ValueError):
+        clean(data)
+
+
+# -- office documents ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [samples.docx_with_authors, samples.xlsx_with_authors, samples.odt_with_authors])
+def test_office_working_copy_names_nobody_and_stays_the_same_document(make):
+    original = make()
+    working = strip_office(original)
+    assert working is not None
+    assert detect(working) == detect(original)  # still accepted as the same kind of document
+    before, after = parts(original), parts(working)
+    assert list(after) == list(before)  # every part kept, in order (OpenDocument's mimetype first)
+    for name, data in after.items():
+        assert_nothing_names_the_sender(data)
+        if name.endswith((".xml", ".rels")):
+            ElementTree.fromstring(data)  # still well-formed
+    with zipfile.ZipFile(io.BytesIO(working)) as zf:
+        assert {info.date_time for info in zf.infolist()} == {FIXED_TIME}
+        if "mimetype" in before:
+            assert zf.infolist()[0].compress_type == zipfile.ZIP_STORED
+
+
+def test_docx_authors_become_consistent_pseudonyms_and_the_text_stays():
+    after = parts(strip_office(samples.docx_with_authors()))
+    document, comments = after["word/document.xml"].decode(), after["word/comments.xml"].decode()
+    assert samples.DOCUMENT_TEXT in document and "Ghi chú của người gửi" in comments
+    # Document order: the person list is read after the document, so the first author is "1" everywhere.
+    assert 'w:author="Tác giả 1"' in document and 'w:author="Tác giả 2"' in document
+    assert 'w:author="Tác giả 1"' in comments and 'w:initials="TG1"' in comments
+    assert 'w15:author="Tác giả 1"' in after["word/people.xml"].decode()
+    assert 'Target="file:///"' in after["word/_rels/settings.xml.rels"].decode()
+    assert b"<Pages>1</Pages>" in after["docProps/app.xml"] and b"Company" not in after["docProps/app.xml"]
+    assert pixels(after["word/media/image1.jpeg"]) == pixels(samples.jpeg_with_gps())
+
+
+def test_xlsx_printer_settings_keep_their_size_without_the_printer_name():
+    before, after = parts(samples.xlsx_with_authors()), parts(strip_office(samples.xlsx_with_authors()))
+    name = "xl/printerSettings/printerSettings1.bin"
+    assert len(after[name]) == len(before[name]) and after[name][64:] == before[name][64:]
+    assert b"absPath" not in after["xl/workbook.xml"] and b"<sheets/>" in after["xl/workbook.xml"]
+    assert "<author>Tác giả 1</author>" in after["xl/comments1.xml"].decode()
+
+
+def test_odt_metadata_and_settings_are_emptied_and_the_text_stays():
+    after = parts(strip_office(samples.odt_with_authors()))
+    assert b"initial-creator" not in after["meta.xml"] and b'office:version="1.3"' in after["meta.xml"]
+    assert b"PrinterName" not in after["settings.xml"]
+    content = after["content.xml"].decode()
+    assert samples.DOCUMENT_TEXT in content and "<dc:creator>Tác giả 1</dc:creator>" in content
+    assert '<text:author-name text:fixed="true">Tác giả 2</text:author-name>' in content
+
+
+@pytest.mark.parametrize("extra", [
+    [("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0" + samples.SECRET_AUTHOR.encode())],
+    [("word/media/image2.tiff", b"II*\0" + samples.SECRET_AUTHOR.encode())],
+    [("word/media/image3.jpeg", b"\xff\xd8 damaged")],
+    [("word/notes.xml", samples.SECRET_AUTHOR.encode("utf-16"))],
+])
+def test_a_part_that_cannot_be_vouched_for_means_no_working_copy(extra):
+    assert strip_office(samples.docx_with_authors(extra)) is None
+
+
+def test_an_office_document_without_a_clean_copy_is_still_received(tmp_path):
+    storage = LocalStorage(tmp_path)
+    data = samples.docx_with_authors([("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0")])
+    stored = ingest(storage, "thư.docx", data)
+    assert stored.working_key is None and storage.read(stored.storage_key) == data
+
+
+# -- PDFs ------------------------------------------------------------------------------------------
+
+def pdf_text(data: bytes) -> bytes:
+    """Every byte of the PDF with its streams decoded, so compressed data cannot hide a name."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.generalized,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return out.getvalue()
+
+
+def test_pdf_working_copy_drops_every_hidden_author_and_active_content():
+    original = samples.pdf_with_hidden_data()
+    assert samples.SECRET_AUTHOR.encode() in pdf_text(original)
+    working = strip_metadata(original, detect(original))
+    assert_nothing_names_the_sender(pdf_text(working))
+    with pikepdf.open(io.BytesIO(working)) as pdf:
+        assert "/OpenAction" not in pdf.Root and not pdf.attachments
+        page = pdf.pages[0]
+        assert "/Metadata" not in page.obj and "/PieceInfo" not in page.obj
+        annots = list(page.obj.Annots)
+        assert [str(a.Subtype) for a in annots] == ["/Text", "/Widget"]  # the attached file is gone
+        assert str(annots[0].Contents) == "Ghi chú bằng chứng" and "/T" not in annots[0] and "/M" not in annots[0]
+        assert str(annots[1].T) == "ho_ten"  # a form field keeps its name
+        image = page.Resources.XObject.Im0
+        assert b"Exif" not in image.read_raw_bytes()
+        assert pixels(image.read_raw_bytes()) == pixels(samples.jpeg_with_gps())

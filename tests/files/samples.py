@@ -254,7 +254,8 @@ def pdf_with_hidden_data() -> bytes:
     page.obj.Annots = pdf.make_indirect(pikepdf.Array([note, field, clip]))
     pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
     pdf.attachments["secret.txt"] = pikepdf.AttachedFileSpec(pdf, f"{SECRET_AUTHOR}".encode(), filename="secret.txt")
-    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String(f"app.alert('{SECRET_AUTHOR}')"))
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript,
+                                             JS=pikepdf.String(f"app.alert('{SECRET_AUTHOR}')"))
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()

@@ -70,7 +70,7 @@ def test_clean_png_drops_text_chunks_and_keeps_every_pixel():
     assert pixels(cleaned) == pixels(original)
 
 
-@pytest.mark.parametrize("clean, data", [
+@pytest.mark.parametrize(("clean", "data"), [
     (clean_jpeg, b"not a jpeg"), (clean_jpeg, samples.jpeg_with_gps()[:200]),
     (clean_png, b"\x89PNG\r\n\x1a\n" + b"\0" * 20), (clean_png, samples.png_with_text()[:-8]),
 ])

@@ -173,3 +173,34 @@ def test_pdf_working_copy_drops_every_hidden_author_and_active_content():
         image = page.Resources.XObject.Im0
         assert b"Exif" not in image.read_raw_bytes()
         assert pixels(image.read_raw_bytes()) == pixels(samples.jpeg_with_gps())
+
+
+# -- what staff get ----------------------------------------------------------------------------------
+
+def test_staff_open_the_clean_copy_of_an_office_document_and_the_case_page_says_so(client, db_session):
+    from portal.accounts.models import Role
+    from portal.cases.models import Attachment, CaseKind
+    from portal.files.storage import get_storage
+    from tests.factories import make_case, make_unit, make_user
+    from tests.helpers import login_as
+
+    unit = make_unit(db_session, parent=make_unit(db_session))
+    handler = make_user(db_session, roles=[(Role.HANDLER, unit)])
+    case = make_case(db_session, unit=unit, kind=CaseKind.DENUNCIATION, handler_id=handler.id)
+    original = samples.docx_with_authors()
+    stored = ingest(get_storage(), "tố cáo.docx", original)
+    attachment = Attachment(submission_id=case.submission_id, original_name=stored.original_name,
+                            mime_type=stored.mime_type, size=stored.size, sha256=stored.sha256,
+                            storage_key=stored.storage_key, working_key=stored.working_key,
+                            working_sha256=stored.working_sha256)
+    db_session.add(attachment)
+    db_session.flush()
+    login_as(client, handler)
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "tố cáo.docx" in page and "bản làm việc, đã xóa siêu dữ liệu" in page
+    response = client.get(f"/staff/cases/{case.id}/attachments/{attachment.id}")
+    assert response.status_code == 200 and response.mimetype == "application/octet-stream"
+    assert "attachment;" in response.headers["Content-Disposition"]
+    assert response.data == get_storage().read(stored.working_key) != original
+    for data in parts(response.data).values():
+        assert_nothing_names_the_sender(data)

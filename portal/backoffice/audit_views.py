@@ -1,9 +1,12 @@
 """The inspector's view of the audit log: filtered by case, person, action and dates.
 
-Inspectors see the entries about cases of the units in their scope (and entries about no case,
-such as sign-ins); an entry about a case outside their scope, or about a case they are in conflict
-with, is hidden. Administrators see the same over the units they administer, except identity reveals and
-original downloads (inspectors only).
+Inspectors see the entries about cases of the units in their scope; an entry about a case outside
+their scope, or about a case they are in conflict with, is hidden. Entries about no case (sign-ins,
+account and organisation changes) are seen city-wide only by those whose role is on the root unit;
+an inspector of a department or ward sees those about its own staff and units, never a citizen's
+(a citizen's sign-in next to the time of an anonymous đơn could point at its sender).
+Administrators see the same over the units they administer, except identity reveals and original
+downloads (inspectors only).
 """
 
 from __future__ import annotations
@@ -16,17 +19,18 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.auth import staff_required
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import Action, require, units_where
 from portal.audit.models import AuditEntry
 from portal.audit.services import ChainReport, full_check_overdue, verify_recent
 from portal.backoffice.queue_forms import AuditFilterForm
 from portal.cases.models import Case, CaseConflict
 from portal.db import get_db, get_session
+from portal.org.models import OrgUnit
 
 bp = Blueprint("audit_log", __name__)
 
@@ -46,18 +50,36 @@ def _cases_in(units: set[int], user: User) -> Select[tuple[int]]:
         ~exists().where(CaseConflict.case_id == Case.id, CaseConflict.user_id == user.id))
 
 
+def _about_no_case(session: Session, user: User, role: Role, units: set[int]) -> ColumnElement[bool]:
+    """Entries about no case that a holder of ``role`` over ``units`` may read: all of them when the
+    role is held on a root unit (city-wide); else those whose actor or object is a staff member with
+    a role in ``units``, or one of ``units`` itself."""
+    held = {a.unit_id for a in user.roles if a.role == role}
+    if session.scalar(select(exists().where(OrgUnit.id.in_(held), OrgUnit.parent_id.is_(None)))):
+        return AuditEntry.case_id.is_(None)
+    staff_here = select(RoleAssignment.user_id).where(RoleAssignment.unit_id.in_(units))
+    # object_id is text (it names objects of any kind)
+    staff_ids = select(cast(RoleAssignment.user_id, String)).where(RoleAssignment.unit_id.in_(units))
+    return and_(AuditEntry.case_id.is_(None), or_(
+        AuditEntry.actor_id.in_(staff_here),
+        and_(AuditEntry.object_type == "user", AuditEntry.object_id.in_(staff_ids)),
+        and_(AuditEntry.object_type == "org_unit", AuditEntry.object_id.in_([str(u) for u in units]))))
+
+
 def audit_scope(session: Session, user: User) -> ColumnElement[bool]:
-    """The audit entries ``user`` may read: for an inspector, entries about no case or about a case of
-    the units they inspect; for an administrator the same over the units they administer, without the
-    identity reveals and original downloads. Never entries about a case ``user`` is in conflict with."""
+    """The audit entries ``user`` may read: for an inspector, entries about a case of the units they
+    inspect and entries about no case as :func:`_about_no_case` allows; for an administrator the same
+    over the units they administer, without the identity reveals and original downloads. Never
+    entries about a case ``user`` is in conflict with."""
     allowed: list[ColumnElement[bool]] = []
     inspected = units_where(user, {Role.INSPECTOR}, session)
     if inspected:
-        allowed.append(or_(AuditEntry.case_id.is_(None), AuditEntry.case_id.in_(_cases_in(inspected, user))))
+        allowed.append(or_(_about_no_case(session, user, Role.INSPECTOR, inspected),
+                           AuditEntry.case_id.in_(_cases_in(inspected, user))))
     administered = units_where(user, {Role.ADMIN}, session)
     if administered:
         allowed.append(and_(AuditEntry.action.not_in(INSPECTOR_ONLY_ACTIONS),
-                            or_(AuditEntry.case_id.is_(None),
+                            or_(_about_no_case(session, user, Role.ADMIN, administered),
                                 AuditEntry.case_id.in_(_cases_in(administered, user)))))
     return or_(*allowed) if allowed else false()
 

@@ -145,3 +145,33 @@ def test_chain_status_is_shown_and_tampering_is_reported(client, db_session, org
     db_session.flush()
     html = client.get("/staff/audit").get_data(as_text=True)
     assert "Chuỗi nhật ký bị phá vỡ" in html and str(log["reveal_a"].id) in html
+
+
+def test_entries_about_no_case_reach_a_department_only_for_its_own_staff_and_units(client, db_session, org, log):
+    """A citizen's sign-in, next to the time of an anonymous đơn, could point at its sender: only
+    city-wide inspectors and administrators see it. A department's inspector sees what concerns its
+    own staff and units."""
+    head_b = make_user(db_session, roles=[(Role.HEAD, org.dept_b)])
+    entries = {
+        "citizen_login": record(db_session, "login.success", actor_id=org.citizen.id, object_type="user",
+                                object_id=org.citizen.id),
+        "unknown_failure": record(db_session, "login.failure", reason="unknown"),
+        "head_b_login": record(db_session, "login.success", actor_id=head_b.id, object_type="user",
+                               object_id=head_b.id),
+        "role_a": record(db_session, "role.granted", actor_id=org.admin.id, object_type="user",
+                         object_id=org.handler.id, role="handler"),
+        "unit_a": record(db_session, "org.unit.update", actor_id=org.admin.id, object_type="org_unit",
+                         object_id=org.dept_a.id),
+        "unit_b": record(db_session, "org.unit.update", actor_id=org.admin.id, object_type="org_unit",
+                         object_id=org.dept_b.id),
+    }
+    ward_admin = make_user(db_session, roles=[(Role.ADMIN, org.dept_a)])
+    mine = {log["login"].id, entries["role_a"].id, entries["unit_a"].id}
+    for viewer, extra in ((log["ward_inspector"], {log["reveal_a"].id, log["download_a"].id}), (ward_admin, set())):
+        login_as(client, viewer)
+        assert set(entry_ids(client.get("/staff/audit").get_data(as_text=True))) == mine | extra
+        # the citizen's own entries stay hidden whatever the filter
+        assert entry_ids(client.get(f"/staff/audit?actor={org.citizen.email}").get_data(as_text=True)) == []
+    login_as(client, org.inspector)  # on the root unit: the whole city
+    seen = set(entry_ids(client.get("/staff/audit").get_data(as_text=True)))
+    assert {e.id for e in entries.values()} | {log["login"].id} <= seen

@@ -379,6 +379,9 @@ def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, acto
     user.is_staff = True
     session.flush()
     session.expire(user, ["roles"])
+    from portal.org.conflicts import conflicts_after_grant
+
+    conflicts_after_grant(session, assignment)
     record(session, "role.granted", actor_id=actor_id, object_type="user", object_id=user.id, role=role.value,
            unit=unit.code)
     return assignment

@@ -4,7 +4,9 @@ A staff member accused in a case, and the people an accused head or deputy direc
 unit, get a ``CaseConflict`` row. ``portal.cases.access`` excludes those rows from
 ``can_view_case`` and ``visible_cases_clause`` (so every list, search and export); notifications
 and escalations pass their recipients through :func:`filter_recipients` (or use
-:func:`escalation_chain`). Staff record the accused with :func:`mark_accused`.
+:func:`escalation_chain`). Staff record the accused with :func:`mark_accused`; a role granted later
+goes through :func:`conflicts_after_grant`, so people who join an accused leader's unit afterwards
+are conflicted too.
 
 Who an accused leader directs: a head directs everyone holding a case role in the unit's subtree;
 a deputy directs the same people except the unit's head and its other deputies. Inspectors keep
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
@@ -60,6 +62,23 @@ def compute_conflicts(session: Session, case: Case, accused_user_ids: Iterable[i
             session.add(CaseConflict(case_id=case.id, user_id=user_id, reason=reason))
     session.flush()
     return conflicted_user_ids(session, case)
+
+
+def conflicts_after_grant(session: Session, assignment: RoleAssignment) -> None:
+    """A role granted after a case's accused were recorded: when its holder is accused in a case, or
+    now works under an accused head or deputy, that case's conflicts are computed again (a handler
+    joining a unit whose head is denounced must not see the denunciation)."""
+    from portal.accounts.permissions import unit_and_ancestors
+
+    if assignment.role not in DIRECTED_ROLES:
+        return  # inspectors and administrators are not directed by the unit's leaders
+    leaders = select(RoleAssignment.user_id).where(
+        RoleAssignment.unit_id.in_(unit_and_ancestors(session, assignment.unit_id)),
+        RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY)), RoleAssignment.user_id != assignment.user_id)
+    affected = select(AccusedPerson.case_id).where(or_(AccusedPerson.user_id == assignment.user_id,
+                                                       AccusedPerson.user_id.in_(leaders)))
+    for case in session.scalars(select(Case).where(Case.id.in_(affected)).order_by(Case.id)):
+        compute_conflicts(session, case, accused_user_ids(session, case))
 
 
 def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None) -> set[int]:

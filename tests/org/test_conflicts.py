@@ -119,3 +119,29 @@ def test_escalation_skips_the_accused_head(db_session, people, case, city):
     assert conflicts.escalation_chain(db_session, case) == [people["head"].id, people["dept_head"].id, root_head.id]
     conflicts.mark_accused(db_session, case, [people["head"].id])
     assert conflicts.escalation_chain(db_session, case) == [people["dept_head"].id, root_head.id]
+
+
+def test_staff_joining_later_are_conflicted_too(db_session, people, case, city):
+    """The conflicts follow role grants made after the accused were recorded: a handler joining the
+    accused head's unit, and the new subordinates of an accused person made a deputy elsewhere."""
+    from portal.accounts.services import assign_role
+
+    conflicts.mark_accused(db_session, case, [people["head"].id])
+    newcomer = make_user(db_session)
+    assign_role(db_session, newcomer, Role.HANDLER, city.hospital, actor_id=None)
+    assert newcomer.id in conflicts.conflicted_user_ids(db_session, case)
+    assert case.id not in visible(db_session, newcomer) and not can_view_case(db_session, newcomer, case)
+    assert db_session.scalar(select(CaseConflict.reason).where(CaseConflict.case_id == case.id,
+                                                               CaseConflict.user_id == newcomer.id)) \
+        == "accused_is_their_head"
+    # an inspector joining the unit keeps oversight
+    overseer = make_user(db_session)
+    assign_role(db_session, overseer, Role.INSPECTOR, city.hospital, actor_id=None)
+    assert overseer.id not in conflicts.conflicted_user_ids(db_session, case)
+    # the accused made deputy of the department: the department's people are now directed by them
+    other = make_case(db_session, unit=city.health)
+    conflicts.mark_accused(db_session, other, [people["handler"].id])
+    health_intake = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.health)])
+    assign_role(db_session, people["handler"], Role.DEPUTY, city.health, actor_id=None)
+    assert health_intake.id in conflicts.conflicted_user_ids(db_session, other)
+    assert people["dept_head"].id not in conflicts.conflicted_user_ids(db_session, other)  # a deputy's head

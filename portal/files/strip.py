@@ -18,6 +18,7 @@ are used for images embedded in PDFs and office documents.
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import zlib
 
@@ -26,25 +27,56 @@ from PIL import Image, ImageOps
 
 from portal.files.sniff import IMAGE_TYPES, FileType
 
+log = logging.getLogger(__name__)
+
 
 def strip_metadata(data: bytes, file_type: FileType) -> bytes | None:
     """A copy of ``data`` without metadata, or None when no clean copy can be made (the file is then
-    only available as its original, through the audited download)."""
-    if file_type.is_image:
-        return _strip_image(data, IMAGE_TYPES[file_type.mime][0])
-    if file_type.is_pdf:
-        return _strip_pdf(data)
-    if file_type.is_office:
-        from portal.files.office import strip_office
+    only available as its original, through the audited download). Never raises: a file the type
+    check accepted must not make a citizen's đơn fail because its metadata is odd."""
+    try:
+        if file_type.is_image:
+            return _strip_image(data, IMAGE_TYPES[file_type.mime][0])
+        if file_type.is_pdf:
+            return _strip_pdf(data)
+        if file_type.is_office:
+            from portal.files.office import strip_office
 
-        return strip_office(data)
+            return strip_office(data)
+    except Unclean as exc:
+        log.info("no working copy of a %s file: %s", file_type.mime, exc)
+    except Exception:
+        log.warning("no working copy could be made of a %s file", file_type.mime, exc_info=True)
     return None
+
+
+class Unclean(ValueError):
+    """Something in the file cannot be cleaned: no working copy."""
+
+
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says. ``exif_transpose`` rewrites the EXIF and
+    fails on values stored with an unexpected type; the orientation alone is then read directly."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:  # noqa: BLE001 (malformed EXIF written by some apps)
+        try:
+            orientation = int(im.getexif().get(0x0112) or 1)
+        except Exception:  # noqa: BLE001
+            orientation = 1
+        method = _TRANSPOSE.get(orientation)
+        return im.transpose(method) if method is not None else im
 
 
 def _strip_image(data: bytes, fmt: str) -> bytes:
     with Image.open(io.BytesIO(data)) as im:
         im.load()
-        upright = ImageOps.exif_transpose(im)
+        upright = _upright(im)
         clean = upright.copy()
         # Keep only what rendering needs; EXIF, XMP, ICC comments and text chunks all go.
         clean.info = {k: v for k, v in upright.info.items() if k == "transparency"}
@@ -60,15 +92,18 @@ def _strip_image(data: bytes, fmt: str) -> bytes:
 
 # Keys that carry metadata or active content wherever they appear (document, pages, annotations,
 # images, fonts, form fields): XMP streams, private application data, dates, automatic actions,
-# associated (embedded) files.
-_PDF_DROPPED_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/AF")
-# Catalog entries: the action run on opening, the document's scripts and its embedded files.
-_PDF_DROPPED_ROOT = ("/OpenAction", "/SpiderInfo")
+# associated and embedded files, an article's information dictionary.
+_PDF_DROPPED_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/AF", "/EF")
+# Catalog entries: the action run on opening, web-capture data, signature permissions and the
+# certificates kept for validation, article threads.
+_PDF_DROPPED_ROOT = ("/OpenAction", "/SpiderInfo", "/Perms", "/DSS", "/Threads")
 _PDF_DROPPED_NAMES = ("/JavaScript", "/EmbeddedFiles")
-# Annotation entries naming or dating their author ("/T" is the author of a markup annotation but
-# the field name of a form widget, which is kept).
+# Annotation entries dating their author ("/T" is the author of a markup annotation but the field
+# name of a form widget, which is kept).
 _ANNOT_AUTHOR_KEYS = ("/M", "/CreationDate")
-_UNSAFE_ACTIONS = ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE")
+# Annotations that carry files or media of their own.
+_DROPPED_ANNOTS = ("/FileAttachment", "/RichMedia", "/Screen", "/3D", "/Movie", "/Sound")
+_UNSAFE_ACTIONS = ("/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/Rendition")
 
 
 def _strip_pdf(data: bytes) -> bytes:
@@ -84,6 +119,9 @@ def _strip_pdf(data: bytes) -> bytes:
             for key in _PDF_DROPPED_NAMES:
                 if key in names:
                     del names[key]
+        form = root.get("/AcroForm")
+        if isinstance(form, pikepdf.Dictionary) and "/XFA" in form:
+            del form["/XFA"]  # the XFA packets repeat the form's data and its XMP
         for obj in [root, *pdf.objects]:
             if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
                 _strip_pdf_object(obj)
@@ -104,34 +142,51 @@ def _strip_pdf_object(obj: pikepdf.Object) -> None:
     action = obj.get("/A")
     if isinstance(action, pikepdf.Dictionary) and action.get("/S") in _UNSAFE_ACTIONS:
         del obj["/A"]
+    if obj.get("/FT") == "/Sig" and "/V" in obj:
+        del obj["/V"]  # the signature: signer's name, place, reason and certificate
     if obj.get("/Type") == "/Annot" or ("/Rect" in obj and "/Subtype" in obj):
         for key in _ANNOT_AUTHOR_KEYS:
             if key in obj:
                 del obj[key]
         if obj.get("/Subtype") != "/Widget" and "/T" in obj:
             del obj["/T"]
-    if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" and _is_dct(obj.get("/Filter")):
-        raw = obj.read_raw_bytes()
-        try:
-            cleaned = clean_jpeg(raw)
-        except ValueError:
-            return  # not a JPEG we can walk: viewers cannot draw it either; leave it as it is
-        if cleaned != raw:
-            obj.write(cleaned, filter=obj.Filter, decode_parms=obj.get("/DecodeParms"), type_check=False)
+    if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image":
+        _clean_pdf_jpeg(obj)
 
 
-def _is_dct(filters: object) -> bool:
-    if isinstance(filters, pikepdf.Array):
-        return len(filters) == 1 and filters[0] == "/DCTDecode"
-    return filters == "/DCTDecode"
+def _clean_pdf_jpeg(image: pikepdf.Object) -> None:
+    """A JPEG image (DCTDecode, possibly after other filters) without its EXIF/XMP/IPTC; raises
+    :class:`Unclean` when it cannot be walked (its EXIF could not be vouched for)."""
+    filters = image.get("/Filter")
+    chain = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
+    if not chain or chain[-1] != "/DCTDecode":
+        return
+    parms = image.get("/DecodeParms")
+    if len(chain) == 1:
+        jpeg = image.read_raw_bytes()
+    else:  # e.g. [/FlateDecode /DCTDecode]: undo the outer filters only, keep the JPEG bytes
+        image.Filter = pikepdf.Array(chain[:-1])
+        if isinstance(parms, pikepdf.Array):
+            image.DecodeParms = pikepdf.Array(list(parms)[:-1])
+        jpeg = image.read_bytes()
+    try:
+        cleaned = clean_jpeg(jpeg)
+    except ValueError as exc:
+        raise Unclean(f"PDF image: {exc}") from exc
+    if len(chain) > 1 or cleaned != jpeg:
+        if isinstance(parms, pikepdf.Array):
+            parms = parms[-1]
+        image.write(cleaned, filter=pikepdf.Name.DCTDecode,
+                    decode_parms=parms if isinstance(parms, pikepdf.Dictionary) else None, type_check=False)
 
 
 def _keep_annotation(annot: pikepdf.Object) -> bool:
-    """Attached files go (their own metadata cannot be vouched for); every other annotation stays,
-    already cleaned as an object. Direct (non-indirect) annotations are cleaned here."""
+    """Annotations carrying files or media go (their own metadata cannot be vouched for); every
+    other annotation stays, already cleaned as an object. Direct (non-indirect) annotations are
+    cleaned here."""
     if not isinstance(annot, pikepdf.Dictionary):
         return True
-    if annot.get("/Subtype") == "/FileAttachment":
+    if annot.get("/Subtype") in _DROPPED_ANNOTS:
         return False
     _strip_pdf_object(annot)
     return True
@@ -146,8 +201,9 @@ _APP0, _APP2, _APP14, _COM = 0xE0, 0xE2, 0xEE, 0xFE
 def clean_jpeg(data: bytes) -> bytes:
     """``data`` without its EXIF, XMP, IPTC/Photoshop, comment and other application segments, nor
     anything after the end of the image (camera trailers, second pictures). The JFIF header, the
-    colour profile and Adobe's colour transform stay; the compressed image is copied as it is.
-    Raises ValueError when ``data`` is not a JPEG whose segments can be walked."""
+    colour profile and Adobe's colour transform stay; the compressed image is copied as it is (an
+    image cut short in its data gets its end marker, as decoders draw it anyway). Raises ValueError
+    when ``data`` is not a JPEG whose segments can be walked."""
     if not data.startswith(b"\xff\xd8"):
         raise ValueError("not a JPEG")
     out = bytearray(b"\xff\xd8")
@@ -180,8 +236,8 @@ def clean_jpeg(data: bytes) -> bytes:
             j = i
             while True:
                 j = data.find(b"\xff", j)
-                if j < 0 or j + 1 >= end:
-                    raise ValueError("JPEG: no end of image")
+                if j < 0 or j + 1 >= end:  # cut short before its end marker: decoders draw it anyway
+                    return bytes(out + data[i:end if j < 0 else j] + b"\xff\xd9")
                 following = data[j + 1]
                 if following == 0x00 or 0xD0 <= following <= 0xD7:
                     j += 2

@@ -171,7 +171,11 @@ def docx_with_authors(extra: list[tuple[str, bytes | str]] = ()) -> bytes:  # ty
 def xlsx_with_authors() -> bytes:
     """An Excel workbook naming its author in comments, the persons list, its saved path and the
     printer settings."""
-    printer = (SECRET_AUTHOR + " printer").encode("utf-16-le").ljust(64, b"\0") + b"\x01\x04" * 40
+    # A Windows DEVMODE: the printer's name, versions, dmSize = 220 public bytes, then 40 bytes of
+    # the driver's private data (where job accounting keeps a user name).
+    public = (SECRET_AUTHOR + " printer").encode("utf-16-le").ljust(64, b"\0") + b"\x01\x04\x00\x06"
+    public += (220).to_bytes(2, "little") + (40).to_bytes(2, "little")
+    printer = public.ljust(220, b"\x07") + SECRET_AUTHOR.encode("utf-16-le").ljust(40, b"\0")
     return _zip([
         ("[Content_Types].xml",
          f'<?xml version="1.0"?><Types xmlns="{_CT}"><Override PartName="/xl/workbook.xml" ContentType="'
@@ -258,4 +262,23 @@ def pdf_with_hidden_data() -> bytes:
                                              JS=pikepdf.String(f"app.alert('{SECRET_AUTHOR}')"))
     out = io.BytesIO()
     pdf.save(out)
+    return out.getvalue()
+
+
+def exif_with_mistyped_gps(orientation: int = 6) -> bytes:
+    """EXIF as some phone apps write it: an orientation and a GPS latitude stored as ASCII text,
+    which Pillow cannot write back (``ImageOps.exif_transpose`` then fails)."""
+    import struct
+
+    gps_offset = 8 + 2 + 2 * 12 + 4
+    ifd0 = struct.pack(">H", 2) + struct.pack(">HHII", 0x0112, 3, 1, orientation << 16) \
+        + struct.pack(">HHII", GPS_IFD, 4, 1, gps_offset) + struct.pack(">I", 0)
+    text = b"10,46,30\0"
+    gps = struct.pack(">H", 1) + struct.pack(">HHII", 2, 2, len(text), gps_offset + 2 + 12 + 4) + struct.pack(">I", 0)
+    return b"Exif\0\0MM\0\x2a" + struct.pack(">I", 8) + ifd0 + gps + text
+
+
+def jpeg_with_mistyped_exif(size: tuple[int, int] = (64, 32)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 30, 30)).save(out, format="JPEG", exif=exif_with_mistyped_gps())
     return out.getvalue()

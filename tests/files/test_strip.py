@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 import pikepdf
 import pytest
 from PIL import Image
 
-from portal.files.office import FIXED_TIME, strip_office
+from portal.files.office import FIXED_TIME
 from portal.files.services import ingest
 from portal.files.sniff import detect
 from portal.files.storage import LocalStorage
@@ -20,6 +21,10 @@ from tests.files import samples
 
 SECRETS = (samples.SECRET_AUTHOR, samples.SECOND_AUTHOR, "Secret%20Person", "secret@example.vn",
            "secret.person@example.vn")
+
+
+def working_copy(data: bytes) -> bytes | None:
+    return strip_metadata(data, detect(data))
 
 
 def parts(archive: bytes) -> dict[str, bytes]:
@@ -84,7 +89,7 @@ def test_damaged_pictures_are_refused_not_passed_through(clean, data):
 @pytest.mark.parametrize("make", [samples.docx_with_authors, samples.xlsx_with_authors, samples.odt_with_authors])
 def test_office_working_copy_names_nobody_and_stays_the_same_document(make):
     original = make()
-    working = strip_office(original)
+    working = working_copy(original)
     assert working is not None
     assert detect(working) == detect(original)  # still accepted as the same kind of document
     before, after = parts(original), parts(working)
@@ -100,7 +105,7 @@ def test_office_working_copy_names_nobody_and_stays_the_same_document(make):
 
 
 def test_docx_authors_become_consistent_pseudonyms_and_the_text_stays():
-    after = parts(strip_office(samples.docx_with_authors()))
+    after = parts(working_copy(samples.docx_with_authors()))
     document, comments = after["word/document.xml"].decode(), after["word/comments.xml"].decode()
     assert samples.DOCUMENT_TEXT in document and "Ghi chú của người gửi" in comments
     # Document order: the person list is read after the document, so the first author is "1" everywhere.
@@ -112,16 +117,18 @@ def test_docx_authors_become_consistent_pseudonyms_and_the_text_stays():
     assert pixels(after["word/media/image1.jpeg"]) == pixels(samples.jpeg_with_gps())
 
 
-def test_xlsx_printer_settings_keep_their_size_without_the_printer_name():
-    before, after = parts(samples.xlsx_with_authors()), parts(strip_office(samples.xlsx_with_authors()))
+def test_xlsx_printer_settings_keep_their_public_fields_without_the_printer_or_the_driver_data():
+    before, after = parts(samples.xlsx_with_authors()), parts(working_copy(samples.xlsx_with_authors()))
     name = "xl/printerSettings/printerSettings1.bin"
-    assert len(after[name]) == len(before[name]) and after[name][64:] == before[name][64:]
+    assert len(after[name]) == 220 and after[name][:64] == bytes(64)
+    assert after[name][64:70] == before[name][64:70] and after[name][70:72] == bytes(2)  # no driver extra
+    assert after[name][72:] == before[name][72:220]
     assert b"absPath" not in after["xl/workbook.xml"] and b"<sheets/>" in after["xl/workbook.xml"]
     assert "<author>Tác giả 1</author>" in after["xl/comments1.xml"].decode()
 
 
 def test_odt_metadata_and_settings_are_emptied_and_the_text_stays():
-    after = parts(strip_office(samples.odt_with_authors()))
+    after = parts(working_copy(samples.odt_with_authors()))
     assert b"initial-creator" not in after["meta.xml"] and b'office:version="1.3"' in after["meta.xml"]
     assert b"PrinterName" not in after["settings.xml"]
     content = after["content.xml"].decode()
@@ -134,9 +141,12 @@ def test_odt_metadata_and_settings_are_emptied_and_the_text_stays():
     [("word/media/image2.tiff", b"II*\0" + samples.SECRET_AUTHOR.encode())],
     [("word/media/image3.jpeg", b"\xff\xd8 damaged")],
     [("word/notes.xml", samples.SECRET_AUTHOR.encode("utf-16"))],
+    [("word/media/image4.emf", b"\x01\0\0\0 EMF wrapping " + samples.jpeg_with_gps())],
+    [("_xmlsignatures/sig1.xml", f"<Signature><X509SubjectName>CN={samples.SECRET_AUTHOR}</X509SubjectName>"
+                                 "</Signature>")],
 ])
 def test_a_part_that_cannot_be_vouched_for_means_no_working_copy(extra):
-    assert strip_office(samples.docx_with_authors(extra)) is None
+    assert working_copy(samples.docx_with_authors(extra)) is None
 
 
 def test_an_office_document_without_a_clean_copy_is_still_received(tmp_path):
@@ -204,3 +214,132 @@ def test_staff_open_the_clean_copy_of_an_office_document_and_the_case_page_says_
     assert response.data == get_storage().read(stored.working_key) != original
     for data in parts(response.data).values():
         assert_nothing_names_the_sender(data)
+
+
+def test_office_people_and_paths_outside_the_usual_places():
+    """SharePoint library columns, pivot refreshers, Excel notes' bold author line, PowerPoint change
+    records and comment authors (initials first), LibreOffice's sender initials, mail-merge and
+    field-code paths, OneDrive URLs: all replaced; evidence text that only looks like an attribute
+    is left as it is."""
+    word = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    secret = samples.SECRET_AUTHOR
+    extra = [
+        ("customXml/item1.xml",
+         '<p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties"><documentManagement>'
+         f'<Owner><UserInfo><DisplayName>{secret}</DisplayName><AccountId>12</AccountId>'
+         '<AccountType/></UserInfo></Owner><PublishingContactEmail>secret.person@example.vn</PublishingContactEmail>'
+         '</documentManagement></p:properties>'),
+        ("word/settings.xml",
+         f'<w:settings {word}><w:mailMerge><w:connectString w:val="Data Source=C:\\Users\\{secret}\\'
+         'list.xlsx"/></w:mailMerge></w:settings>'),
+        ("word/footer1.xml",
+         f'<w:ftr {word}><w:p><w:r><w:instrText> INCLUDEPICTURE "C:\\\\Users\\\\{secret}\\\\a.jpg" </w:instrText>'
+         '</w:r><w:r><w:t>Trích dẫn: author="Trần Văn C" trong nhật ký</w:t></w:r></w:p></w:ftr>'),
+        ("word/_rels/footer1.xml.rels",
+         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+         f'Id="rId1" Type="x" Target="https://corp-my.sharepoint.com/personal/{secret.replace(" ", "_")}/a.docx" '
+         'TargetMode="External"/></Relationships>'),
+        ("ppt/commentAuthors.xml",
+         f'<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" initials="SP" name="{secret}" lastIdx="1" clrIdx="0"/>'
+         '</p:cmAuthorLst>'),
+        ("ppt/changesInfos/changesInfo1.xml",
+         f'<pc:chgInfo xmlns:pc="pc"><pc:docChgLst><pc:chgData name="{secret}" userId="S::x::1" providerId="AD"/>'
+         '</pc:docChgLst></pc:chgInfo>'),
+        ("xl/pivotCache/pivotCacheDefinition1.xml",
+         f'<pivotCacheDefinition xmlns="x" refreshedBy="{secret}" refreshedDate="46000"/>'),
+        ("xl/comments2.xml",
+         f'<comments xmlns="x"><authors><author>{secret}</author></authors><commentList><comment ref="B2" '
+         f'authorId="0"><text><r><rPr><b/></rPr><t>{secret}:</t></r><r><t xml:space="preserve">\nSai số liệu'
+         '</t></r></text></comment></commentList></comments>'),
+        ("content2.xml",
+         '<office:annotation xmlns:office="o" xmlns:loext="l"><loext:sender-initials>SP</loext:sender-initials>'
+         '</office:annotation>'),
+    ]
+    after = parts(working_copy(samples.docx_with_authors(extra)))
+    for name, data in after.items():
+        assert_nothing_names_the_sender(data)
+        assert secret.replace(" ", "_").encode() not in data, name
+    assert "<DisplayName></DisplayName><AccountId></AccountId>" in after["customXml/item1.xml"].decode()
+    assert "C:\\Users\\user\\list.xlsx" in after["word/settings.xml"].decode()
+    footer = after["word/footer1.xml"].decode()
+    assert "C:\\\\Users\\\\user\\\\a.jpg" in footer and 'author="Trần Văn C"' in footer  # text untouched
+    assert '/personal/user/a.docx' in after["word/_rels/footer1.xml.rels"].decode()
+    assert 'initials="TG1" name="Tác giả 1"' in after["ppt/commentAuthors.xml"].decode()
+    assert '<t>Tác giả 1:</t>' in after["xl/comments2.xml"].decode()
+    assert "<loext:sender-initials>TG1</loext:sender-initials>" in after["content2.xml"].decode()
+
+
+def test_odf_signatures_are_dropped():
+    data = samples.odt_with_authors()
+    with zipfile.ZipFile(io.BytesIO(data), "a") as zf:
+        zf.writestr("META-INF/documentsignatures.xml", f"<Signature>CN={samples.SECRET_AUTHOR}</Signature>")
+    after = parts(working_copy(data))
+    assert "META-INF/documentsignatures.xml" not in after and "content.xml" in after
+
+
+def damaged_member(data: bytes, name: str, *, encrypted: bool = False) -> bytes:
+    """``data`` with the compressed bytes of ``name`` flipped, or marked encrypted (as zip tools'
+    password protection does): the type check, which reads other parts, still accepts it."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(name)
+    raw = bytearray(data)
+    if encrypted:
+        raw[info.header_offset + 6] |= 1
+        for at in range(len(raw) - 46):
+            if raw[at:at + 4] == b"PK\x01\x02" and raw[at + 46:at + 46 + len(name)] == name.encode():
+                raw[at + 8] |= 1
+    else:
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        for at in range(start + 2, start + 6):
+            raw[at] ^= 0x5A
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_a_damaged_office_document_gets_no_working_copy_and_no_error(tmp_path, encrypted):
+    data = damaged_member(samples.docx_with_authors(), "word/document.xml", encrypted=encrypted)
+    detect(data)  # accepted by the type check
+    assert working_copy(data) is None
+    stored = ingest(LocalStorage(tmp_path), "a.docx", data)
+    assert stored.working_key is None
+
+
+def test_a_photo_with_exif_pillow_cannot_rewrite_is_still_turned_upright_and_cleaned():
+    data = samples.jpeg_with_mistyped_exif((64, 32))
+    working = working_copy(data)
+    assert working is not None and b"10,46,30" not in working
+    with Image.open(io.BytesIO(working)) as im:
+        assert im.size == (32, 64) and not im.getexif()  # orientation 6 applied, EXIF gone
+
+
+def test_pdf_signatures_xfa_threads_and_filtered_jpegs_are_cleaned():
+    pdf = pikepdf.Pdf.open(io.BytesIO(samples.pdf_with_metadata()))
+    secret = pikepdf.String(samples.SECRET_AUTHOR)
+    signature = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Sig, Name=secret, Location=secret, ContactInfo=secret, ByteRange=[0, 1, 2, 3],
+        Contents=pikepdf.String(b"0\x82 certificate of " + samples.SECRET_AUTHOR.encode())))
+    field = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget,
+                                                 FT=pikepdf.Name.Sig, T=pikepdf.String("chu_ky"), V=signature,
+                                                 Rect=[0, 0, 0, 0]))
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]), SigFlags=3,
+                                           XFA=pdf.make_stream(f"<xdp>{samples.SECRET_AUTHOR}</xdp>".encode()))
+    pdf.Root.Perms = pikepdf.Dictionary(DocMDP=signature)
+    pdf.Root.DSS = pikepdf.Dictionary(Certs=pikepdf.Array([pdf.make_stream(samples.SECRET_AUTHOR.encode())]))
+    pdf.Root.Threads = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(I=pikepdf.Dictionary(Author=secret)))])
+    photo = samples.jpeg_with_gps()
+    image = pdf.make_stream(zlib.compress(photo))
+    image.Type, image.Subtype, image.Width, image.Height = pikepdf.Name.XObject, pikepdf.Name.Image, 64, 32
+    image.Filter = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+    image.BitsPerComponent, image.ColorSpace = 8, pikepdf.Name.DeviceRGB
+    pdf.pages[0].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    out = io.BytesIO()
+    pdf.save(out)
+    working = working_copy(out.getvalue())
+    assert working is not None
+    assert_nothing_names_the_sender(pdf_text(working))
+    with pikepdf.open(io.BytesIO(working)) as clean:
+        kept = clean.pages[0].Resources.XObject.Im0
+        assert kept.Filter == pikepdf.Name.DCTDecode and b"Exif" not in kept.read_raw_bytes()
+        assert pixels(kept.read_raw_bytes()) == pixels(photo)
+        assert str(clean.pages[0].obj.Annots[0].T) == "chu_ky" and "/V" not in clean.pages[0].obj.Annots[0]

@@ -32,7 +32,10 @@ import zipfile
 
 from portal.files.strip import Unclean, clean_jpeg, clean_png
 
-MAX_PART = 64 * 1024 * 1024  # larger parts are not read into memory: no working copy
+# Larger parts, or more unpacked bytes in all (a zip bomb the type check let through, a huge
+# spreadsheet), get no working copy: the rewrite stays within a few seconds and bounded memory.
+MAX_PART = 64 * 1024 * 1024
+MAX_TOTAL = 96 * 1024 * 1024
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 AUTHOR = "Tác giả {n}"
 INITIALS = "TG{n}"
@@ -81,10 +84,10 @@ _ACCOUNT_TEXT = re.compile(r"<((?:[\w.-]+:)?(?:AccountId|AccountType|LookupId))(
 # SharePoint's library columns, stored in the document as a custom XML item: every value is emptied.
 _SHAREPOINT_PROPERTIES = "schemas.microsoft.com/office/2006/metadata/properties"
 # Elements of app.xml that name an organisation, a person or a path.
-_APP_ELEMENTS = re.compile(r"<((?:[\w.-]+:)?(?:Company|Manager|HyperlinkBase|Template))\b[^>]*?(?:/>|>.*?</\1>)",
-                           re.S)
+_APP_ELEMENTS = re.compile(r"<((?:[\w.-]+:)?(?:Company|Manager|HyperlinkBase|Template))\b[^<>]*?(?:/>|>[^<]*</\1>)")
+_NOTE_AUTHOR = re.compile(r">([^<>]+):<")
 # Excel's absolute path of the workbook (x15ac:absPath url="C:\Users\<name>\...").
-_ABS_PATH = re.compile(r"<(?:[\w.-]+:)?absPath\b[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?absPath>)", re.S)
+_ABS_PATH = re.compile(r"<(?:[\w.-]+:)?absPath\b[^<>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?absPath>)")
 # Relationship targets on a disk or a share (attached templates, linked pictures and workbooks).
 _LOCAL_TARGET = re.compile(r'Target="(?:file:|[A-Za-z]:[\\/]|\\\\|/(?:home|Users)/)[^"]*"', re.I)
 # A user's name inside a path or an account URL, anywhere (mail-merge sources, field codes, picture
@@ -121,7 +124,10 @@ def strip_office(data: bytes) -> bytes:
     people = _Pseudonyms()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
+        infos = source.infolist()
+        if sum(info.file_size for info in infos) > MAX_TOTAL:
+            raise Unclean("too large unpacked")
+        for info in infos:
             if info.file_size > MAX_PART:
                 raise Unclean(f"part too large: {info.filename}")
             if info.filename in _DROPPED:
@@ -178,13 +184,13 @@ def _clean_xml(path: str, base: str, text: str, people: _Pseudonyms) -> str:
     for pattern in _USER_IN_PATH:
         text = pattern.sub(r"\1user", text)
     # Excel writes a note's author, in bold, as the note's first words ("Name:").
-    note_authors = re.findall(r"<author>([^<]+)</author>", text) if base.startswith("comments") else []
+    note_authors = set(re.findall(r"<author>([^<]+)</author>", text)) if base.startswith("comments") else set()
     text = _TAG.sub(lambda m: _clean_tag(m, people), text)
     text = _PERSON_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}>{people.name(m[3])}</{m[1]}>", text)
     text = _INITIALS_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}>{people.initials(m[3])}</{m[1]}>", text)
     text = _ACCOUNT_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}></{m[1]}>", text)
-    for author in note_authors:
-        text = text.replace(f">{author}:<", f">{people.name(author)}:<")
+    if note_authors:
+        text = _NOTE_AUTHOR.sub(lambda m: f">{people.name(m[1])}:<" if m[1] in note_authors else m[0], text)
     return text
 
 

@@ -343,3 +343,15 @@ def test_pdf_signatures_xfa_threads_and_filtered_jpegs_are_cleaned():
         assert kept.Filter == pikepdf.Name.DCTDecode and b"Exif" not in kept.read_raw_bytes()
         assert pixels(kept.read_raw_bytes()) == pixels(photo)
         assert str(clean.pages[0].obj.Annots[0].T) == "chu_ky" and "/V" not in clean.pages[0].obj.Annots[0]
+
+
+def test_an_archive_too_large_unpacked_gets_no_working_copy(monkeypatch):
+    """A zip bomb the type check let through, or a huge spreadsheet: no rewrite, the original only."""
+    from portal.files import office
+
+    data = samples.docx_with_authors()
+    monkeypatch.setattr(office, "MAX_TOTAL", sum(len(v) for v in parts(data).values()) - 1)
+    assert working_copy(data) is None
+    monkeypatch.setattr(office, "MAX_TOTAL", 10**9)
+    monkeypatch.setattr(office, "MAX_PART", len(parts(data)["word/document.xml"]) - 1)
+    assert working_copy(data) is None

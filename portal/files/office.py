@@ -16,6 +16,7 @@ fields (which can hold owner ids):
 - the user's segment of a path or an account URL (``C:\\Users\\<name>``, ``/home/<name>``,
   OneDrive's ``/personal/<name>``) becomes ``user`` wherever it appears; relationship targets on a
   disk or a share are removed;
+- OpenDocument sender fields (the suite's user data: name, e-mail, phones, address) are emptied;
 - embedded JPEG and PNG pictures lose their EXIF/XMP/text (bytes only, no re-encoding); printer
   settings lose the printer's name and the driver's private data.
 
@@ -34,8 +35,8 @@ from portal.files.strip import Unclean, clean_jpeg, clean_png
 
 # Larger parts, or more unpacked bytes in all (a zip bomb the type check let through, a huge
 # spreadsheet), get no working copy: the rewrite stays within a few seconds and bounded memory.
-MAX_PART = 64 * 1024 * 1024
-MAX_TOTAL = 96 * 1024 * 1024
+MAX_PART = 32 * 1024 * 1024
+MAX_TOTAL = 32 * 1024 * 1024
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 AUTHOR = "Tác giả {n}"
 INITIALS = "TG{n}"
@@ -80,9 +81,12 @@ _PERSON_TEXT = re.compile(r"<((?:[\w.-]+:)?(?:creator|initial-creator|author|aut
                           r"DisplayName))(\s[^<>]*)?>([^<]*)</\1>")
 _INITIALS_TEXT = re.compile(r"<((?:[\w.-]+:)?(?:author-initials|creator-initials|sender-initials))(\s[^<>]*)?>"
                             r"([^<]*)</\1>")
+# OpenDocument sender fields (from the office suite's user data: name, e-mail, phones, address).
+_SENDER_TEXT = re.compile(r"<((?:[\w.-]+:)?sender-(?!initials)[\w-]+)(\s[^<>]*)?>([^<]*)</\1>")
 _ACCOUNT_TEXT = re.compile(r"<((?:[\w.-]+:)?(?:AccountId|AccountType|LookupId))(\s[^<>]*)?>([^<]*)</\1>")
 # SharePoint's library columns, stored in the document as a custom XML item: every value is emptied.
 _SHAREPOINT_PROPERTIES = "schemas.microsoft.com/office/2006/metadata/properties"
+_TEXT_NODE = re.compile(r">[^<>]+<")  # [^<>]: a run of '>' must not be rescanned from each one
 # Elements of app.xml that name an organisation, a person or a path.
 _APP_ELEMENTS = re.compile(r"<((?:[\w.-]+:)?(?:Company|Manager|HyperlinkBase|Template))\b[^<>]*?(?:/>|>[^<]*</\1>)")
 _NOTE_AUTHOR = re.compile(r">([^<>]+):<")
@@ -177,7 +181,7 @@ def _clean_xml(path: str, base: str, text: str, people: _Pseudonyms) -> str:
     if path == "docprops/app.xml":
         text = _APP_ELEMENTS.sub("", text)
     if path.startswith("customxml/") and _SHAREPOINT_PROPERTIES in text:
-        text = re.sub(r">[^<]+<", "><", text)  # library columns: owners, contacts, e-mails, editors
+        text = _TEXT_NODE.sub("><", text)  # library columns: owners, contacts, e-mails, editors
     if base.endswith(".rels"):
         text = _LOCAL_TARGET.sub('Target="file:///"', text)
     text = _ABS_PATH.sub("", text)
@@ -189,6 +193,7 @@ def _clean_xml(path: str, base: str, text: str, people: _Pseudonyms) -> str:
     text = _PERSON_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}>{people.name(m[3])}</{m[1]}>", text)
     text = _INITIALS_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}>{people.initials(m[3])}</{m[1]}>", text)
     text = _ACCOUNT_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}></{m[1]}>", text)
+    text = _SENDER_TEXT.sub(lambda m: f"<{m[1]}{m[2] or ''}></{m[1]}>", text)
     if note_authors:
         text = _NOTE_AUTHOR.sub(lambda m: f">{people.name(m[1])}:<" if m[1] in note_authors else m[0], text)
     return text

@@ -92,8 +92,8 @@ def _strip_image(data: bytes, fmt: str) -> bytes:
 
 # Keys that carry metadata or active content wherever they appear (document, pages, annotations,
 # images, fonts, form fields): XMP streams, private application data, dates, automatic actions,
-# associated and embedded files, an article's information dictionary.
-_PDF_DROPPED_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/AF", "/EF")
+# associated and embedded files, page thumbnails (pictures of their own, with their own EXIF).
+_PDF_DROPPED_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/AF", "/EF", "/Thumb")
 # Catalog entries: the action run on opening, web-capture data, signature permissions and the
 # certificates kept for validation, article threads.
 _PDF_DROPPED_ROOT = ("/OpenAction", "/SpiderInfo", "/Perms", "/DSS", "/Threads")
@@ -139,8 +139,7 @@ def _strip_pdf_object(obj: pikepdf.Object) -> None:
     for key in _PDF_DROPPED_KEYS:
         if key in obj:
             del obj[key]
-    action = obj.get("/A")
-    if isinstance(action, pikepdf.Dictionary) and action.get("/S") in _UNSAFE_ACTIONS:
+    if "/A" in obj and not _safe_action(obj.get("/A")):
         del obj["/A"]
     if obj.get("/FT") == "/Sig" and "/V" in obj:
         del obj["/V"]  # the signature: signer's name, place, reason and certificate
@@ -154,11 +153,30 @@ def _strip_pdf_object(obj: pikepdf.Object) -> None:
         _clean_pdf_jpeg(obj)
 
 
+def _safe_action(action: object, depth: int = 0) -> bool:
+    """False for a script, launch, form submission or import; a safe action keeps only the safe
+    actions chained after it (``/Next``, a dictionary or an array, followed to any depth)."""
+    if depth > 32:
+        return False  # a chain this long (or a loop) is not something a reader needs
+    if not isinstance(action, pikepdf.Dictionary):
+        return True
+    if action.get("/S") in _UNSAFE_ACTIONS:
+        return False
+    chained = action.get("/Next")
+    if isinstance(chained, pikepdf.Array):
+        action.Next = pikepdf.Array([a for a in chained if _safe_action(a, depth + 1)])
+    elif chained is not None and not _safe_action(chained, depth + 1):
+        del action["/Next"]
+    return True
+
+
 def _clean_pdf_jpeg(image: pikepdf.Object) -> None:
     """A JPEG image (DCTDecode, possibly after other filters) without its EXIF/XMP/IPTC; raises
     :class:`Unclean` when it cannot be walked (its EXIF could not be vouched for)."""
     filters = image.get("/Filter")
     chain = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
+    if "/JPXDecode" in chain:
+        raise Unclean("JPEG 2000 image: its metadata boxes are not cleaned")
     if not chain or chain[-1] != "/DCTDecode":
         return
     parms = image.get("/DecodeParms")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
@@ -65,20 +65,39 @@ def compute_conflicts(session: Session, case: Case, accused_user_ids: Iterable[i
 
 
 def conflicts_after_grant(session: Session, assignment: RoleAssignment) -> None:
-    """A role granted after a case's accused were recorded: when its holder is accused in a case, or
-    now works under an accused head or deputy, that case's conflicts are computed again (a handler
-    joining a unit whose head is denounced must not see the denunciation)."""
+    """A role granted after a case's accused were recorded. When its holder is accused in a case,
+    that case's conflicts are computed again (a leading role directs new people). When the holder
+    now works under an accused head or deputy, they get a conflict row on that leader's cases (a
+    handler joining a unit whose head is denounced must not see the denunciation): one query for
+    the leaders above the unit, one for their cases, whatever the size of the organisation."""
     from portal.accounts.permissions import unit_and_ancestors
 
     if assignment.role not in DIRECTED_ROLES:
         return  # inspectors and administrators are not directed by the unit's leaders
-    leaders = select(RoleAssignment.user_id).where(
-        RoleAssignment.unit_id.in_(unit_and_ancestors(session, assignment.unit_id)),
-        RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY)), RoleAssignment.user_id != assignment.user_id)
-    affected = select(AccusedPerson.case_id).where(or_(AccusedPerson.user_id == assignment.user_id,
-                                                       AccusedPerson.user_id.in_(leaders)))
-    for case in session.scalars(select(Case).where(Case.id.in_(affected)).order_by(Case.id)):
+    user_id = assignment.user_id
+    for case in session.scalars(select(Case).where(Case.id.in_(
+            select(AccusedPerson.case_id).where(AccusedPerson.user_id == user_id))).order_by(Case.id)):
         compute_conflicts(session, case, accused_user_ids(session, case))
+    leaders = session.execute(select(RoleAssignment.user_id, RoleAssignment.unit_id, RoleAssignment.role).where(
+        RoleAssignment.unit_id.in_(unit_and_ancestors(session, assignment.unit_id)),
+        RoleAssignment.role.in_((Role.HEAD, Role.DEPUTY)), RoleAssignment.user_id != user_id))
+    reasons: dict[int, str] = {}
+    for leader_id, unit_id, role in leaders:
+        if role == Role.DEPUTY and unit_id == assignment.unit_id and assignment.role in (Role.HEAD, Role.DEPUTY):
+            continue  # a deputy does not direct the unit's head or its other deputies (see subordinates)
+        if reasons.get(leader_id) != REASON_HEAD:
+            reasons[leader_id] = REASON_HEAD if role == Role.HEAD else REASON_DEPUTY
+    if not reasons:
+        return
+    already = select(CaseConflict.case_id).where(CaseConflict.user_id == user_id)
+    by_case: dict[int, str] = {}
+    for case_id, leader_id in session.execute(select(AccusedPerson.case_id, AccusedPerson.user_id).where(
+            AccusedPerson.user_id.in_(reasons), AccusedPerson.case_id.not_in(already))):
+        if by_case.get(case_id) != REASON_HEAD:
+            by_case[case_id] = reasons[leader_id]
+    session.add_all(CaseConflict(case_id=case_id, user_id=user_id, reason=reason)
+                    for case_id, reason in sorted(by_case.items()))
+    session.flush()
 
 
 def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None) -> set[int]:

@@ -269,10 +269,16 @@ def test_office_people_and_paths_outside_the_usual_places():
     assert "<loext:sender-initials>TG1</loext:sender-initials>" in after["content2.xml"].decode()
 
 
+def with_parts(archive: bytes, replaced: dict[str, str | bytes]) -> bytes:
+    """``archive`` with ``replaced`` parts written over (or added after) its own, order kept."""
+    rest = {name: data for name, data in parts(archive).items() if name not in replaced}
+    return samples._zip([*rest.items(), *replaced.items()], stored=("mimetype",))
+
+
 def test_odf_signatures_are_dropped():
-    data = samples.odt_with_authors()
-    with zipfile.ZipFile(io.BytesIO(data), "a") as zf:
-        zf.writestr("META-INF/documentsignatures.xml", f"<Signature>CN={samples.SECRET_AUTHOR}</Signature>")
+    data = with_parts(samples.odt_with_authors(),
+                      {"META-INF/documentsignatures.xml": f"<Signature>CN={samples.SECRET_AUTHOR}</Signature>"})
+    assert "META-INF/documentsignatures.xml" in parts(data)
     after = parts(working_copy(data))
     assert "META-INF/documentsignatures.xml" not in after and "content.xml" in after
 
@@ -355,3 +361,59 @@ def test_an_archive_too_large_unpacked_gets_no_working_copy(monkeypatch):
     monkeypatch.setattr(office, "MAX_TOTAL", 10**9)
     monkeypatch.setattr(office, "MAX_PART", len(parts(data)["word/document.xml"]) - 1)
     assert working_copy(data) is None
+
+
+def test_pdf_scripts_chained_after_a_safe_action_thumbnails_and_jpeg2000():
+    pdf = pikepdf.Pdf.open(io.BytesIO(samples.pdf_with_metadata()))
+    script = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String(f"app.alert('{samples.SECRET_AUTHOR}')"))
+    link = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.vn"),
+                              Next=pikepdf.Array([pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("x"),
+                                                                     Next=script)]))
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10], A=link))]))
+    pdf.pages[0].obj.Thumb = pdf.make_stream(samples.jpeg_with_gps())
+    out = io.BytesIO()
+    pdf.save(out)
+    working = working_copy(out.getvalue())
+    assert_nothing_names_the_sender(pdf_text(working))
+    with pikepdf.open(io.BytesIO(working)) as clean:
+        kept = clean.pages[0].obj.Annots[0].A
+        assert str(kept.URI) == "https://example.vn" and "/Next" not in kept.Next[0]  # the script is gone
+        assert "/Thumb" not in clean.pages[0].obj
+    jpx = pikepdf.Pdf.open(io.BytesIO(samples.pdf_with_metadata()))
+    image = jpx.make_stream(b"\0\0\0\x0cjP  \r\n\x87\n" + samples.SECRET_AUTHOR.encode())
+    image.Type, image.Subtype, image.Filter = pikepdf.Name.XObject, pikepdf.Name.Image, pikepdf.Name.JPXDecode
+    image.Width, image.Height = 1, 1
+    jpx.pages[0].obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+    out = io.BytesIO()
+    jpx.save(out)
+    assert working_copy(out.getvalue()) is None  # JPEG 2000 metadata boxes are not cleaned: no copy
+
+
+def test_odf_sender_fields_are_emptied():
+    fields = ("<text:sender-firstname>Secret</text:sender-firstname><text:sender-lastname>Person"
+              "</text:sender-lastname><text:sender-email>secret@example.vn</text:sender-email>"
+              "<text:sender-phone-private>0901234567</text:sender-phone-private>")
+    data = with_parts(samples.odt_with_authors(), {
+        "styles.xml": f'<office:document-styles xmlns:office="o" xmlns:text="t"><text:p>{fields}'
+                      "</text:p></office:document-styles>"})
+    styles = parts(working_copy(data))["styles.xml"].decode()
+    assert "Secret" not in styles and "0901234567" not in styles and "secret@example.vn" not in styles
+    assert "<text:sender-email></text:sender-email>" in styles
+
+
+@pytest.mark.parametrize("hostile", [
+    ">" * 300_000, "<Company" * 40_000, "<absPath>" * 40_000, '<w:r w:author="' * 30_000,
+    "<dc:creator>" * 30_000, "/Users/" + "a%20" * 80_000,
+])
+def test_hostile_xml_is_cleaned_in_linear_time(hostile):
+    """Each shape made a pattern rescan the rest of the part from every position (quadratic: tens
+    of seconds at these sizes, hours at the upload limit). The bound is generous: linear work here
+    takes well under a tenth of it."""
+    import time
+
+    part = ('<p:properties xmlns:p="http://schemas.microsoft.com/office/2006/metadata/properties">' + hostile)
+    data = with_parts(samples.docx_with_authors(), {"customXml/item1.xml": part, "docProps/app.xml": hostile})
+    started = time.perf_counter()
+    working_copy(data)
+    assert time.perf_counter() - started < 5

@@ -145,3 +145,21 @@ def test_staff_joining_later_are_conflicted_too(db_session, people, case, city):
     assign_role(db_session, people["handler"], Role.DEPUTY, city.health, actor_id=None)
     assert health_intake.id in conflicts.conflicted_user_ids(db_session, other)
     assert people["dept_head"].id not in conflicts.conflicted_user_ids(db_session, other)  # a deputy's head
+
+
+def test_later_grants_follow_the_deputy_rule(db_session, people, case, city):
+    """Under an accused deputy: a new handler is conflicted (the deputy directs them), a new head of
+    the same unit is not (a deputy does not direct the unit's head)."""
+    from portal.accounts.services import assign_role, remove_role
+
+    conflicts.mark_accused(db_session, case, [people["deputy"].id])
+    handler = make_user(db_session)
+    assign_role(db_session, handler, Role.HANDLER, city.hospital, actor_id=None)
+    assert db_session.scalar(select(CaseConflict.reason).where(CaseConflict.case_id == case.id,
+                                                               CaseConflict.user_id == handler.id)) \
+        == "accused_is_their_deputy"
+    remove_role(db_session, db_session.scalar(select(conflicts.RoleAssignment).where(
+        conflicts.RoleAssignment.user_id == people["head"].id)), actor_id=None)
+    new_head = make_user(db_session)
+    assign_role(db_session, new_head, Role.HEAD, city.hospital, actor_id=None)
+    assert new_head.id not in conflicts.conflicted_user_ids(db_session, case)

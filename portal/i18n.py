@@ -18,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -79,7 +80,8 @@ def translations() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Templates translate through :func:`translations` (after Flask-Babel's own set-up)."""
+    """Templates translate through :func:`translations` (after Flask-Babel's own set-up); WTForms'
+    own messages through :data:`WTFORMS_MESSAGES`."""
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -87,6 +89,56 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.before_request(_wtforms_messages)
+
+
+# WTForms' built-in messages (a value that cannot be converted, a choice not offered, a length)
+# have no Vietnamese catalogue: Flask-WTF would show them in English on Vietnamese pages. They are
+# written here in Vietnamese, with the English catalogue translating them back.
+WTFORMS_MESSAGES: dict[str, Any] = {
+    "This field is required.": _l("Vui lòng nhập thông tin này."),
+    "Not a valid integer value.": _l("Hãy nhập một số nguyên, ví dụ 3."),
+    "Not a valid decimal value.": _l("Hãy nhập một số, ví dụ 2,5."),
+    "Not a valid float value.": _l("Hãy nhập một số, ví dụ 2,5."),
+    "Not a valid date value.": _l("Ngày không hợp lệ. Hãy chọn ngày, hoặc nhập theo dạng năm-tháng-ngày (ví dụ "
+                                  "2026-03-15)."),
+    "Not a valid datetime value.": _l("Thời điểm không hợp lệ."),
+    "Not a valid time value.": _l("Giờ không hợp lệ."),
+    "Not a valid choice.": _l("Lựa chọn này không có trong danh sách."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn này không có trong danh sách."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Lựa chọn này không có trong danh sách."),
+    "Invalid input.": _l("Giá trị không hợp lệ."),
+    "Invalid email address.": _l("Địa chỉ thư điện tử không hợp lệ."),
+    "Field cannot be longer than %(max)d character.": _l("Không được dài quá %(max)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Không được dài quá %(max)d ký tự."),
+    "Field must be at least %(min)d character long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field must be between %(min)d and %(max)d characters long.": _l("Cần từ %(min)d đến %(max)d ký tự."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Số không được lớn hơn %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải từ %(min)s đến %(max)s."),
+}
+
+
+class _WTFormsMessages:
+    """What Flask-WTF asks for WTForms' messages: ours where we have them, else WTForms' English."""
+
+    @staticmethod
+    def ugettext(string: str) -> str:
+        found = WTFORMS_MESSAGES.get(string)
+        return string if found is None else str(found)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return self.ugettext(singular if n == 1 else plural)
+
+
+_WTFORMS = _WTFormsMessages()
+
+
+def _wtforms_messages() -> None:
+    """Before each request: Flask-WTF looks its catalogue up on ``request.wtforms_translations``
+    first (flask_wtf/i18n.py), so ours is put there."""
+    request.wtforms_translations = _WTFORMS  # type: ignore[attr-defined]
 
 
 def select_timezone() -> str:

@@ -22,7 +22,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from portal.cases.lifecycle import (
     COMPLEXITY_CRITERIA,
@@ -35,6 +35,7 @@ from portal.cases.lifecycle import (
     reason_codes,
 )
 from portal.cases.models import Case, CaseKind
+from portal.web.validators import NumberBetween
 
 
 def _choices(pairs: Any) -> list[SelectChoice]:
@@ -123,7 +124,7 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
                                        render_kw={"autocomplete": "off"})
     if Req.DAYS in req:
         Form.days = IntegerField(_l("Số ngày gia hạn"), validators=[InputRequired(REQUIRED),
-                                                                    NumberRange(1, 30, _l("Từ 1 đến 30 ngày."))])
+                                                                    NumberBetween(1, 30, _l("Từ 1 đến 30 ngày."))])
     if Req.TEXT in req:
         Form.text = TextAreaField(TEXT_LABELS.get(transition.name, _l("Nội dung")),
                                   validators=[InputRequired(REQUIRED), Length(max=20000)])

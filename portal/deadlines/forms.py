@@ -6,9 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from portal.web.validators import sane_date
+from portal.web.validators import NumberBetween, sane_date
 
 UNIT_CHOICES = [SelectChoice("CAL", _l("Ngày (theo lịch)")), SelectChoice("WD", _l("Ngày làm việc"))]
 CONFIDENCE_CHOICES = [SelectChoice("V", _l("Đã đối chiếu văn bản")),
@@ -22,7 +22,7 @@ WHOLE = _l("Nhập một số nguyên từ 0 đến 365.")
 
 def _days(label: object, required: bool = False) -> IntegerField:
     validators = [DataRequired(REQUIRED)] if required else [Optional()]
-    return IntegerField(label, validators=[*validators, NumberRange(0, 365, WHOLE)])
+    return IntegerField(label, validators=[*validators, NumberBetween(0, 365, WHOLE)])
 
 
 class RuleVersionForm(FlaskForm):

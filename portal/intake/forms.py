@@ -24,11 +24,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.cases.models import SubmissionKind
 from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
+from portal.web.validators import NumberBetween
 
 COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
 GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
@@ -88,7 +89,7 @@ class SubmissionForm(FlaskForm):
                                           validators=[Optional(), Length(max=2000)])
 
     group_size = IntegerField(_l("Số người cùng đứng tên đơn"), default=1,
-                              validators=[Optional(), NumberRange(min=1, max=100_000,
+                              validators=[Optional(), NumberBetween(min=1, max=100_000,
                                                                   message=_l("Số người phải từ 1 trở lên."))])
     representative_name = StringField(_l("Họ tên người đại diện"), validators=[Optional(), Length(max=255)])
 
@@ -195,12 +196,12 @@ class SubmissionForm(FlaskForm):
         return True
 
     def _check_unit(self) -> bool:
-        from portal.cases.text import fold
+        from portal.intake.services import unit_key
 
         typed = (self.unit.data or "").strip()
         if not typed:
             return True
-        self.unit_id = self.units.get(fold(typed))
+        self.unit_id = self.units.get(unit_key(typed))
         if self.unit_id is None:
             return self._fail(self.unit, _l(
                 "Không tìm thấy cơ quan này. Hãy chọn một tên trong danh sách gợi ý, hoặc để trống nếu bạn không "

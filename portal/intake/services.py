@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -293,8 +294,27 @@ def unit_options(units: list[Any], *, english: bool = False) -> list[tuple[str, 
     return options
 
 
+_UNIT_PUNCTUATION = re.compile(r"[.,;:()'’\-–—/]+")
+_UNIT_WORDS = {"ubnd": "uy ban nhan dan", "tp": "thanh pho", "p": "phuong", "x": "xa"}
+_CITY_SUFFIXES = ("thanh pho ho chi minh", "thanh pho hcm", "hcm", "tphcm", "ho chi minh city", "hcmc", "thanh pho")
+
+
+def unit_key(text: str | None) -> str:
+    """How a unit's name is compared: folded, punctuation-free, the usual abbreviations written out
+    ("UBND", "TP.", "P.") and the city's name dropped at the end, so "UBND P. Bến Thành, TP.HCM"
+    and "ubnd phuong ben thanh" both find "Ủy ban nhân dân phường Bến Thành"."""
+    words = _UNIT_PUNCTUATION.sub(" ", fold(text)).split()
+    key = " ".join(_UNIT_WORDS.get(word, word) for word in words)
+    for suffix in _CITY_SUFFIXES:
+        if key.endswith(" " + suffix):
+            key = key[: -len(suffix) - 1].strip()
+            break
+    return key
+
+
 def unit_lookup(units: list[Any]) -> dict[str, int]:
-    """What the type-ahead box resolves: folded labels (both languages) and codes -> unit id.
+    """What the type-ahead box resolves: labels (both languages) and codes, as :func:`unit_key`
+    writes them -> unit id.
 
     A bare name shared by several units is ambiguous and resolves to nothing (the citizen is asked
     to pick the labelled entry).
@@ -303,17 +323,17 @@ def unit_lookup(units: list[Any]) -> dict[str, int]:
     ambiguous: set[str] = set()
     for english in (False, True):
         for label, unit_id in unit_options(units, english=english):
-            lookup[fold(label)] = unit_id
+            lookup[unit_key(label)] = unit_id
     for unit in units:
         for key in (unit.name, unit.name_en):
-            folded = fold(key)
+            folded = unit_key(key)
             if not folded:
                 continue
             if folded in lookup and lookup[folded] != unit.id:
                 ambiguous.add(folded)
             else:
                 lookup.setdefault(folded, unit.id)
-        lookup[fold(unit.code)] = unit.id
+        lookup[unit_key(unit.code)] = unit.id
     for key in ambiguous:
         lookup.pop(key, None)
     return lookup

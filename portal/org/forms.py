@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from portal.accounts.models import Role
 from portal.org.models import RuleStrategy, UnitKind
+from portal.web.validators import NumberBetween
 
 KIND_LABELS = {
     UnitKind.PROVINCIAL_COMMITTEE: _l("Ủy ban nhân dân tỉnh, thành phố"),
@@ -97,7 +98,8 @@ class FieldForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     code = StringField(_l("Mã quy tắc"), validators=[DataRequired(), Length(max=32), CODE_PATTERN])
-    position = IntegerField(_l("Thứ tự áp dụng"), validators=[DataRequired(), NumberRange(min=0, max=100000)],
+    # InputRequired, not DataRequired: 0 is a valid position (DataRequired refuses falsy values).
+    position = IntegerField(_l("Thứ tự áp dụng"), validators=[InputRequired(), NumberBetween(min=0, max=100000)],
                             default=100)
     name = StringField(_l("Tên quy tắc"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Loại đơn"), choices=choices([("", _l("Mọi loại")), *SUBMISSION_KIND_LABELS.items()]))

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
@@ -205,7 +206,7 @@ def evidence(code: str) -> Any:
         db.rollback()
         discard_files(storage, [k for r in rows for k in (r.storage_key, r.working_key) if k])
         raise
-    flash(_("Đã bổ sung %(n)d tệp.", n=len(rows)), "success")
+    flash(ngettext("Đã bổ sung %(num)d tệp.", "Đã bổ sung %(num)d tệp.", len(rows)), "success")
     return redirect(url_for("tracking.status", code=submission.tracking_code) + "#documents")
 
 

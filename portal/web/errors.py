@@ -21,7 +21,8 @@ MESSAGES = {
     405: (_l("Phương thức không được phép"), _l("Trang này không nhận loại yêu cầu đó.")),
     409: (_l("Xung đột dữ liệu"), _l("Yêu cầu mâu thuẫn với trạng thái hiện tại của dữ liệu.")),
     413: (_l("Tệp quá lớn"),
-          _l("Dữ liệu gửi lên vượt quá giới hạn cho phép. Hãy bớt hoặc thu nhỏ tệp đính kèm rồi gửi lại.")),
+          _l("Dữ liệu gửi lên vượt quá giới hạn cho phép. Hãy bấm nút Quay lại (Back) của trình duyệt: nội dung "
+             "bạn đã nhập thường vẫn còn trên biểu mẫu. Sau đó bỏ bớt hoặc thu nhỏ tệp đính kèm rồi gửi lại.")),
     429: (_l("Quá nhiều yêu cầu"),
           _l("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.")),
     500: (_l("Lỗi hệ thống"), _l("Đã có lỗi xảy ra ở phía chúng tôi. Chúng tôi đã ghi nhận và sẽ khắc phục.")),

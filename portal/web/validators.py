@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
@@ -16,3 +16,13 @@ def sane_date(_form: Any, field: Any) -> None:
     if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(_l("Hãy nhập ngày trong khoảng năm %(first)s–%(last)s.", first=FIRST_YEAR,
                                  last=LAST_YEAR))
+
+
+class NumberBetween(NumberRange):
+    """``NumberRange`` that says nothing when the value could not be read as a number at all: the
+    field already says so ("1.5" would otherwise also be told it must be at least 1)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data is None and field.process_errors:
+            return
+        super().__call__(form, field)

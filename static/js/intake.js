@@ -8,6 +8,14 @@
   }
   var form = document.getElementById("submission-form");
   if (!form) { return; }
+  // Leaving the page (a language link, a mistaken tap) after typing asks first: a đơn can be long.
+  var edited = false;
+  form.addEventListener("input", function () { edited = true; });
+  form.addEventListener("change", function () { edited = true; });
+  document.addEventListener("submit", function (event) { if (!event.defaultPrevented) { edited = false; } });
+  window.addEventListener("beforeunload", function (event) {
+    if (edited) { event.preventDefault(); event.returnValue = ""; }
+  });
   var block = document.getElementById("identity-block");
   var radios = form.querySelectorAll("input[name='mode']");
   function update() {

@@ -216,13 +216,13 @@ class TrackingSite:
 
     def reply(self, text: str) -> None:
         self.page.locator("#body").fill(text)
-        self.page.locator("form[action$='/reply'] button[type=submit]").click()
+        self.page.locator("form[action*='/reply#'] button[type=submit]").click()
 
     def add_file(self, name: str, data: bytes, mime: str) -> None:
         self.page.locator("#files").set_input_files([{"name": name, "mimeType": mime, "buffer": data}])
-        self.page.locator("form[action$='/evidence'] button[type=submit]").click()
+        self.page.locator("form[action*='/evidence#'] button[type=submit]").click()
 
     def ask_to_withdraw(self, reason: str) -> None:
         self.page.locator("#reason").fill(reason)
         self.page.locator("#confirm").check()
-        self.page.locator("form[action$='/withdraw'] button[type=submit]").click()
+        self.page.locator("form[action*='/withdraw#'] button[type=submit]").click()

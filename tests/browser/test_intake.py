@@ -151,6 +151,16 @@ def test_feedback_without_javascript(no_js_page, city):
     expect(page.locator("#unit-error")).to_be_visible()  # resolved on the server, clear error
     expect(page.locator("#title")).to_have_value("Rác thải bên kênh")
     expect(page.locator("#reselect-files")).to_be_visible()
+    # Without JavaScript too, the page says it has errors first and starts at their list.
+    assert page.title().startswith("Lỗi: ")
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "error-summary"
+    page.locator("#unit").fill("UBND P. Bến Thành, TP.HCM")  # the usual abbreviations are understood
+    page.locator("#submission-form button[type=submit]").click()
+    expect(page).to_have_url(city("/submit/receipt"))
+    page.goto(city("/submit/feedback"))
+    page.locator("#mode-1").check()
+    page.locator("#title").fill("Rác thải bên kênh")
+    page.locator("#content").fill("Rác đổ trộm nhiều ngày.")
     page.locator("#unit").fill("so xay dung")
     page.locator("#submission-form button[type=submit]").click()
     expect(page).to_have_url(city("/submit/receipt"))
@@ -200,3 +210,60 @@ def test_a_file_with_malware_is_refused_and_the_text_is_kept(page, city, clamd, 
         city.app.config["SETTINGS"] = settings
     with city.app.app_context():
         assert get_session().scalar(select(Attachment.id)) is None
+
+
+def test_files_over_the_limits_are_caught_before_sending(page, city):
+    """With JavaScript, a file or a set of files over the limits is reported on the form itself:
+    nothing is sent, so the text typed is never replaced by the "too large" page."""
+    import dataclasses
+
+    settings = city.app.config["SETTINGS"]
+    city.app.config["SETTINGS"] = dataclasses.replace(settings, max_file_mb=1, max_upload_mb=2)
+    try:
+        site = IntakeSite(page, city.url).start("feedback")
+        site.send_anonymously()
+        site.describe("Ảnh hiện trường", "Nhiều ảnh chụp bằng điện thoại.")
+        site.attach("ảnh lớn.jpg", b"\0" * (1024 * 1024 + 1), "image/jpeg")
+        page.locator("#submission-form button[type=submit]").click()
+        box = page.locator(".upload-limit-error")
+        expect(box).to_be_focused()
+        expect(box).to_contain_text("ảnh lớn.jpg")
+        expect(page.locator("#evidence")).to_have_attribute("aria-invalid", "true")
+        three = [{"name": f"ảnh {i}.jpg", "mimeType": "image/jpeg", "buffer": b"\0" * (800 * 1024)} for i in range(3)]
+        page.locator("#evidence").set_input_files(three)
+        page.locator("#submission-form button[type=submit]").click()
+        expect(box).to_contain_text("2 MB")
+        expect(page).to_have_url(city("/submit/feedback"))  # never sent
+        expect(page.locator("#content")).to_have_value("Nhiều ảnh chụp bằng điện thoại.")
+        with city.app.app_context():
+            assert get_session().scalar(select(Submission.id)) is None
+    finally:
+        city.app.config["SETTINGS"] = settings
+
+
+def test_leaving_a_form_with_typed_text_asks_first(page, city):
+    IntakeSite(page, city.url).start("feedback")
+    page.locator("#title").press_sequentially("Đèn đường hỏng")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="English").click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    expect(page.locator("#title")).to_have_value("Đèn đường hỏng")  # stayed, nothing lost
+
+
+def test_receipt_codes_stay_readable_on_a_phone_with_large_text(phone_page, city):
+    page = phone_page
+    page.goto(city("/submit/feedback"))
+    page.evaluate("document.documentElement.style.fontSize = '200%'")  # text size at 200% (CSSOM: CSP allows it)
+    page.locator("#mode-1").check()
+    page.locator("#title").fill("Cây đổ")
+    page.locator("#content").fill("Cây đổ chắn đường.")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.locator("#submission-form button[type=submit]").click()
+    expect(page).to_have_url(city("/submit/receipt"))
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    for code in ("#tracking-code", "#tracking-secret"):
+        box = page.locator(code).bounding_box()
+        assert box is not None and box["width"] > 150, box  # not squeezed to a character per line

@@ -141,6 +141,7 @@ def test_413_page(fresh_app):
     response = fresh_app.test_client().post("/_upload-for-test?lang=en", data={"f": "x" * (limit + 1)})
     assert response.status_code == 413
     assert "larger than allowed" in response.get_data(as_text=True)
+    assert "Back button: what you typed is usually still in the form" in response.get_data(as_text=True)
 
 
 def test_csrf_failure_is_a_friendly_400(fresh_app):

@@ -471,3 +471,67 @@ def test_retired_units_are_not_offered(client, db_session, org, storage):
     make_unit(db_session, name="Ủy ban nhân dân quận Cũ", code="Q-CU", valid_to=dt.date(2025, 7, 1))
     assert "quận Cũ" not in html(client.get("/submit/feedback"))
     assert post(client, "feedback", form_data("feedback", unit="Ủy ban nhân dân quận Cũ")).status_code == 422
+
+
+# -- the form helps: messages in the page's language, marked fields, usual names, nothing dropped ---
+
+@pytest.mark.parametrize(("lang", "expected", "absent"), [
+    ("vi", "Hãy nhập một số nguyên, ví dụ 3.", "Not a valid integer value."),
+    ("en", "Enter a whole number, for example 3.", "Hãy nhập một số nguyên"),
+])
+def test_a_value_that_is_not_a_number_is_explained_in_the_page_language(client, db_session, org, storage, lang,
+                                                                          expected, absent):
+    response = client.post(f"/submit/feedback?lang={lang}", data=form_data("feedback", anonymous=True,
+                                                                           group_size="1.5"))
+    page = html(response)
+    assert response.status_code == 422 and expected in page and absent not in page
+    # one clear message: not also "must be at least 1" for a value that is not a number at all
+    assert "Số người phải từ 1 trở lên" not in page and "at least 1" not in page
+    assert page.count("<title>") == 1 and ("<title>Lỗi: " in page or "<title>Error: " in page)
+
+
+def test_the_error_summary_links_land_on_their_fields(client, db_session, org, storage):
+    page = html(post(client, "complaint", form_data("complaint", anonymous=True)))
+    assert 'href="#mode"' in page and '<fieldset id="mode"' in page  # the radios' group, not a missing id
+    assert 'id="error-summary" autofocus' in page
+    assert '<input aria-invalid="true" checked id="mode-1"' in page
+
+
+def test_identity_fields_required_when_named_are_marked(client, org):
+    def required(kind: str, name: str) -> bool:
+        page = client.get(f"/submit/{kind}").get_data(as_text=True)
+        tag = next(t for t in page.split("<input")[1:] if f'id="{name}"' in t.split(">")[0])
+        return 'aria-required="true"' in tag.split(">")[0]
+
+    assert all(required("complaint", name) for name in ("full_name", "address", "id_number"))
+    assert required("petition", "full_name") and not required("petition", "address")
+    assert "Khi ghi tên, các ô có dấu * là bắt buộc." in client.get("/submit/feedback").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["UBND phường Bến Thành", "ubnd phuong ben thanh", "UBND P. Bến Thành, TP.HCM",
+                                   "Sở Xây dựng TP.HCM"])
+def test_the_usual_ways_of_writing_a_unit_are_understood(client, db_session, org, storage, typed):
+    assert post(client, "feedback", form_data("feedback", anonymous=True, unit=typed)).status_code == 302
+    [submission] = submissions(db_session)
+    assert submission.unit_id == (org["dept"] if "Xây" in typed else org["ward"]).id
+
+
+def test_an_anonymous_complaint_moved_to_feedback_keeps_everything_that_fits(client, db_session, org, storage):
+    data = form_data("complaint", anonymous=True, group_size="6", representative_name="Trần Văn Đại",
+                     sent_elsewhere="y", sent_elsewhere_detail="Đã gửi phường tháng 3.",
+                     decision_issuer="UBND phường Bến Thành", decision_number="12/QĐ-UBND",
+                     decision_date="2026-03-01", learned_on="2026-03-05")
+    page = html(post(client, "complaint", data))
+    offer = page.split('id="offer-feedback"')[1].split("</form>")[0]
+    for name, value in (("group_size", "6"), ("representative_name", "Trần Văn Đại"), ("sent_elsewhere", "y"),
+                        ("sent_elsewhere_detail", "Đã gửi phường tháng 3.")):
+        assert f'name="{name}" value="{value}"' in offer, name
+    content = offer.split('name="content" value="')[1].split('"')[0]
+    assert content.startswith("Đường Lê Lợi ngập") and "UBND phường Bến Thành" in content and "12/QĐ-UBND" in content
+
+
+def test_the_receipt_opens_the_tracking_page_with_its_code(client, db_session, org, storage):
+    post(client, "feedback", form_data("feedback", anonymous=True))
+    page = client.get("/submit/receipt").get_data(as_text=True)
+    code = page.split('id="tracking-code">')[1].split("<")[0]
+    assert f'href="/track?code={code}"' in page

@@ -367,3 +367,20 @@ def test_added_evidence_is_scanned_for_malware(app, client, db_session, receipt,
         app.config["SETTINGS"] = settings
     assert waiting.status_code == 503 and "Không kiểm tra được tệp đính kèm lúc này" in html(waiting)
     assert db_session.scalar(select(Attachment).where(Attachment.submission_id == receipt.submission.id)) is None
+
+
+def test_a_refused_reply_or_file_comes_back_at_its_section_and_says_so(client, db_session, receipt, storage):
+    """The forms post to their section's anchor, so the page shown again with the error opens there
+    (not at the top of a long page), and its title starts with "Lỗi"."""
+    import io
+
+    open_tracking(client, receipt)
+    page = html(client.get(f"/track/{receipt.tracking_code}"))
+    assert f'action="/track/{receipt.tracking_code}/reply#messages"' in page
+    assert f'action="/track/{receipt.tracking_code}/evidence#documents"' in page
+    assert "<title>Lỗi" not in page
+    refused = html(client.post(f"/track/{receipt.tracking_code}/reply", data={"body": ""}))
+    assert "<title>Lỗi: " in refused and 'id="error-summary" autofocus' in refused
+    added = client.post(f"/track/{receipt.tracking_code}/evidence?lang=en", content_type="multipart/form-data",
+                        data={"files": [(io.BytesIO(samples.pdf_with_metadata()), "a.pdf")]}, follow_redirects=True)
+    assert "1 file added." in html(added)

@@ -67,7 +67,7 @@ def _upright(im: Image.Image) -> Image.Image:
     except Exception:  # noqa: BLE001 (malformed EXIF written by some apps)
         try:
             orientation = int(im.getexif().get(0x0112) or 1)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 (an orientation that is not a number)
             orientation = 1
         method = _TRANSPOSE.get(orientation)
         return im.transpose(method) if method is not None else im

@@ -3,7 +3,8 @@
 // again; without JavaScript the error page tells the citizen to go back.
 (function () {
   "use strict";
-  function fill(template, name) { return template.replace("{name}", name); }
+  // A function, not a string: a file name with "$&" must not be read as a replacement pattern.
+  function fill(template, name) { return template.replace("{name}", function () { return name; }); }
   document.querySelectorAll("form[data-max-total]").forEach(function (form) {
     var maxFile = Number(form.dataset.maxFile), maxTotal = Number(form.dataset.maxTotal);
     var maxFiles = Number(form.dataset.maxFiles);

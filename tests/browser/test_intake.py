@@ -223,11 +223,11 @@ def test_files_over_the_limits_are_caught_before_sending(page, city):
         site = IntakeSite(page, city.url).start("feedback")
         site.send_anonymously()
         site.describe("Ảnh hiện trường", "Nhiều ảnh chụp bằng điện thoại.")
-        site.attach("ảnh lớn.jpg", b"\0" * (1024 * 1024 + 1), "image/jpeg")
+        site.attach("ảnh lớn $&.jpg", b"\0" * (1024 * 1024 + 1), "image/jpeg")  # "$&": no replacement pattern
         page.locator("#submission-form button[type=submit]").click()
         box = page.locator(".upload-limit-error")
         expect(box).to_be_focused()
-        expect(box).to_contain_text("ảnh lớn.jpg")
+        expect(box).to_contain_text("ảnh lớn $&.jpg")
         expect(page.locator("#evidence")).to_have_attribute("aria-invalid", "true")
         three = [{"name": f"ảnh {i}.jpg", "mimeType": "image/jpeg", "buffer": b"\0" * (800 * 1024)} for i in range(3)]
         page.locator("#evidence").set_input_files(three)

@@ -85,10 +85,15 @@ def _manages_user(user: User, obj: Any) -> bool:
     return any(assignment.unit_id in managed for assignment in obj.roles)
 
 
+def holds_on_root(user: User, role: Role) -> bool:
+    """Whether ``user`` holds ``role`` on a root unit, i.e. city-wide."""
+    return any(a.role == role and a.unit.parent_id is None for a in user.roles)
+
+
 def _admin_of_root(user: User, obj: Any) -> bool:
     """City-wide settings (statutory deadline rules, the calendar, the notice texts): administrators
     of the root unit only."""
-    return any(a.role == Role.ADMIN and a.unit.parent_id is None for a in user.roles)
+    return holds_on_root(user, Role.ADMIN)
 
 
 def _manages_account(user: User, obj: Any) -> bool:

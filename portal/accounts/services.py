@@ -259,10 +259,15 @@ def totp_qr_svg(uri: str, title: Any) -> Markup:
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704 - segno output, no user markup
 
 
+def ascii_digits(text: str) -> bool:
+    """Only 0-9 ("١٢٣٤٥٦" is digits for ``str.isdigit`` too, but no code anyone was given)."""
+    return text.isascii() and text.isdigit()
+
+
 def totp_step_matching(secret: str, code: str, *, at: float | None = None) -> int | None:
     """The time step whose code equals ``code`` (current one, or one step either side), else None."""
     code = "".join(code.split())
-    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # "١٢٣٤٥٦" is digits too, but not a code
+    if not (len(code) == 6 and ascii_digits(code)):
         return None
     totp = pyotp.TOTP(secret)
     moment = at if at is not None else now_utc().timestamp()

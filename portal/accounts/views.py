@@ -148,8 +148,7 @@ def second_factor() -> Any:
         return render_template("accounts/second_factor.html", form=form)
     db = get_session()
     code = form.code.data.strip()
-    digits = code.replace(" ", "")
-    by_recovery = not (digits.isascii() and digits.isdigit())
+    by_recovery = not services.ascii_digits(code.replace(" ", ""))
     ok = services.use_recovery_code(db, user, code) if by_recovery else services.verify_totp(db, user, code)
     if not ok:
         record(db, "login.2fa_failure", object_type="user", object_id=user.id,

@@ -24,13 +24,12 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.auth import staff_required
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.accounts.permissions import Action, require, units_where
+from portal.accounts.permissions import Action, holds_on_root, require, units_where
 from portal.audit.models import AuditEntry
 from portal.audit.services import ChainReport, full_check_overdue, verify_recent
 from portal.backoffice.queue_forms import AuditFilterForm
 from portal.cases.models import Case, CaseConflict
 from portal.db import get_db, get_session
-from portal.org.models import OrgUnit
 
 bp = Blueprint("audit_log", __name__)
 
@@ -54,8 +53,7 @@ def _about_no_case(session: Session, user: User, role: Role, units: set[int]) ->
     """Entries about no case that a holder of ``role`` over ``units`` may read: all of them when the
     role is held on a root unit (city-wide); else those whose actor or object is a staff member with
     a role in ``units``, or one of ``units`` itself."""
-    held = {a.unit_id for a in user.roles if a.role == role}
-    if session.scalar(select(exists().where(OrgUnit.id.in_(held), OrgUnit.parent_id.is_(None)))):
+    if holds_on_root(user, role):
         return AuditEntry.case_id.is_(None)
     staff_here = select(RoleAssignment.user_id).where(RoleAssignment.unit_id.in_(units))
     # object_id is text (it names objects of any kind)

@@ -122,11 +122,10 @@ def _strip_pdf(data: bytes) -> bytes:
         form = root.get("/AcroForm")
         if isinstance(form, pikepdf.Dictionary) and "/XFA" in form:
             del form["/XFA"]  # the XFA packets repeat the form's data and its XMP
-        for obj in [root, *pdf.objects]:
+        for obj in pdf.objects:  # every indirect object: the catalog, pages, annotations, images...
             if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
                 _strip_pdf_object(obj)
         for page in pdf.pages:
-            _strip_pdf_object(page.obj)
             annots = page.obj.get("/Annots")
             if isinstance(annots, pikepdf.Array):
                 page.obj.Annots = pikepdf.Array([a for a in annots if _keep_annotation(a)])
@@ -200,13 +199,14 @@ def _clean_pdf_jpeg(image: pikepdf.Object) -> None:
 
 def _keep_annotation(annot: pikepdf.Object) -> bool:
     """Annotations carrying files or media go (their own metadata cannot be vouched for); every
-    other annotation stays, already cleaned as an object. Direct (non-indirect) annotations are
-    cleaned here."""
+    other annotation stays. Indirect ones were cleaned with the other objects; direct ones (written
+    inside the page's array) are cleaned here."""
     if not isinstance(annot, pikepdf.Dictionary):
         return True
     if annot.get("/Subtype") in _DROPPED_ANNOTS:
         return False
-    _strip_pdf_object(annot)
+    if not annot.is_indirect:
+        _strip_pdf_object(annot)
     return True
 
 

@@ -29,6 +29,7 @@ from portal.backoffice.forms import (
 )
 from portal.cases import lifecycle, notices
 from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
+from portal.cases.redaction import Redactor, file_label_number, working_copy_name
 from portal.cases.services import (
     CaseError,
     audit_original_download,
@@ -38,6 +39,7 @@ from portal.cases.services import (
     reveal_identity,
 )
 from portal.db import get_session
+from portal.files.sniff import EXTENSIONS
 from portal.org.models import OrgUnit
 
 bp = Blueprint("cases", __name__)
@@ -124,6 +126,9 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
+        # The request that revealed the identity shows the text as received; every other one masks it.
+        redact=Redactor.none() if identity else Redactor.for_identity(case.submission.identity),
+        extensions=EXTENSIONS,
         may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
         may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),
         reveal_form=reveal_form or RevealForm(), original_form=OriginalForm(),
@@ -365,7 +370,9 @@ def attachment(case_id: int, attachment_id: int) -> Response:
     item = _attachment(case, attachment_id)
     if not item.working_key:
         abort(404)
-    return _file_response(_read(item.working_key), item.mime_type, item.original_name)
+    number = file_label_number(case.submission.attachments, item)
+    return _file_response(_read(item.working_key), item.mime_type,
+                          working_copy_name(case.reference, number, item.mime_type))
 
 
 @bp.post("/<int:case_id>/attachments/<int:attachment_id>/original")

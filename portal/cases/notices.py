@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.cases.lifecycle import KIND_LABELS, REASON_CODES, TRANSITIONS
 from portal.cases.models import Case, CaseEvent, NoticeTemplate
+from portal.cases.redaction import Redactor
 from portal.deadlines.clock import local_date, local_today
 
 __all__ = ["DEFAULTS", "VARIABLES", "NoticeError", "NoticeTemplate", "RenderedNotice", "check_template",
@@ -168,7 +169,8 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
         "today": format_date(today, "long"), "decision_number": event.decision_number or "",
         "decision_date": format_date(event.decision_date, "long") if event.decision_date else "",
         "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
-        "text": event.note or "", "days": event.data.get("days") or "",
+        # Notices go to the accused and to outside bodies too: never the reporter's identifiers.
+        "text": Redactor.for_identity(case.submission.identity).text(event.note), "days": event.data.get("days") or "",
         "to_unit_name": to_unit.name if to_unit else "",
         "received_on": format_date(local_date(case.submission.received_at), "long"),
     }

@@ -29,7 +29,7 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-_FOLD = _fold_table()
+FOLD_TABLE = _fold_table()
 _SPACES = re.compile(r"\s+")
 
 
@@ -39,7 +39,7 @@ def fold(value: str | None) -> str:
         return ""
     if not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
-    value = value.translate(_FOLD)
+    value = value.translate(FOLD_TABLE)
     if not value.isascii():  # combining marks left over from unusual input
         value = "".join(c for c in unicodedata.normalize("NFD", value) if unicodedata.category(c) != "Mn")
     return _SPACES.sub(" ", value).strip().lower()

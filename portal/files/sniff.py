@@ -34,6 +34,7 @@ OOXML_MAIN = {
 }
 ODF = {ODT: "odt", ODS: "ods"}
 OFFICE_TYPES = frozenset({mime for mime, _ext in OOXML_MAIN.values()} | set(ODF))
+EXTENSIONS = {mime: ext for mime, (_fmt, ext) in IMAGE_TYPES.items()} | {PDF: "pdf"} | dict(OOXML_MAIN.values()) | ODF
 ALLOWED_DESCRIPTION = "PDF, JPEG, PNG, WebP, DOCX, XLSX, PPTX, ODT, ODS"
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed: refuse zip bombs

@@ -24,7 +24,9 @@ SAMPLES = [
      "Đề nghị lắp đèn tín hiệu và vạch qua đường cho người đi bộ."),
     ("demo-intake-3", SubmissionKind.COMPLAINT, ("Lê Văn Cường", "45 Nguyễn Trãi, phường Chợ Quán", "0912345678"),
      "land", "Khiếu nại quyết định xử phạt vi phạm hành chính về xây dựng",
-     "Tôi bị xử phạt vì xây dựng không phép, nhưng tôi đã được cấp giấy phép sửa chữa nhà số 45.",
+     # The sender names themselves in the text, as citizens often do: staff see it masked.
+     "Tôi là Lê Văn Cường, điện thoại 0912 345 678. Tôi bị xử phạt vì xây dựng không phép, nhưng tôi đã "
+     "được cấp giấy phép sửa chữa nhà số 45.",
      "Đề nghị hủy quyết định xử phạt."),
     ("demo-intake-4", SubmissionKind.DENUNCIATION, None, "construction",
      "Cán bộ địa chính đòi tiền để ký hồ sơ",

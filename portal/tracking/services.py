@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
@@ -127,11 +127,14 @@ def add_evidence(session: Session, storage: Storage, submission: Submission, fil
     stored = store_files(storage, files)
     keys = [k for s in stored for k in s.keys]
     try:
+        before = session.scalar(select(func.count()).where(Attachment.submission_id == submission.id)) or 0
         rows = attachment_rows(stored)
         for row in rows:
             row.submission_id = submission.id
             session.add(row)
-        names = ", ".join(s.original_name for s in stored)
+        # Staff read this note: the files by number, as the case page lists them, never by the names
+        # they were sent with (a name can identify the sender). Stored text, so in the office's language.
+        names = ", ".join(f"Tệp {before + i}" for i in range(1, len(stored) + 1))
         text = clean_text(note)
         session.add(SubmissionNote(submission_id=submission.id, by_reporter=True, kind=EVIDENCE,
                                    text=(text + "\n\n" if text else "") + names))

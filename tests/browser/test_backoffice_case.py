@@ -159,6 +159,42 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
     expect(page.locator("main")).to_contain_text("Tố cáo đúng một phần; đã kiểm điểm ông N.")
 
 
+def test_staff_read_a_denunciation_with_the_senders_identifiers_masked(page, city, axe):  # noqa: F811
+    """The citizen names themselves in the text and in a file name; the intake officer reads neither;
+    the head's audited reveal shows the text as received and the original file names."""
+    people = _staff(city.app)
+    site = IntakeSite(page, city.url).start("denunciation")
+    site.give_identity("Phạm Thị Minh Thư", "34 Hai Bà Trưng", "079199004321", "0987654321")
+    site.describe("Tố cáo thu tiền sai quy định",
+                  "Tôi là PHẠM THỊ MINH THƯ (CCCD 079 199 004 321, điện thoại 0987.654.321). "
+                  "Ông K. thu tiền không có biên lai.")
+    site.name_the_accused("Lê Văn K.", "Cán bộ tư pháp", "Phường Bến Thành")
+    site.attach("Đơn của Phạm Thị Minh Thư.pdf", samples.pdf_with_metadata(), "application/pdf")
+    code, _secret = site.send()
+    case_id = _case_id(city.app, code)
+
+    _login(page, city.url, people["officer"])
+    CasePage(page, city.url).open(case_id)
+    main = page.locator("main")
+    expect(page.locator(".citizen-text").first).to_contain_text("Tôi là [họ tên người gửi] (CCCD [số định danh")
+    expect(page.locator(".citizen-text").first).to_contain_text("Ông K. thu tiền không có biên lai.")
+    for hidden in ("Minh Thư", "MINH THƯ", "004 321", "654.321", "Đơn của"):
+        expect(main).not_to_contain_text(hidden)
+    expect(page.locator("#evidence .file-label")).to_have_text("Tệp 1 (PDF)")
+    axe(page)  # the masks are readable (contrast) and the page stays accessible
+
+    _login(page, city.url, people["head"])
+    CasePage(page, city.url).open(case_id)
+    expect(main).not_to_contain_text("Minh Thư")
+    page.locator("#reason").fill("Xác minh nội dung với người tố cáo")
+    page.get_by_role("button", name="Xem thông tin người gửi").click()
+    expect(page.locator(".identity-revealed")).to_contain_text("Phạm Thị Minh Thư")
+    expect(page.locator(".original-names")).to_have_text("Đơn của Phạm Thị Minh Thư.pdf")
+    expect(page.locator(".citizen-text").first).to_contain_text("Tôi là PHẠM THỊ MINH THƯ (CCCD 079 199 004 321")
+    CasePage(page, city.url).open(case_id)  # the reveal lasted one page
+    expect(main).not_to_contain_text("Minh Thư")
+
+
 def _registered(app, **values) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     with app.app_context():
         session = get_session()

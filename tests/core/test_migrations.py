@@ -64,3 +64,43 @@ def test_upgrade_head_matches_models_and_every_revision_downgrades(empty_databas
         assert tables == set(), f"tables left after downgrading to base: {tables}"
         command.upgrade(config, "head")  # and up again, cleanly
         engine.dispose()
+
+
+def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database, workdir):
+    """A database indexed before redaction: the upgrade recomputes the named submissions' search
+    text, and the content search stops finding a case by its sender's name (SQLite: via FTS)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from portal.backoffice.search import matching_submissions
+    from portal.cases.models import Submission
+    from portal.cases.text import fold
+    from tests.factories import make_submission
+
+    def matching_ids(session: Session, query: str) -> set[int]:
+        return set(session.scalars(select(Submission.id).where(matching_submissions(session, query))))
+
+    app = make_test_app(workdir, database_url=empty_database)
+    with app.app_context():
+        config = _alembic(app)
+        command.upgrade(config, "0005")
+        engine = get_db(app).engine
+        content = "Tôi là Trần Thị Bích, số điện thoại 0912 345 678, tố cáo ông Lê Văn Cường."
+        with Session(engine) as session:
+            named = make_submission(session, content=content, identity={"full_name": "Trần Thị Bích",
+                                                                       "phone": "0912345678"},
+                                    search_text=fold(content))
+            anonymous = make_submission(session, content=content, search_text=fold(content))
+            session.commit()
+            named_id, anonymous_id = named.id, anonymous.id
+            assert named_id in matching_ids(session, "Trần Thị Bích")  # indexed as typed
+
+        command.upgrade(config, "0006")
+        with Session(engine) as session:
+            assert named_id not in matching_ids(session, "Trần Thị Bích")
+            assert named_id not in matching_ids(session, "0912345678")
+            assert named_id in matching_ids(session, "Lê Văn Cường")  # the rest of the text still is
+            assert anonymous_id in matching_ids(session, "Trần Thị Bích")  # no identity: nothing to mask
+            text_after = session.scalar(text("SELECT search_text FROM submissions WHERE id = :id"), {"id": named_id})
+        assert "bich" not in text_after and "345" not in text_after and "le van cuong" in text_after
+        engine.dispose()

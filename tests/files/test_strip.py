@@ -207,10 +207,11 @@ def test_staff_open_the_clean_copy_of_an_office_document_and_the_case_page_says_
     db_session.flush()
     login_as(client, handler)
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
-    assert "tố cáo.docx" in page and "bản làm việc, đã xóa siêu dữ liệu" in page
+    assert "Tệp 1 (DOCX)" in page and "bản làm việc, đã xóa siêu dữ liệu" in page
+    assert "tố cáo.docx" not in page  # the name it was sent with is not shown
     response = client.get(f"/staff/cases/{case.id}/attachments/{attachment.id}")
     assert response.status_code == 200 and response.mimetype == "application/octet-stream"
-    assert "attachment;" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == f"attachment; filename*=UTF-8''{case.reference}-tep-1.docx"
     assert response.data == get_storage().read(stored.working_key) != original
     for data in parts(response.data).values():
         assert_nothing_names_the_sender(data)

@@ -166,7 +166,9 @@ def test_added_evidence_is_stored_and_listed(client, db_session, receipt, storag
     assert attachment.uploaded_by_reporter and attachment.original_name == "biên bản.pdf"
     assert storage.exists(attachment.storage_key) and storage.exists(attachment.working_key)
     note = db_session.scalar(select(SubmissionNote).where(SubmissionNote.submission_id == receipt.submission.id))
-    assert note.kind == "evidence" and "biên bản.pdf" in note.text
+    # Staff read the note: the file by its number on the case page, not by the name it was sent with.
+    count = len(db_session.scalars(select(Attachment).where(Attachment.submission_id == receipt.submission.id)).all())
+    assert note.kind == "evidence" and note.text == f"Biên bản làm việc\n\nTệp {count}"
     assert "biên bản.pdf" in html(client.get(f"/track/{receipt.tracking_code}"))
 
 

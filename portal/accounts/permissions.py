@@ -39,6 +39,9 @@ class Action(enum.StrEnum):
     CASE_MESSAGE = "case.message"  # write to the reporter or an internal note (not inspectors)
     IDENTITY_REVEAL = "case.identity_reveal"  # the assigned handler and the head of the case's unit
     ORIGINAL_DOWNLOAD = "case.original_download"  # the sealed original of an attachment (audited)
+    # A denunciation file for the staff who may not know the denouncer: upload its redacted copy,
+    # or clear its working copy (portal/cases/evidence.py); the same people as IDENTITY_REVEAL.
+    EVIDENCE_REDACT = "case.evidence_redact"
     NOTICE_TEMPLATES_MANAGE = "case.notice_templates"  # edit the notice texts
 
 
@@ -141,6 +144,7 @@ RULES.update({
     Action.CASE_MESSAGE: (_CASE_WORK, _case_check("check_view")),
     Action.IDENTITY_REVEAL: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
     Action.ORIGINAL_DOWNLOAD: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
+    Action.EVIDENCE_REDACT: (frozenset({Role.HANDLER, Role.HEAD}), _case_check("check_reveal")),
     Action.NOTICE_TEMPLATES_MANAGE: (frozenset({Role.ADMIN}), _admin_of_root),  # the texts every unit sends
 })
 

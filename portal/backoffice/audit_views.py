@@ -38,8 +38,9 @@ _AFTER = re.compile(r"^\d{1,18}$")
 VN_OFFSET = dt.timedelta(hours=7)
 
 
-# Entries that say who looked at a denouncer's identity or a sealed original: inspectors only.
-INSPECTOR_ONLY_ACTIONS = ("identity.reveal", "attachment.original_download")
+# Entries that say who looked at a denouncer's identity, a sealed original or a file that may name
+# the denouncer: inspectors only.
+INSPECTOR_ONLY_ACTIONS = ("identity.reveal", "attachment.original_download", "attachment.protected_view")
 
 
 def _cases_in(units: set[int], user: User) -> Select[tuple[int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,15 +19,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
 from portal.backoffice.forms import (
+    REQUIRED,
     AccusedForm,
+    ClearForm,
     MessageForm,
     NoticeTemplateForm,
     OriginalForm,
+    RedactedCopyForm,
     RevealForm,
     form_input,
     transition_form,
 )
-from portal.cases import lifecycle, notices
+from portal.cases import evidence, lifecycle, notices
 from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
 from portal.cases.redaction import Redactor, file_label_number, working_copy_name
 from portal.cases.services import (
@@ -40,7 +43,9 @@ from portal.cases.services import (
 )
 from portal.db import get_session
 from portal.files.sniff import EXTENSIONS
+from portal.intake.services import discard_files
 from portal.org.models import OrgUnit
+from portal.web.errors import render_error
 
 bp = Blueprint("cases", __name__)
 
@@ -105,7 +110,7 @@ def _action_routing(case: Case, transition: lifecycle.Transition) -> str | None:
 
 def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | None = None,
                 message_form: MessageForm | None = None, accused_form: AccusedForm | None = None,
-                status: int = 200) -> tuple[str, int]:
+                evidence_errors: dict[int, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
     """The case page. ``identity`` is passed only for the request that revealed it (never cached)."""
     session = get_session()
     events = list(case.events)
@@ -128,7 +133,10 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         pseudonym=pseudonym(case.submission), identity=identity,
         # The request that revealed the identity shows the text as received; every other one masks it.
         redact=Redactor.none() if identity else Redactor.for_identity(case.submission.identity),
-        extensions=EXTENSIONS,
+        extensions=EXTENSIONS, protected=evidence.is_protected(case),
+        may_redact=can(current_user, Action.EVIDENCE_REDACT, case), staff_copy=evidence.staff_copy,
+        redacted_form=RedactedCopyForm(formdata=None), clear_form=ClearForm(formdata=None),
+        evidence_errors=evidence_errors or {},
         may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
         may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),
         reveal_form=reveal_form or RevealForm(), original_form=OriginalForm(),
@@ -361,18 +369,113 @@ def _read(key: str) -> bytes:
         abort(404)
 
 
+def _copy_response(case: Case, item: Attachment, key: str, mime: str, *, redacted: bool = False) -> Response:
+    number = file_label_number(case.submission.attachments, item)
+    return _file_response(_read(key), mime, working_copy_name(case.reference, number, mime, redacted=redacted))
+
+
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
 @staff_required
-def attachment(case_id: int, attachment_id: int) -> Response:
-    """The working copy (metadata stripped) of an evidence file. Files without a working copy are
-    only available as originals, through the audited action."""
+def attachment(case_id: int, attachment_id: int) -> Any:
+    """The copy of an evidence file this user reads: the working copy (metadata stripped); for a file
+    of a named denunciation, the working copy only for those who may know the denouncer (audited),
+    and for the others its redacted or cleared copy once there is one (portal/cases/evidence.py).
+    Files without a working copy are only available as originals, through the audited action."""
+    session = get_session()
     case = _case_or_404(case_id)
     item = _attachment(case, attachment_id)
-    if not item.working_key:
+    if evidence.is_protected(case):
+        if not can(current_user, Action.EVIDENCE_REDACT, case):
+            copy = evidence.staff_copy(item)
+            if copy is None:
+                return render_error(403, _("Tệp của đơn tố cáo có thể có thông tin nhận dạng người tố cáo. Cán bộ thụ "
+                                           "lý hoặc người đứng đầu cần tải lên bản đã che hoặc xác nhận tệp không có "
+                                           "thông tin đó trước khi cán bộ khác xem được."))
+            return _copy_response(case, item, copy.key, copy.mime, redacted=copy.redacted)
+        if not item.working_key:
+            abort(404)
+        evidence.record_protected_view(session, current_user, case, item)
+        session.commit()
+    elif not item.working_key:
         abort(404)
-    number = file_label_number(case.submission.attachments, item)
-    return _file_response(_read(item.working_key), item.mime_type,
-                          working_copy_name(case.reference, number, item.mime_type))
+    return _copy_response(case, item, item.working_key, item.mime_type)
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>/redacted")
+@staff_required
+def redacted_copy(case_id: int, attachment_id: int) -> Response:
+    """The uploaded redacted copy of a denunciation file (what the other staff read)."""
+    case = _case_or_404(case_id)
+    item = _attachment(case, attachment_id)
+    if not item.redacted_key or not item.redacted_mime:
+        abort(404)
+    return _copy_response(case, item, item.redacted_key, item.redacted_mime, redacted=True)
+
+
+@bp.post("/<int:case_id>/attachments/<int:attachment_id>/redacted")
+@staff_required
+def upload_redacted(case_id: int, attachment_id: int) -> Any:
+    """The handler or the head gives the redacted copy of a denunciation file (replacing any earlier one)."""
+    from portal.files.scan import SCANNER_UNAVAILABLE, ScannerUnavailable
+    from portal.files.storage import get_storage
+    from portal.intake.forms import check_uploads
+
+    session = get_session()
+    case = _case_or_404(case_id, Action.EVIDENCE_REDACT)
+    item = _attachment(case, attachment_id)
+    form = RedactedCopyForm()
+    if not form.validate():
+        return _evidence_error(case, item, form.file.errors)
+    settings = current_app.config["SETTINGS"]
+    try:
+        checked, errors = check_uploads([form.file.data], settings.max_file_mb * 1024 * 1024, 1)
+    except ScannerUnavailable:
+        current_app.logger.exception("malware scanner unavailable")
+        return _evidence_error(case, item, [str(SCANNER_UNAVAILABLE)], status=503)
+    if errors or not checked:
+        return _evidence_error(case, item, [str(e) for e in errors] or [str(REQUIRED)])
+    storage = get_storage()
+    try:
+        previous = evidence.store_redacted_copy(session, storage, current_user, case, item, checked[0].data,
+                                                checked[0].file_type)
+    except evidence.EvidenceError as exc:
+        return _evidence_error(case, item, [str(exc)])
+    new_key = item.redacted_key
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        discard_files(storage, [new_key] if new_key else [])
+        raise
+    if previous:
+        discard_files(storage, [previous])
+    flash(_("Đã lưu bản đã che của tệp %(n)s; cán bộ khác sẽ xem bản này.",
+            n=file_label_number(case.submission.attachments, item)), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
+
+
+@bp.post("/<int:case_id>/attachments/<int:attachment_id>/clear")
+@staff_required
+def clear_attachment(case_id: int, attachment_id: int) -> Any:
+    """The handler or the head confirms that a denunciation file names nobody."""
+    session = get_session()
+    case = _case_or_404(case_id, Action.EVIDENCE_REDACT)
+    item = _attachment(case, attachment_id)
+    form = ClearForm()
+    if not form.validate():
+        return _evidence_error(case, item, form.confirm.errors)
+    try:
+        evidence.clear(session, current_user, case, item)
+    except evidence.EvidenceError as exc:
+        return _evidence_error(case, item, [str(exc)])
+    session.commit()
+    flash(_("Đã xác nhận tệp %(n)s không có thông tin người gửi; cán bộ khác xem được bản làm việc.",
+            n=file_label_number(case.submission.attachments, item)), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
+
+
+def _evidence_error(case: Case, item: Attachment, errors: list[str], status: int = 422) -> tuple[str, int]:
+    return render_case(case, evidence_errors={item.id: list(errors)}, status=status)
 
 
 @bp.post("/<int:case_id>/attachments/<int:attachment_id>/original")

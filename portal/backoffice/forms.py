@@ -166,6 +166,19 @@ class OriginalForm(FlaskForm):
     reason = StringField(_l("Lý do tải bản gốc"), validators=[InputRequired(REQUIRED), Length(min=5, max=1000)])
 
 
+class RedactedCopyForm(FlaskForm):
+    """A denunciation file with the denouncer's identity blacked out, for the other staff."""
+
+    file = FileField(_l("Bản đã che thông tin người gửi"), validators=[InputRequired(REQUIRED)])
+
+
+class ClearForm(FlaskForm):
+    """The handler's or head's word that a denunciation file names nobody."""
+
+    confirm = BooleanField(_l("Tôi đã xem tệp này và xác nhận không có thông tin nhận dạng người gửi"),
+                           validators=[InputRequired(_l("Hãy đánh dấu ô xác nhận."))])
+
+
 class MessageForm(FlaskForm):
     kind = RadioField(_l("Loại tin nhắn"), choices=_choices([("internal", _l("Ghi chú nội bộ (chỉ cán bộ xem)")),
                                                     ("to_reporter", _l("Gửi người gửi đơn"))]),

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, bigintpk, created_at, intpk, str64, str255
@@ -128,6 +128,12 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(100), unique=True)  # sealed original
     working_key: Mapped[str | None] = mapped_column(String(100), unique=True)  # stripped copy
     working_sha256: Mapped[str | None] = mapped_column(String(64))
+    # For staff who may not know a denouncer (portal/cases/evidence.py): a copy with the identity
+    # blacked out, uploaded by one who may, or their word that the working copy names nobody.
+    redacted_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    redacted_mime: Mapped[str | None] = mapped_column(String(100))
+    redacted_sha256: Mapped[str | None] = mapped_column(String(64))
+    cleared: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     submission: Mapped[Submission] = relationship(back_populates="attachments")
 

@@ -214,7 +214,7 @@ def file_label_number(attachments: list[Attachment], attachment: Attachment) -> 
     return next(i for i, a in enumerate(attachments, 1) if a.id == attachment.id)
 
 
-def working_copy_name(reference: str, number: int, mime: str) -> str:
-    """The download name of a working copy: the case and the file's number, never the name the file
-    was sent with (``Don to cao - Nguyen Van A.docx`` names its sender)."""
-    return f"{reference}-tep-{number}.{EXTENSIONS.get(mime, 'bin')}"
+def working_copy_name(reference: str, number: int, mime: str, *, redacted: bool = False) -> str:
+    """The download name of a working (or redacted) copy: the case and the file's number, never the
+    name the file was sent with (``Don to cao - Nguyen Van A.docx`` names its sender)."""
+    return f"{reference}-tep-{number}{'-da-che' if redacted else ''}.{EXTENSIONS.get(mime, 'bin')}"

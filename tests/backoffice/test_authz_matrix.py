@@ -77,12 +77,14 @@ def expected(route: str, actor: str) -> int:
     if actor not in VIEWERS:
         return 404  # admins and staff of other units: the case does not exist for them
     allowed = {
-        "show": VIEWERS, "notice": VIEWERS, "attachment": VIEWERS, "decision": VIEWERS,
+        "show": VIEWERS, "notice": VIEWERS, "decision": VIEWERS,
+        # A named denunciation's file: only those who may know the denouncer, until it is redacted or cleared.
+        "attachment": REVEALERS, "redacted_upload": REVEALERS, "clear": REVEALERS,
         "act_form": {"handler", "deputy", "head"}, "act_post": {"handler", "deputy", "head"},
         "reveal": REVEALERS, "original": REVEALERS, "message": WORKERS,
     }[route]
     if actor in allowed:
-        return {"act_post": 302, "message": 302}.get(route, 200)
+        return {"act_post": 302, "message": 302, "redacted_upload": 302, "clear": 302}.get(route, 200)
     return 403
 
 
@@ -105,12 +107,18 @@ def call(client, world: World, route: str):
         return client.post(f"{base}/reveal", data={"reason": "Cần liên hệ xác minh"})
     if route == "original":
         return client.post(f"{base}/attachments/{world.attachment.id}/original", data={"reason": "Giám định"})
+    if route == "redacted_upload":
+        return client.post(f"{base}/attachments/{world.attachment.id}/redacted",
+                           data={"file": (io.BytesIO(png_bytes()), "da-che.png")}, content_type="multipart/form-data")
+    if route == "clear":
+        return client.post(f"{base}/attachments/{world.attachment.id}/clear", data={"confirm": "y"})
     if route == "message":
         return client.post(f"{base}/messages", data={"kind": "internal", "body": "Ghi chú"})
     raise AssertionError(route)
 
 
-ROUTES = ("show", "notice", "attachment", "decision", "act_form", "act_post", "reveal", "original", "message")
+ROUTES = ("show", "notice", "attachment", "decision", "act_form", "act_post", "reveal", "original", "message",
+          "redacted_upload", "clear")
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -125,7 +133,8 @@ def test_matrix(client, db_session, world, route, actor):
     body = response.get_data().decode("utf-8", "replace")
     if want != 200 or route != "reveal":
         assert SECRET_NAME not in body and "079123456789" not in body
-    if (want in (302, 403, 404) and route not in ("act_post", "message")) or want in (403, 404):
+    if (want in (302, 403, 404) and route not in ("act_post", "message", "redacted_upload", "clear")) \
+            or want in (403, 404):
         assert world.case.reference not in body and SECRET_CONTENT not in body
     if want in (403, 404):
         db_session.refresh(world.case)

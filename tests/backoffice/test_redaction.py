@@ -170,8 +170,9 @@ def test_evidence_is_listed_and_served_under_neutral_names(client, named_case):
     login_as(client, named_case["deputy"])
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "Tệp 1 (PDF)" in page and "Tệp 2 (JPG)" in page
-    assert "Đơn tố cáo" not in page and "ảnh hiện trường" not in page
+    assert "Đơn tố cáo - " not in page and "ảnh hiện trường" not in page
     assert "Bổ sung chứng cứ<br>\n<br>\nTệp 1, Tệp 2" in page  # the reporter's note names the files by number
+    login_as(client, named_case["handler"])  # a denunciation's files: those who may know the sender (audited)
     response = client.get(f"/staff/cases/{case.id}/attachments/{attachments[1].id}")
     assert response.headers["Content-Disposition"] == f"attachment; filename*=UTF-8''{case.reference}-tep-2.jpg"
 

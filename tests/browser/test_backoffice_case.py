@@ -195,6 +195,58 @@ def test_staff_read_a_denunciation_with_the_senders_identifiers_masked(page, cit
     expect(main).not_to_contain_text("Minh Thư")
 
 
+def test_the_head_prepares_a_denunciations_files_for_the_other_staff(page, city, axe):  # noqa: F811
+    """A signed denunciation's files wait for the head: a blacked-out copy of the scanned đơn, and the
+    site photo cleared as naming nobody; then the intake officer reads exactly those."""
+    people = _staff(city.app)
+    site = IntakeSite(page, city.url).start("denunciation")
+    site.give_identity("Vũ Văn Chính", "8 Pasteur", "079188007777", "0977000111")
+    site.describe("Lấn chiếm vỉa hè", "Cửa hàng số 10 lấn chiếm vỉa hè, cán bộ phường biết nhưng không xử lý.")
+    site.name_the_accused("Trần Văn P.", "Cán bộ trật tự đô thị", "Phường Bến Thành")
+    page.locator("#evidence").set_input_files([
+        {"name": "don-to-cao.pdf", "mimeType": "application/pdf", "buffer": samples.pdf_with_metadata()},
+        {"name": "hien-truong.jpg", "mimeType": "image/jpeg", "buffer": samples.jpeg_with_gps()}])
+    code, _secret = site.send()
+    case_id = _case_id(city.app, code)
+
+    _login(page, city.url, people["officer"])
+    CasePage(page, city.url).open(case_id)
+    files = page.locator("#evidence .evidence-list > li")
+    expect(files).to_have_count(2)
+    for i in range(2):
+        expect(files.nth(i)).to_contain_text("chờ cán bộ thụ lý hoặc người đứng đầu che thông tin người gửi")
+        expect(files.nth(i).get_by_role("link")).to_have_count(0)
+
+    _login(page, city.url, people["head"])
+    CasePage(page, city.url).open(case_id)
+    scan, photo = files.nth(0), files.nth(1)
+    expect(scan).to_contain_text("Cán bộ khác chưa xem được tệp này")
+    scan.get_by_text("Chuẩn bị tệp cho cán bộ khác").click()
+    scan.get_by_role("button", name="Tải lên bản đã che").click()  # nothing chosen: refused, said why
+    expect(page.locator(".error-summary")).to_contain_text("Trường này là bắt buộc")
+    scan = page.locator("#evidence .evidence-list > li").nth(0)
+    scan.get_by_label("Bản đã che thông tin người gửi").set_input_files(
+        [{"name": "don-da-che.png", "mimeType": "image/png", "buffer": samples.png_with_text()}])
+    axe(page)
+    scan.get_by_role("button", name="Tải lên bản đã che").click()
+    expect(page.locator(".flash, [role=status]").first).to_contain_text("Đã lưu bản đã che của tệp 1")
+    photo = page.locator("#evidence .evidence-list > li").nth(1)
+    photo.get_by_text("Chuẩn bị tệp cho cán bộ khác").click()
+    photo.get_by_label("Tôi đã xem tệp này và xác nhận không có thông tin nhận dạng người gửi").check()
+    photo.get_by_role("button", name="Cho cán bộ khác xem bản làm việc").click()
+    expect(page.locator("#evidence")).to_contain_text("Cán bộ khác xem: bản làm việc")
+
+    _login(page, city.url, people["officer"])
+    CasePage(page, city.url).open(case_id)
+    expect(files.nth(0)).to_contain_text("bản đã che thông tin người gửi")
+    expect(files.nth(1)).to_contain_text("đã xác nhận không có thông tin người gửi")
+    axe(page)
+    for i, ending in ((0, "-tep-1-da-che.png"), (1, "-tep-2.jpg")):
+        with page.expect_download() as download:
+            files.nth(i).get_by_role("link").first.click()
+        assert download.value.suggested_filename.endswith(ending)
+
+
 def _registered(app, **values) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     with app.app_context():
         session = get_session()

@@ -1,0 +1,114 @@
+"""Which copy of an evidence file each member of staff reads.
+
+A signed denunciation carries the denouncer's name, address and signature (LEGAL.md §7.1), and the
+files sent with it usually do too: the scanned, signed đơn is the first of them. Stripping metadata
+(:mod:`portal.files.strip`) cannot help with what is on the page. So for the files of a named
+denunciation (:func:`is_protected`) staff who may not know the denouncer (everyone but the assigned
+handler and the head of the unit, LEGAL.md §4.2) read:
+
+- the **redacted copy** that the handler or the head uploaded, with the identity blacked out using
+  their own tools; or
+- the working copy, once the handler or the head has **cleared** it (checked that it names nobody,
+  as with most photos of a site);
+- nothing until then: the file is listed, with a note that it waits for them.
+
+Those who may know the identity open the working copy as before, and each opening is written to the
+audit log, as a reveal is. Complaints, petitions and feedback are not held back: the law protects
+denouncers, and holding every file would stop the work on the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.audit.services import record
+from portal.cases.models import Attachment, Case, CaseKind, SubmissionKind
+from portal.files.sniff import FileType
+from portal.files.storage import Storage
+from portal.files.strip import strip_metadata
+
+PROTECTED_VIEW = "attachment.protected_view"
+REDACTED_COPY = "attachment.redacted_copy"
+CLEARED = "attachment.cleared"
+
+
+class EvidenceError(ValueError):
+    """A redacted copy or a clearing that cannot be accepted (the message is for the user)."""
+
+
+def is_protected(case: Case) -> bool:
+    """Do the files of ``case`` wait for a redacted copy or a clearing before other staff read them?
+
+    Yes for a named denunciation (as sent, or as classified), unless the denouncer waived
+    confidentiality (NĐ 156/2026 Art. 22(2)(b), LEGAL.md §4.2).
+    """
+    submission = case.submission
+    identity = submission.identity
+    if identity is None or identity.waived_confidentiality:
+        return False
+    return submission.kind == SubmissionKind.DENUNCIATION or case.kind == CaseKind.DENUNCIATION
+
+
+@dataclass(frozen=True)
+class StaffCopy:
+    key: str
+    mime: str
+    redacted: bool  # the uploaded redacted copy (else the cleared working copy)
+
+
+def staff_copy(attachment: Attachment) -> StaffCopy | None:
+    """What staff who may not know the denouncer read of a protected file, if anything yet."""
+    if attachment.redacted_key and attachment.redacted_mime:
+        return StaffCopy(attachment.redacted_key, attachment.redacted_mime, True)
+    if attachment.cleared and attachment.working_key:
+        return StaffCopy(attachment.working_key, attachment.mime_type, False)
+    return None
+
+
+def record_protected_view(session: Session, user: User, case: Case, attachment: Attachment) -> None:
+    """The handler or the head opened the working copy of a protected file (it may name the denouncer)."""
+    record(session, PROTECTED_VIEW, actor_id=user.id, object_type="attachment", object_id=attachment.id,
+           case_id=case.id)
+
+
+def store_redacted_copy(session: Session, storage: Storage, user: User, case: Case, attachment: Attachment,
+                        data: bytes, file_type: FileType) -> str | None:
+    """Keep ``data`` (already checked and scanned) as the file's redacted copy, its own metadata
+    stripped too; returns the key of the copy it replaces, for the caller to delete after commit.
+
+    The caller must have checked ``Action.EVIDENCE_REDACT``. Raises :class:`EvidenceError` for a
+    file whose metadata cannot be cleaned (it could name the one who blacked it out, or the denouncer).
+    """
+    clean = strip_metadata(data, file_type)
+    if clean is None:
+        raise EvidenceError(_l("Không làm sạch được siêu dữ liệu của tệp này (ví dụ tệp có đối tượng nhúng). "
+                               "Hãy lưu bản đã che thành PDF hoặc ảnh rồi tải lên lại."))
+    key = storage.save(clean)
+    previous = attachment.redacted_key
+    try:
+        attachment.redacted_key, attachment.redacted_mime = key, file_type.mime
+        attachment.redacted_sha256 = hashlib.sha256(clean).hexdigest()
+        record(session, REDACTED_COPY, actor_id=user.id, object_type="attachment", object_id=attachment.id,
+               case_id=case.id, sha256=attachment.redacted_sha256, replaced=previous is not None)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            storage.delete(key)
+        raise
+    return previous
+
+
+def clear(session: Session, user: User, case: Case, attachment: Attachment) -> None:
+    """The handler or the head checked that the working copy names nobody: other staff may read it."""
+    if not attachment.working_key:
+        raise EvidenceError(_l("Tệp này không có bản làm việc; hãy tải lên bản đã che."))
+    if attachment.cleared:
+        return
+    attachment.cleared = True
+    record(session, CLEARED, actor_id=user.id, object_type="attachment", object_id=attachment.id, case_id=case.id)
+    session.flush()

@@ -1,0 +1,249 @@
+"""Files of a named denunciation (portal/cases/evidence.py): held back from staff who may not know
+the denouncer until the handler or the head uploads a redacted copy or clears the working copy;
+every opening of the working copy by them is audited."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Iterator
+
+import pikepdf
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.audit.models import AuditEntry
+from portal.cases.evidence import is_protected
+from portal.cases.models import Attachment, CaseKind, CaseStatus, SubmissionKind
+from portal.files.services import ingest
+from portal.files.storage import LocalStorage, set_storage
+from tests.factories import make_case, make_submission, make_unit, make_user
+from tests.files import samples
+from tests.fixtures.clamd import EICAR
+from tests.fixtures.mail import free_port
+from tests.helpers import login_as
+
+NAME = "Đỗ Thị Tố Giác"
+
+
+@pytest.fixture
+def storage(app, tmp_path) -> Iterator[LocalStorage]:  # type: ignore[no-untyped-def]
+    backend = LocalStorage(tmp_path / "uploads")
+    set_storage(app, backend)
+    yield backend
+    set_storage(app, None)
+
+
+@pytest.fixture
+def world(db_session, storage):  # type: ignore[no-untyped-def]
+    root = make_unit(db_session)
+    unit = make_unit(db_session, parent=root)
+    people = {name: make_user(db_session, roles=[(role, unit)], full_name=name) for name, role in (
+        ("handler", Role.HANDLER), ("head", Role.HEAD), ("deputy", Role.DEPUTY), ("officer", Role.INTAKE_OFFICER),
+        ("inspector", Role.INSPECTOR))}
+    submission = make_submission(db_session, unit_id=unit.id, kind=SubmissionKind.DENUNCIATION,
+                                 identity={"full_name": NAME, "phone": "0901234567"})
+    case = make_case(db_session, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION,
+                     status=CaseStatus.INVESTIGATING, handler_id=people["handler"].id)
+    scan = ingest(storage, "đơn.pdf", samples.pdf_with_metadata())
+    photo = ingest(storage, "ảnh.jpg", samples.jpeg_with_gps())
+    rows = [Attachment(submission_id=submission.id, original_name=s.original_name, mime_type=s.mime_type,
+                       size=s.size, sha256=s.sha256, storage_key=s.storage_key, working_key=s.working_key,
+                       working_sha256=s.working_sha256) for s in (scan, photo)]
+    db_session.add_all(rows)
+    db_session.flush()
+    return {"case": case, "unit": unit, "scan": rows[0], "photo": rows[1], "db": db_session, "storage": storage,
+            **people}
+
+
+def url(world, attachment: Attachment, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
+    return f"/staff/cases/{world['case'].id}/attachments/{attachment.id}{suffix}"
+
+
+def entries(db, action: str) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+    return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def upload(client, world, attachment: Attachment, data: bytes, name: str = "da-che.pdf"):  # type: ignore[no-untyped-def]
+    return client.post(url(world, attachment, "/redacted"), data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+# -- which cases ----------------------------------------------------------------------------------
+
+def test_only_named_denunciations_hold_their_files_back(db_session):
+    unit = make_unit(db_session, parent=make_unit(db_session))
+
+    def case(kind: SubmissionKind, case_kind: CaseKind | None, **identity):  # type: ignore[no-untyped-def]
+        submission = make_submission(db_session, unit_id=unit.id, kind=kind,
+                                     identity={"full_name": NAME, **identity} if identity is not None else None)
+        return make_case(db_session, unit=unit, submission=submission, kind=case_kind)
+
+    assert is_protected(case(SubmissionKind.DENUNCIATION, None))
+    assert is_protected(case(SubmissionKind.PETITION, CaseKind.DENUNCIATION))  # classified as one by content
+    assert not is_protected(case(SubmissionKind.COMPLAINT, CaseKind.COMPLAINT))
+    assert not is_protected(case(SubmissionKind.DENUNCIATION, CaseKind.DENUNCIATION, waived_confidentiality=True))
+    anonymous = make_submission(db_session, unit_id=unit.id, kind=SubmissionKind.DENUNCIATION)
+    assert not is_protected(make_case(db_session, unit=unit, submission=anonymous, kind=CaseKind.DENUNCIATION_INFO))
+
+
+# -- before anything is prepared ------------------------------------------------------------------
+
+def test_other_staff_see_the_file_listed_but_cannot_open_it(client, world):
+    for who in ("deputy", "officer", "inspector"):
+        login_as(client, world[who])
+        page = client.get(f"/staff/cases/{world['case'].id}").get_data(as_text=True)
+        assert "Tệp 1 (PDF)" in page and "chờ cán bộ thụ lý hoặc người đứng đầu che thông tin người gửi" in page
+        assert url(world, world["scan"]) + '"' not in page  # no link
+        assert "/redacted" not in page and "/clear" not in page  # no form
+        refused = client.get(url(world, world["scan"]))
+        assert refused.status_code == 403 and "tải lên bản đã che" in refused.get_data(as_text=True)
+        assert client.get(url(world, world["scan"], "/redacted")).status_code == 404
+
+
+def test_the_handler_opens_the_working_copy_and_each_opening_is_audited(client, world):
+    login_as(client, world["handler"])
+    page = client.get(f"/staff/cases/{world['case'].id}").get_data(as_text=True)
+    assert "có thể có thông tin người gửi, ghi nhật ký khi mở" in page
+    assert "Cán bộ khác chưa xem được tệp này" in page
+    for _ in range(2):
+        response = client.get(url(world, world["scan"]))
+        assert response.status_code == 200 and response.data == world["storage"].read(world["scan"].working_key)
+    views = entries(world["db"], "attachment.protected_view")
+    assert len(views) == 2 and {v.actor_id for v in views} == {world["handler"].id}
+    assert views[0].case_id == world["case"].id and views[0].object_id == str(world["scan"].id)
+
+
+def test_a_complaints_files_are_not_held_back(client, db_session, storage):
+    unit = make_unit(db_session, parent=make_unit(db_session))
+    deputy = make_user(db_session, roles=[(Role.DEPUTY, unit)])
+    submission = make_submission(db_session, unit_id=unit.id, kind=SubmissionKind.COMPLAINT,
+                                 identity={"full_name": NAME})
+    case = make_case(db_session, unit=unit, submission=submission, kind=CaseKind.COMPLAINT)
+    stored = ingest(storage, "quyết định.pdf", samples.pdf_with_metadata())
+    row = Attachment(submission_id=submission.id, original_name=stored.original_name, mime_type=stored.mime_type,
+                     size=stored.size, sha256=stored.sha256, storage_key=stored.storage_key,
+                     working_key=stored.working_key, working_sha256=stored.working_sha256)
+    db_session.add(row)
+    db_session.flush()
+    login_as(client, deputy)
+    assert client.get(f"/staff/cases/{case.id}/attachments/{row.id}").status_code == 200
+    assert not entries(db_session, "attachment.protected_view")
+
+
+# -- the redacted copy ----------------------------------------------------------------------------
+
+def test_the_handler_uploads_a_redacted_copy_that_other_staff_then_read(client, world):
+    db, storage = world["db"], world["storage"]
+    login_as(client, world["handler"])
+    redacted = samples.pdf_with_metadata()  # a PDF from the handler's own tools: its metadata names them
+    response = upload(client, world, world["scan"], redacted)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#file-{world['scan'].id}")
+    db.refresh(world["scan"])
+    stored = storage.read(world["scan"].redacted_key)
+    with pikepdf.open(io.BytesIO(stored)) as pdf:
+        assert samples.SECRET_AUTHOR not in str(pdf.docinfo) and "/Metadata" not in pdf.Root  # stripped too
+    [entry] = entries(db, "attachment.redacted_copy")
+    assert entry.actor_id == world["handler"].id and entry.details["sha256"] == world["scan"].redacted_sha256
+
+    login_as(client, world["deputy"])
+    page = client.get(f"/staff/cases/{world['case'].id}").get_data(as_text=True)
+    assert "bản đã che thông tin người gửi" in page and url(world, world["scan"]) + '"' in page
+    copy = client.get(url(world, world["scan"]))
+    assert copy.status_code == 200 and copy.data == stored
+    assert copy.headers["Content-Disposition"].endswith(f"{world['case'].reference}-tep-1-da-che.pdf")
+    assert client.get(url(world, world["photo"])).status_code == 403  # each file on its own
+    assert not entries(db, "attachment.protected_view")  # reading the redacted copy reveals nobody
+
+
+def test_a_new_redacted_copy_replaces_the_old_one_in_storage(client, world):
+    db, storage = world["db"], world["storage"]
+    login_as(client, world["head"])
+    assert upload(client, world, world["scan"], samples.pdf_with_metadata()).status_code == 302
+    db.refresh(world["scan"])
+    first = world["scan"].redacted_key
+    assert upload(client, world, world["scan"], samples.png_with_text(), "trang-1.png").status_code == 302
+    db.refresh(world["scan"])
+    assert world["scan"].redacted_key != first and world["scan"].redacted_mime == "image/png"
+    assert not storage.exists(first) and storage.exists(world["scan"].redacted_key)
+    assert [e.details["replaced"] for e in entries(db, "attachment.redacted_copy")] == [False, True]
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"<?php system($_GET['c']); ?>", "x.pdf", "không được chấp nhận"),
+    (samples.docx_with_authors([("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0")]), "che.docx",
+     "Không làm sạch được siêu dữ liệu"),
+    (None, "", "Trường này là bắt buộc"),
+])
+def test_a_refused_redacted_copy_changes_nothing_and_says_why(client, world, data, name, message):
+    db, storage = world["db"], world["storage"]
+    before = set(storage.keys())
+    login_as(client, world["handler"])
+    if data is None:
+        response = client.post(url(world, world["scan"], "/redacted"), data={}, content_type="multipart/form-data")
+    else:
+        response = upload(client, world, world["scan"], data, name)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert f'id="file-{world["scan"].id}-errors"' in page and '<details class="redact-evidence" open>' in page
+    db.refresh(world["scan"])
+    assert world["scan"].redacted_key is None and not entries(db, "attachment.redacted_copy")
+    assert set(storage.keys()) == before
+
+
+def test_an_infected_redacted_copy_is_refused_and_a_silent_scanner_means_try_later(client, world, app, scanning):
+    login_as(client, world["handler"])
+    infected = upload(client, world, world["scan"], samples.png_with_comment(EICAR), "che.png")
+    assert infected.status_code == 422 and "mã độc" in infected.get_data(as_text=True)
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(settings, clamd_port=free_port())  # nothing listens there
+    try:
+        silent = upload(client, world, world["scan"], samples.png_with_comment(b"ok"), "che.png")
+    finally:
+        app.config["SETTINGS"] = settings
+    assert silent.status_code == 503 and "Không kiểm tra được tệp" in silent.get_data(as_text=True)
+    world["db"].refresh(world["scan"])
+    assert world["scan"].redacted_key is None
+
+
+# -- clearing -------------------------------------------------------------------------------------
+
+def test_the_head_clears_a_photo_that_names_nobody(client, world):
+    db = world["db"]
+    login_as(client, world["head"])
+    unconfirmed = client.post(url(world, world["photo"], "/clear"), data={})
+    assert unconfirmed.status_code == 422 and "Hãy đánh dấu ô xác nhận." in unconfirmed.get_data(as_text=True)
+    assert client.post(url(world, world["photo"], "/clear"), data={"confirm": "y"}).status_code == 302
+    assert client.post(url(world, world["photo"], "/clear"), data={"confirm": "y"}).status_code == 302  # once
+    [entry] = entries(db, "attachment.cleared")
+    assert entry.actor_id == world["head"].id and entry.object_id == str(world["photo"].id)
+
+    login_as(client, world["officer"])
+    page = client.get(f"/staff/cases/{world['case'].id}").get_data(as_text=True)
+    assert "đã xác nhận không có thông tin người gửi" in page
+    copy = client.get(url(world, world["photo"]))
+    assert copy.status_code == 200 and copy.data == world["storage"].read(world["photo"].working_key)
+    assert client.get(url(world, world["scan"])).status_code == 403  # the scanned đơn still waits
+
+
+def test_a_file_without_a_working_copy_cannot_be_cleared(client, world):
+    world["photo"].working_key = None
+    world["db"].flush()
+    login_as(client, world["handler"])
+    response = client.post(url(world, world["photo"], "/clear"), data={"confirm": "y"})
+    assert response.status_code == 422 and "không có bản làm việc" in response.get_data(as_text=True)
+    assert not entries(world["db"], "attachment.cleared")
+
+
+def test_who_opened_a_protected_file_is_for_inspectors_not_administrators(client, world, db_session):
+    from tests.backoffice.test_audit_view import entry_ids
+
+    admin = make_user(db_session, roles=[(Role.ADMIN, world["unit"])])
+    login_as(client, world["handler"])
+    assert client.get(url(world, world["scan"])).status_code == 200
+    [view] = entries(db_session, "attachment.protected_view")
+    login_as(client, world["inspector"])
+    assert view.id in entry_ids(client.get("/staff/audit").get_data(as_text=True))
+    login_as(client, admin)
+    assert view.id not in entry_ids(client.get("/staff/audit").get_data(as_text=True))

@@ -110,7 +110,8 @@ def _action_routing(case: Case, transition: lifecycle.Transition) -> str | None:
 
 def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | None = None,
                 message_form: MessageForm | None = None, accused_form: AccusedForm | None = None,
-                evidence_errors: dict[int, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
+                evidence_errors: dict[int, tuple[str, list[str]]] | None = None,
+                status: int = 200) -> tuple[str, int]:
     """The case page. ``identity`` is passed only for the request that revealed it (never cached)."""
     session = get_session()
     events = list(case.events)
@@ -135,11 +136,10 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         redact=Redactor.none() if identity else Redactor.for_identity(case.submission.identity),
         extensions=EXTENSIONS, protected=evidence.is_protected(case),
         may_redact=can(current_user, Action.EVIDENCE_REDACT, case), staff_copy=evidence.staff_copy,
-        redacted_form=RedactedCopyForm(formdata=None), clear_form=ClearForm(formdata=None),
         evidence_errors=evidence_errors or {},
         may_reveal=can(current_user, Action.IDENTITY_REVEAL, case),
         may_download_original=can(current_user, Action.ORIGINAL_DOWNLOAD, case),
-        reveal_form=reveal_form or RevealForm(), original_form=OriginalForm(),
+        reveal_form=reveal_form or RevealForm(),
         message_form=(message_form or MessageForm()) if may_write else None,
         notice_events=[e for e in events if notices.notice_code(e)],
         accused=accused, accused_form=accused_form if may_mark else None,
@@ -394,9 +394,11 @@ def attachment(case_id: int, attachment_id: int) -> Any:
             return _copy_response(case, item, copy.key, copy.mime, redacted=copy.redacted)
         if not item.working_key:
             abort(404)
+        response = _copy_response(case, item, item.working_key, item.mime_type)  # read first: no entry on a 404
         evidence.record_protected_view(session, current_user, case, item)
         session.commit()
-    elif not item.working_key:
+        return response
+    if not item.working_key:
         abort(404)
     return _copy_response(case, item, item.working_key, item.mime_type)
 
@@ -421,25 +423,25 @@ def upload_redacted(case_id: int, attachment_id: int) -> Any:
     from portal.intake.forms import check_uploads
 
     session = get_session()
-    case = _case_or_404(case_id, Action.EVIDENCE_REDACT)
-    item = _attachment(case, attachment_id)
+    case, item = _protected_attachment(case_id, attachment_id)
     form = RedactedCopyForm()
     if not form.validate():
-        return _evidence_error(case, item, form.file.errors)
+        return _evidence_error(case, item, "file", form.file.errors)
     settings = current_app.config["SETTINGS"]
     try:
         checked, errors = check_uploads([form.file.data], settings.max_file_mb * 1024 * 1024, 1)
     except ScannerUnavailable:
         current_app.logger.exception("malware scanner unavailable")
-        return _evidence_error(case, item, [str(SCANNER_UNAVAILABLE)], status=503)
+        return _evidence_error(case, item, "file", [str(SCANNER_UNAVAILABLE)], status=503)
     if errors or not checked:
-        return _evidence_error(case, item, [str(e) for e in errors] or [str(REQUIRED)])
+        return _evidence_error(case, item, "file", [str(e) for e in errors] or [str(REQUIRED)])
     storage = get_storage()
+    session.refresh(item, with_for_update=True)  # two uploads at once: the second replaces the first's copy
     try:
         previous = evidence.store_redacted_copy(session, storage, current_user, case, item, checked[0].data,
                                                 checked[0].file_type)
     except evidence.EvidenceError as exc:
-        return _evidence_error(case, item, [str(exc)])
+        return _evidence_error(case, item, "file", [str(exc)])
     new_key = item.redacted_key
     try:
         session.commit()
@@ -459,23 +461,33 @@ def upload_redacted(case_id: int, attachment_id: int) -> Any:
 def clear_attachment(case_id: int, attachment_id: int) -> Any:
     """The handler or the head confirms that a denunciation file names nobody."""
     session = get_session()
-    case = _case_or_404(case_id, Action.EVIDENCE_REDACT)
-    item = _attachment(case, attachment_id)
+    case, item = _protected_attachment(case_id, attachment_id)
     form = ClearForm()
     if not form.validate():
-        return _evidence_error(case, item, form.confirm.errors)
+        return _evidence_error(case, item, "confirm", form.confirm.errors)
     try:
         evidence.clear(session, current_user, case, item)
     except evidence.EvidenceError as exc:
-        return _evidence_error(case, item, [str(exc)])
+        return _evidence_error(case, item, "confirm", [str(exc)])
     session.commit()
     flash(_("Đã xác nhận tệp %(n)s không có thông tin người gửi; cán bộ khác xem được bản làm việc.",
             n=file_label_number(case.submission.attachments, item)), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
 
 
-def _evidence_error(case: Case, item: Attachment, errors: list[str], status: int = 422) -> tuple[str, int]:
-    return render_case(case, evidence_errors={item.id: list(errors)}, status=status)
+def _protected_attachment(case_id: int, attachment_id: int) -> tuple[Case, Attachment]:
+    """A file of a named denunciation, for the one who may prepare it for the other staff."""
+    case = _case_or_404(case_id, Action.EVIDENCE_REDACT)
+    item = _attachment(case, attachment_id)
+    if not evidence.is_protected(case):
+        abort(404)  # nothing is held back: there is nothing to prepare
+    return case, item
+
+
+def _evidence_error(case: Case, item: Attachment, field: str, errors: list[str],
+                    status: int = 422) -> tuple[str, int]:
+    """The case page again, the file's form open with ``errors`` on ``field`` ("file" or "confirm")."""
+    return render_case(case, evidence_errors={item.id: (field, list(errors))}, status=status)
 
 
 @bp.post("/<int:case_id>/attachments/<int:attachment_id>/original")

@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 from dataclasses import dataclass
+from typing import Any
 
+import pikepdf
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -46,13 +49,15 @@ def is_protected(case: Case) -> bool:
     """Do the files of ``case`` wait for a redacted copy or a clearing before other staff read them?
 
     Yes for a named denunciation (as sent, or as classified), unless the denouncer waived
-    confidentiality (NĐ 156/2026 Art. 22(2)(b), LEGAL.md §4.2).
+    confidentiality (NĐ 156/2026 Art. 22(2)(b), LEGAL.md §4.2). The files belong to the submission,
+    so a part split off as a complaint holds them back too when another part is a denunciation.
     """
     submission = case.submission
     identity = submission.identity
     if identity is None or identity.waived_confidentiality:
         return False
-    return submission.kind == SubmissionKind.DENUNCIATION or case.kind == CaseKind.DENUNCIATION
+    return submission.kind == SubmissionKind.DENUNCIATION or any(
+        c.kind == CaseKind.DENUNCIATION for c in submission.cases)
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,61 @@ def record_protected_view(session: Session, user: User, case: Case, attachment: 
            case_id=case.id)
 
 
+TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
+MAX_FORM_DEPTH = 8
+
+
+def _shows_text(stream: Any, resources: Any, depth: int, seen: set[tuple[int, int]]) -> bool:
+    """Does this content stream, or a form it draws, put text on the page?"""
+    if any(str(operator) in TEXT_OPERATORS for _operands, operator in pikepdf.parse_content_stream(stream)):
+        return True
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if depth >= MAX_FORM_DEPTH or not isinstance(xobjects, pikepdf.Dictionary):
+        return False
+    for _name, xobject in xobjects.items():
+        if not isinstance(xobject, pikepdf.Stream) or xobject.get("/Subtype") != pikepdf.Name.Form:
+            continue
+        if xobject.is_indirect:
+            if xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+        if _shows_text(xobject, xobject.get("/Resources"), depth + 1, seen):
+            return True
+    return False
+
+
+def refuse_hidden_text(data: bytes, file_type: FileType) -> None:
+    """A blacked-out copy must not keep the text under its black boxes: a box drawn over the words of
+    a PDF or an office document hides nothing from copy and paste. Accepted are images, and PDFs
+    with no text, annotations or form fields (a scan, or pages exported as pictures)."""
+    if file_type.is_image:
+        return
+    if file_type.mime != "application/pdf":
+        raise EvidenceError(_l("Bản đã che phải là ảnh hoặc PDF dạng ảnh: trong tài liệu văn phòng, chữ dưới ô che "
+                               "vẫn đọc được."))
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            hidden = bool(pdf.Root.get("/AcroForm", {}).get("/Fields")) or any(
+                page.obj.get("/Annots") or _shows_text(page, page.obj.get("/Resources"), 0, set())
+                for page in pdf.pages)
+    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
+        raise EvidenceError(_l("Không đọc được tệp PDF này.")) from exc
+    if hidden:
+        raise EvidenceError(_l("Tệp PDF này còn lớp chữ, chú thích hoặc trường biểu mẫu: chữ dưới ô che vẫn sao chép "
+                               "được. Hãy xuất các trang đã che thành ảnh (hoặc dùng chức năng áp dụng che rồi in ra "
+                               "PDF dạng ảnh) rồi tải lên lại."))
+
+
 def store_redacted_copy(session: Session, storage: Storage, user: User, case: Case, attachment: Attachment,
                         data: bytes, file_type: FileType) -> str | None:
     """Keep ``data`` (already checked and scanned) as the file's redacted copy, its own metadata
     stripped too; returns the key of the copy it replaces, for the caller to delete after commit.
 
-    The caller must have checked ``Action.EVIDENCE_REDACT``. Raises :class:`EvidenceError` for a
-    file whose metadata cannot be cleaned (it could name the one who blacked it out, or the denouncer).
+    The caller must have checked ``Action.EVIDENCE_REDACT`` and locked the row. Raises
+    :class:`EvidenceError` for a copy that could still show what it hides (:func:`refuse_hidden_text`)
+    or whose metadata cannot be cleaned (it could name the one who blacked it out, or the denouncer).
     """
+    refuse_hidden_text(data, file_type)
     clean = strip_metadata(data, file_type)
     if clean is None:
         raise EvidenceError(_l("Không làm sạch được siêu dữ liệu của tệp này (ví dụ tệp có đối tượng nhúng). "

@@ -158,9 +158,11 @@ def update_template(session: Session, template: NoticeTemplate, *, title: str, b
 
 def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.date) -> dict[str, Any]:
     """The whitelisted, identity-free variables for the notice of ``event``."""
-    from flask_babel import format_date
+    from flask_babel import force_locale, format_date
 
     unit = session.get(OrgUnit, case.unit_id)
+    with force_locale("vi"):  # a notice is in Vietnamese whatever language the officer reads the site in
+        text = Redactor.for_identity(case.submission.identity).text(event.note)
     to_unit = session.get(OrgUnit, event.data.get("to_unit_id")) if event.data.get("to_unit_id") else None
     reason = REASON_CODES.get(event.reason_code or "")
     values = {
@@ -170,7 +172,7 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
         "decision_date": format_date(event.decision_date, "long") if event.decision_date else "",
         "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
         # Notices go to the accused and to outside bodies too: never the reporter's identifiers.
-        "text": Redactor.for_identity(case.submission.identity).text(event.note), "days": event.data.get("days") or "",
+        "text": text, "days": event.data.get("days") or "",
         "to_unit_name": to_unit.name if to_unit else "",
         "received_on": format_date(local_date(case.submission.received_at), "long"),
     }

@@ -37,10 +37,19 @@ LABELS = {
 }
 
 # Words and numbers of the folded text, apart: "12a" is "12", "a"; "0903.123.456" is three numbers.
-_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+# A combining mark that NFC could not compose stays inside its word (dropped when comparing).
+_TOKEN = re.compile(r"[a-z\u0300-\u036f]+|[0-9]+")
+_MARKS = dict.fromkeys(range(0x300, 0x370))
 # What may stand between the groups of one written number: "0903 123 456", "079-123-456-789",
-# "(+84) 903…". The groups must then spell the whole value, so nothing longer is joined in.
-_NUMBER_GAP = re.compile(r"[ .\-()+/]{1,3}")
+# "(+84) 903…", "0903 123 456" with no-break spaces, "079_088". The groups must then spell the
+# whole value, so nothing longer is joined in.
+_NUMBER_GAP = re.compile(r"[\s.\-\u2010-\u2015_,()+/]{1,3}")
+_DIGIT_GROUPS = re.compile(r"(?<=\d)[\s.\-\u2010-\u2015_/]+(?=\d)")
+_LONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d{6,}(?![A-Za-z0-9])")
+_PHONE_SPLIT = re.compile(r"[,;/]|\s(?:hoặc|hoac|or|và|va)\s", re.IGNORECASE)
+# What people put around a name in a form: "Ông Nguyễn Văn A", "Nguyễn Văn A (đại diện)".
+_COURTESY = frozenset({"ong", "ba", "anh", "chi", "co", "chu", "bac", "em", "mr", "mrs", "ms"})
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EMAIL_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
 _EMAIL_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_DIGITS = 6  # shorter numbers are too common to mean anyone
@@ -57,28 +66,53 @@ def fold_in_place(text: str) -> str:
 
 
 def _words(value: str | None, minimum: int) -> tuple[str, ...] | None:
-    tokens = tuple(_TOKEN.findall(fold(value)))
+    tokens = tuple(t.translate(_MARKS) for t in _TOKEN.findall(fold(value)))
     return tokens if len(tokens) >= minimum else None
 
 
-def _phone(value: str | None) -> tuple[str, ...]:
-    """The ways one phone number is written: 0903123456, 84903123456, 0084903123456, 903123456."""
-    digits = re.sub(r"\D", "", value or "")
-    if digits.startswith("0084"):
-        digits = digits[4:]
-    elif digits.startswith("84") and len(digits) >= 11:
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
-    return (digits, "0" + digits, "84" + digits, "0084" + digits) if len(digits) >= MIN_DIGITS else ()
+def _name(value: str | None) -> tuple[str, ...] | None:
+    """The words of a full name, without what surrounds it in a form; one word alone is too common."""
+    words = _words(_BRACKETS.sub(" ", value or ""), 1) or ()
+    while len(words) > 2 and words[0] in _COURTESY:
+        words = words[1:]
+    return words if len(words) >= 2 else None
 
 
-def _id_number(value: str | None) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
-    """(digit forms, word form): a citizen ID is digits; a passport number "B1234567" is words."""
-    compact = re.sub(r"[\s.\-]", "", value or "")
-    if compact.isdigit():
-        return ((compact,) if len(compact) >= MIN_DIGITS else ()), None
-    return (), _words(value, 1) if len(compact) >= MIN_DIGITS else None
+def _addresses(value: str | None) -> list[tuple[str, ...]]:
+    """The whole address, and its first part when that is a house number and street ("45 Nguyễn
+    Trãi" of "45 Nguyễn Trãi, phường Chợ Quán"), since a citizen often writes only that."""
+    found = [w for w in (_words(value, 3),) if w]
+    first = (value or "").split(",", 1)[0]
+    if "," in (value or "") and any(c.isdigit() for c in first):
+        part = _words(first, 3)
+        if part and part not in found:
+            found.append(part)
+    return found
+
+
+def _phones(value: str | None) -> list[str]:
+    """Each number of the phone field, in each way it is written: 0903123456, 84903123456,
+    0084903123456, 903123456 ("+84 (0) 903…" and "0903… / 0912…" as typed in forms)."""
+    found: list[str] = []
+    for part in _PHONE_SPLIT.split(value or ""):
+        digits = re.sub(r"\D", "", part.translate(FOLD_TABLE))
+        if digits.startswith("0084"):
+            digits = digits[4:]
+        elif digits.startswith("84") and len(digits) >= 11:
+            digits = digits[2:]
+        digits = digits.lstrip("0")
+        if len(digits) >= MIN_DIGITS:
+            found += [digits, "0" + digits, "84" + digits, "0084" + digits]
+    return found
+
+
+def _id_number(value: str | None) -> tuple[list[str], tuple[str, ...] | None]:
+    """(numbers, word form): each run of six or more digits of the field once its groups are joined
+    ("CCCD: 079 088 001 234, cấp 2021"); a passport number "B1234567" as words."""
+    joined = _DIGIT_GROUPS.sub("", (value or "").translate(FOLD_TABLE))
+    numbers = _LONE_NUMBER.findall(joined)
+    has_code = re.search(r"[A-Za-z]\d|\d[A-Za-z]", joined)
+    return numbers, _words(value, 1) if has_code and len(re.sub(r"\W", "", joined)) >= MIN_DIGITS else None
 
 
 @dataclass(frozen=True)
@@ -101,9 +135,9 @@ class Redactor:
     def for_values(cls, *, full_name: str | None = None, address: str | None = None, id_number: str | None = None,
                    phone: str | None = None, email: str | None = None) -> Redactor:
         id_digits, id_words = _id_number(id_number)
-        words = [(w, key) for w, key in ((_words(full_name, 2), "name"),  # one word alone: too common
-                                         (_words(address, 3), "address"), (id_words, "id_number")) if w]
-        numbers = [(d, "id_number") for d in id_digits] + [(d, "phone") for d in _phone(phone)]
+        words = [(w, key) for w, key in ([(_name(full_name), "name"), (id_words, "id_number")]
+                                         + [(a, "address") for a in _addresses(address)]) if w]
+        numbers = [(d, "id_number") for d in id_digits] + [(d, "phone") for d in _phones(phone)]
         mail = fold(email)
         return cls(tuple(words), tuple(numbers), ((mail, "email"),) if "@" in mail else ())
 
@@ -122,7 +156,7 @@ class Redactor:
         if not self or not text:
             return []
         folded = fold_in_place(text)
-        tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+        tokens = [(m.group().translate(_MARKS), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
         found = self._word_runs(tokens) + self._number_runs(folded, tokens) + self._emails(folded)
         spans: list[tuple[int, int, str]] = []
         for start, neg_end, key in sorted(found):  # leftmost first, then longest

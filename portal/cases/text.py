@@ -25,7 +25,9 @@ def _fold_table() -> dict[int, str]:
         base = "".join(c for c in unicodedata.normalize("NFD", char) if unicodedata.category(c) != "Mn")
         if base != char and base.isascii():
             table[code] = base.lower()
-    table[ord("đ")] = table[ord("Đ")] = "d"
+    # Đ as typed, and the look-alike Ð/ð (Icelandic eth) that wrong encodings and some keyboards produce.
+    table[ord("đ")] = table[ord("Đ")] = table[0xD0] = table[0xF0] = "d"
+    table.update({0xFF10 + d: str(d) for d in range(10)})  # full-width digits (East Asian input methods)
     return table
 
 

@@ -57,6 +57,36 @@ def world(db_session, storage):  # type: ignore[no-untyped-def]
             **people}
 
 
+def pdf_page(content: bytes, resources: dict | None = None, annots: bool = False,
+             image_filter: str = "/DCTDecode") -> bytes:
+    """A one-page PDF drawing ``content``; ``/Im0`` is a JPEG (or JPX) picture, ``/F1`` a font and
+    ``/Fm0`` (there only when the content draws it) a form showing text."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    page = pdf.pages[0].obj
+    image = pdf.make_stream(samples.jpeg_with_gps((8, 8)) if image_filter == "/DCTDecode"
+                            else b"\0\0\0\x0cjP  \r\n\x87\n")
+    image.Type, image.Subtype, image.Filter = pikepdf.Name.XObject, pikepdf.Name.Image, pikepdf.Name(image_filter)
+    image.Width, image.Height, image.BitsPerComponent, image.ColorSpace = 8, 8, 8, pikepdf.Name.DeviceRGB
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    form = pdf.make_stream(b"BT /F1 12 Tf 10 10 Td (Nguyen Van A) Tj ET")
+    form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 200]
+    form.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    xobjects = pikepdf.Dictionary(Im0=image, Fm0=form) if b"/Fm0" in content else pikepdf.Dictionary(Im0=image)
+    page.Resources = pikepdf.Dictionary(XObject=xobjects, Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(content)
+    if annots:
+        page.Annots = pdf.make_indirect(pikepdf.Array([pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Redact, Rect=[10, 10, 100, 30])]))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+SCAN = b"q 200 0 0 200 0 0 cm /Im0 Do Q"  # a page that is one picture
+BLACK_BOX = b"0 g 10 90 180 40 re f"
+
+
 def url(world, attachment: Attachment, suffix: str = "") -> str:  # type: ignore[no-untyped-def]
     return f"/staff/cases/{world['case'].id}/attachments/{attachment.id}{suffix}"
 
@@ -84,6 +114,14 @@ def test_only_named_denunciations_hold_their_files_back(db_session):
     assert is_protected(case(SubmissionKind.PETITION, CaseKind.DENUNCIATION))  # classified as one by content
     assert not is_protected(case(SubmissionKind.COMPLAINT, CaseKind.COMPLAINT))
     assert not is_protected(case(SubmissionKind.DENUNCIATION, CaseKind.DENUNCIATION, waived_confidentiality=True))
+    # A petition split in two: the complaint part holds the files back too, since the denunciation
+    # part's files are the same files.
+    split = make_submission(db_session, unit_id=unit.id, kind=SubmissionKind.PETITION, identity={"full_name": NAME})
+    complaint_part = make_case(db_session, unit=unit, submission=split, kind=CaseKind.COMPLAINT)
+    assert not is_protected(complaint_part)
+    make_case(db_session, unit=unit, submission=split, kind=CaseKind.DENUNCIATION)
+    db_session.expire(split, ["cases"])
+    assert is_protected(complaint_part)
     anonymous = make_submission(db_session, unit_id=unit.id, kind=SubmissionKind.DENUNCIATION)
     assert not is_protected(make_case(db_session, unit=unit, submission=anonymous, kind=CaseKind.DENUNCIATION_INFO))
 
@@ -132,6 +170,25 @@ def test_a_complaints_files_are_not_held_back(client, db_session, storage):
     assert not entries(db_session, "attachment.protected_view")
 
 
+def test_a_working_copy_that_cannot_be_read_leaves_no_audit_entry(client, world):
+    world["storage"].delete(world["scan"].working_key)
+    login_as(client, world["handler"])
+    assert client.get(url(world, world["scan"])).status_code == 404
+    assert not entries(world["db"], "attachment.protected_view")
+
+
+def test_nothing_to_prepare_on_a_file_that_is_not_held_back(client, world):
+    world["case"].submission.identity.waived_confidentiality = True  # the denouncer agreed to be named
+    world["db"].flush()
+    login_as(client, world["handler"])
+    assert upload(client, world, world["scan"], samples.png_with_text(), "che.png").status_code == 404
+    assert client.post(url(world, world["scan"], "/clear"), data={"confirm": "y"}).status_code == 404
+    world["db"].refresh(world["scan"])
+    assert world["scan"].redacted_key is None and not world["scan"].cleared
+    login_as(client, world["deputy"])
+    assert client.get(url(world, world["scan"])).status_code == 200
+
+
 # -- the redacted copy ----------------------------------------------------------------------------
 
 def test_the_handler_uploads_a_redacted_copy_that_other_staff_then_read(client, world):
@@ -170,10 +227,21 @@ def test_a_new_redacted_copy_replaces_the_old_one_in_storage(client, world):
     assert [e.details["replaced"] for e in entries(db, "attachment.redacted_copy")] == [False, True]
 
 
+def test_a_scanned_pdf_is_accepted_as_a_redacted_copy(client, world):
+    login_as(client, world["handler"])
+    assert upload(client, world, world["scan"], pdf_page(SCAN + b" " + BLACK_BOX)).status_code == 302
+    world["db"].refresh(world["scan"])
+    assert world["scan"].redacted_mime == "application/pdf"
+
+
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"<?php system($_GET['c']); ?>", "x.pdf", "không được chấp nhận"),
-    (samples.docx_with_authors([("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0")]), "che.docx",
-     "Không làm sạch được siêu dữ liệu"),
+    (samples.docx_with_authors(), "che.docx", "trong tài liệu văn phòng, chữ dưới ô che vẫn đọc được"),
+    # A black box drawn over the words: the words are still in the file.
+    (pdf_page(b"BT /F1 12 Tf 10 100 Td (Nguyen Van A) Tj ET " + BLACK_BOX), "che.pdf", "còn lớp chữ"),
+    (pdf_page(SCAN + b" /Fm0 Do " + BLACK_BOX), "che.pdf", "còn lớp chữ"),  # the text inside a form
+    (pdf_page(SCAN, annots=True), "che.pdf", "còn lớp chữ, chú thích"),  # marked for redaction, not applied
+    (pdf_page(SCAN, image_filter="/JPXDecode"), "che.pdf", "Không làm sạch được siêu dữ liệu"),
     (None, "", "Trường này là bắt buộc"),
 ])
 def test_a_refused_redacted_copy_changes_nothing_and_says_why(client, world, data, name, message):

@@ -76,6 +76,32 @@ def test_a_passport_number_is_masked_as_a_word():
         "Hộ chiếu [số định danh người gửi], không phải AB1234567.")
 
 
+@pytest.mark.parametrize("written", ["0903\u00a0123\u00a0456", "0903–123–456", "0903_123_456", "0903, 123 456",
+                                     "０９０３１２３４５６", "0903\t123\t456"])
+def test_numbers_grouped_with_other_separators_or_typed_full_width(redactor, written):
+    assert redactor.text(f"Gọi {written} nhé") == "Gọi [số điện thoại người gửi] nhé"
+
+
+def test_form_values_as_people_type_them():
+    """The identity form's fields hold more than the bare value: a courtesy title, a note in
+    brackets, two phone numbers, "+84 (0)", an ID with its label and date of issue, a full address
+    of which the text repeats only the house and street."""
+    redactor = Redactor.for_values(full_name="Ông Đặng Văn Hùng (đại diện)",
+                                   phone="+84 (0) 912 345 678 / 0987.000.111",
+                                   id_number="CCCD: 079 088 001 234, cấp 2021",
+                                   address="45 Nguyễn Trãi, phường Chợ Quán")
+    text = ("Tôi, Đặng Văn Hùng, số 45 Nguyễn Trãi, gọi +84 912 345 678 hoặc 0987000111; CCCD 079088001234 "
+            "cấp năm 2021.")
+    assert redactor.text(text) == ("Tôi, [họ tên người gửi], số [địa chỉ người gửi], gọi [số điện thoại người gửi] "
+                                   "hoặc [số điện thoại người gửi]; CCCD [số định danh người gửi] cấp năm 2021.")
+
+
+@pytest.mark.parametrize("written", ["Ðặng Văn Hùng", "ðặng văn hùng", "Đặ\u0301ng Văn Hùng"])
+def test_look_alike_letters_and_stray_accents_do_not_hide_a_name(written):
+    # Ð (U+00D0) from wrong encodings; a combining accent NFC cannot compose onto a precomposed letter.
+    assert Redactor.for_values(full_name="Đặng Văn Hùng").text(f"Tôi là {written}.") == "Tôi là [họ tên người gửi]."
+
+
 def test_html_escapes_the_text_keeps_line_breaks_and_marks_the_masks(redactor):
     html = redactor.html(f"<b>Tôi</b> là {NAME}\ngọi {PHONE}")
     assert html == ('&lt;b&gt;Tôi&lt;/b&gt; là <span class="redacted">[họ tên người gửi]</span><br>\n'
@@ -203,6 +229,9 @@ def test_a_notice_never_carries_the_senders_identifiers(client, named_case):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "không đủ điều kiện thụ lý" in body
     assert NAME not in body and ID_NUMBER not in body and "[họ tên người gửi]" in body
+    english = client.get(f"/staff/cases/{case.id}/notices/{event.id}?lang=en").get_data(as_text=True)
+    assert "Use the browser's Print function" in english  # the officer's English interface
+    assert "[họ tên người gửi]" in english and "[sender's name]" not in english  # the notice is in Vietnamese
 
 
 def test_a_submission_with_no_identity_is_shown_as_typed(client, db_session, app):

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 
 import portal.models  # noqa: F401
 from portal.backoffice.search import autogenerate_filter
@@ -87,8 +87,8 @@ def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database,
         engine = get_db(app).engine
         content = "Tôi là Trần Thị Bích, số điện thoại 0912 345 678, tố cáo ông Lê Văn Cường."
         with Session(engine) as session:
-            named = make_submission(session, content=content, identity={"full_name": "Trần Thị Bích",
-                                                                       "phone": "0912345678"},
+            named = make_submission(session, title="Đơn tố cáo", content=content,
+                                    identity={"full_name": "Trần Thị Bích", "phone": "0912345678"},
                                     search_text=fold(content))
             anonymous = make_submission(session, content=content, search_text=fold(content))
             session.commit()
@@ -102,5 +102,37 @@ def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database,
             assert named_id in matching_ids(session, "Lê Văn Cường")  # the rest of the text still is
             assert anonymous_id in matching_ids(session, "Trần Thị Bích")  # no identity: nothing to mask
             text_after = session.scalar(text("SELECT search_text FROM submissions WHERE id = :id"), {"id": named_id})
-        assert "bich" not in text_after and "345" not in text_after and "le van cuong" in text_after
+        assert text_after == "don to cao toi la , so dien thoai , to cao ong le van cuong."
+        engine.dispose()
+
+
+def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
+    from sqlalchemy.orm import Session
+
+    from portal.cases.models import Attachment, SubmissionNote
+    from tests.factories import make_submission
+
+    app = make_test_app(workdir, database_url=empty_database)
+    with app.app_context():
+        config = _alembic(app)
+        command.upgrade(config, "0007")
+        engine = get_db(app).engine
+        with Session(engine) as session:
+            submission = make_submission(session, identity={"full_name": "Trần Thị Bích"})
+            for i, name in enumerate(("a.pdf", "Đơn - Trần Thị Bích.pdf", "ba.pdf")):
+                session.add(Attachment(submission_id=submission.id, original_name=name, mime_type="application/pdf",
+                                       size=1, sha256="0" * 64, storage_key=f"k{i}-{submission.id}"))
+            session.flush()
+            session.add_all([
+                SubmissionNote(submission_id=submission.id, kind="evidence", text="Bổ sung\n\nĐơn - Trần Thị Bích.pdf"),
+                SubmissionNote(submission_id=submission.id, kind="evidence", text="ba.pdf, a.pdf"),
+                SubmissionNote(submission_id=submission.id, kind="note", text="Tôi gửi thêm a.pdf"),  # not evidence
+            ])
+            session.commit()
+            submission_id = submission.id
+        command.upgrade(config, "0008")
+        with Session(engine) as session:
+            texts = session.scalars(select(SubmissionNote.text).where(SubmissionNote.submission_id == submission_id)
+                                    .order_by(SubmissionNote.id)).all()
+        assert texts == ["Bổ sung\n\nTệp 2", "Tệp 3, Tệp 1", "Tôi gửi thêm a.pdf"]
         engine.dispose()

@@ -26,6 +26,7 @@ import portal.models  # noqa: F401 - every table on Base.metadata
 from portal import create_app
 from portal.db import Base, get_db
 from portal.extensions import limiter
+from portal.files.storage import LocalStorage, set_storage
 
 pytest_plugins = ["tests.fixtures.mail", "tests.fixtures.browser", "tests.fixtures.clamd"]
 
@@ -142,3 +143,12 @@ def fresh_app(workdir: Path, app: Flask) -> Flask:
     new = make_test_app(workdir)
     new.config["WTF_CSRF_ENABLED"] = False
     return new
+
+
+@pytest.fixture
+def storage(app: Flask, tmp_path: Path) -> Iterator[LocalStorage]:
+    """Evidence storage in a fresh directory, so tests can see exactly which files exist."""
+    backend = LocalStorage(tmp_path / "uploads")
+    set_storage(app, backend)
+    yield backend
+    set_storage(app, None)

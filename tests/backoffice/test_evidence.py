@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import Iterator
 
 import pikepdf
 import pytest
@@ -17,7 +16,6 @@ from portal.audit.models import AuditEntry
 from portal.cases.evidence import is_protected
 from portal.cases.models import Attachment, CaseKind, CaseStatus, SubmissionKind
 from portal.files.services import ingest
-from portal.files.storage import LocalStorage, set_storage
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.files import samples
 from tests.fixtures.clamd import EICAR
@@ -25,14 +23,6 @@ from tests.fixtures.mail import free_port
 from tests.helpers import login_as
 
 NAME = "Đỗ Thị Tố Giác"
-
-
-@pytest.fixture
-def storage(app, tmp_path) -> Iterator[LocalStorage]:  # type: ignore[no-untyped-def]
-    backend = LocalStorage(tmp_path / "uploads")
-    set_storage(app, backend)
-    yield backend
-    set_storage(app, None)
 
 
 @pytest.fixture

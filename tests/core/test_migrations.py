@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, select, text
 
 import portal.models  # noqa: F401
 from portal.backoffice.search import autogenerate_filter
@@ -66,6 +67,20 @@ def test_upgrade_head_matches_models_and_every_revision_downgrades(empty_databas
         engine.dispose()
 
 
+@contextlib.contextmanager
+def upgraded_to(database: str, workdir: Path, revision: str) -> Iterator[tuple[Callable[[str], None], Engine]]:
+    """A database at ``revision``: the upgrade command (to move it further) and its engine."""
+    app = make_test_app(workdir, database_url=database)
+    with app.app_context():
+        config = _alembic(app)
+        command.upgrade(config, revision)
+        engine = get_db(app).engine
+        try:
+            yield (lambda target: command.upgrade(config, target)), engine
+        finally:
+            engine.dispose()
+
+
 def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database, workdir):
     """A database indexed before redaction: the upgrade recomputes the named submissions' search
     text, and the content search stops finding a case by its sender's name (SQLite: via FTS)."""
@@ -80,11 +95,7 @@ def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database,
     def matching_ids(session: Session, query: str) -> set[int]:
         return set(session.scalars(select(Submission.id).where(matching_submissions(session, query))))
 
-    app = make_test_app(workdir, database_url=empty_database)
-    with app.app_context():
-        config = _alembic(app)
-        command.upgrade(config, "0005")
-        engine = get_db(app).engine
+    with upgraded_to(empty_database, workdir, "0005") as (upgrade, engine):
         content = "Tôi là Trần Thị Bích, số điện thoại 0912 345 678, tố cáo ông Lê Văn Cường."
         with Session(engine) as session:
             named = make_submission(session, title="Đơn tố cáo", content=content,
@@ -95,7 +106,7 @@ def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database,
             named_id, anonymous_id = named.id, anonymous.id
             assert named_id in matching_ids(session, "Trần Thị Bích")  # indexed as typed
 
-        command.upgrade(config, "0006")
+        upgrade("0006")
         with Session(engine) as session:
             assert named_id not in matching_ids(session, "Trần Thị Bích")
             assert named_id not in matching_ids(session, "0912345678")
@@ -103,7 +114,6 @@ def test_0006_removes_reporter_identifiers_from_the_search_index(empty_database,
             assert anonymous_id in matching_ids(session, "Trần Thị Bích")  # no identity: nothing to mask
             text_after = session.scalar(text("SELECT search_text FROM submissions WHERE id = :id"), {"id": named_id})
         assert text_after == "don to cao toi la , so dien thoai , to cao ong le van cuong."
-        engine.dispose()
 
 
 def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
@@ -112,11 +122,7 @@ def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
     from portal.cases.models import Attachment, SubmissionNote
     from tests.factories import make_submission
 
-    app = make_test_app(workdir, database_url=empty_database)
-    with app.app_context():
-        config = _alembic(app)
-        command.upgrade(config, "0007")
-        engine = get_db(app).engine
+    with upgraded_to(empty_database, workdir, "0007") as (upgrade, engine):
         with Session(engine) as session:
             submission = make_submission(session, identity={"full_name": "Trần Thị Bích"})
             for i, name in enumerate(("a.pdf", "Đơn - Trần Thị Bích.pdf", "ba.pdf")):
@@ -130,9 +136,8 @@ def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
             ])
             session.commit()
             submission_id = submission.id
-        command.upgrade(config, "0008")
+        upgrade("0008")
         with Session(engine) as session:
             texts = session.scalars(select(SubmissionNote.text).where(SubmissionNote.submission_id == submission_id)
                                     .order_by(SubmissionNote.id)).all()
         assert texts == ["Bổ sung\n\nTệp 2", "Tệp 3, Tệp 1", "Tôi gửi thêm a.pdf"]
-        engine.dispose()

@@ -1,12 +1,9 @@
-"""Fixtures for intake and tracking tests: an organisation and a private storage directory."""
+"""Fixtures for intake and tracking tests: an organisation (the private ``storage`` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from portal.files.storage import LocalStorage, set_storage
 from portal.org.models import UnitKind
 from tests.factories import make_field, make_unit
 
@@ -21,12 +18,3 @@ def org(db_session):  # type: ignore[no-untyped-def]
                      name_en="Ben Thanh Ward People's Committee", kind=UnitKind.WARD_COMMITTEE)
     field = make_field(db_session, code="land-t", name="Đất đai", name_en="Land")
     return {"root": root, "dept": dept, "ward": ward, "field": field}
-
-
-@pytest.fixture
-def storage(app, tmp_path) -> Iterator[LocalStorage]:  # type: ignore[no-untyped-def]
-    """Evidence storage in a fresh directory, so tests can see exactly which files exist."""
-    backend = LocalStorage(tmp_path / "uploads")
-    set_storage(app, backend)
-    yield backend
-    set_storage(app, None)

@@ -1,3 +1,3 @@
 """Tracking tests use the intake fixtures (an organisation, a private storage directory)."""
 
-from tests.intake.conftest import org, storage  # noqa: F401
+from tests.intake.conftest import org  # noqa: F401

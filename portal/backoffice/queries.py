@@ -26,6 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import units_where
 from portal.cases.access import CASE_ROLES, visible_cases_clause
+from portal.cases.evidence import awaiting_preparation
 from portal.cases.lifecycle import KIND_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for the queue views
 from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
 from portal.db import now_utc
@@ -286,6 +287,7 @@ class Row:
     unit_name: str
     field_name: str | None
     days_left: int | None
+    files_waiting: bool = False  # a denunciation file waits for its redacted copy (portal/cases/evidence.py)
 
 
 @dataclass
@@ -511,7 +513,8 @@ def _page_of(session: Session, ids: list[int], *, sort: str, today: dt.date, loc
     there are more."""
     loaded = {case.id: (case, unit, fld) for case, unit, fld in
               session.execute(_base([Case.id.in_(ids[:size])], locale)).all()} if ids else {}
-    page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None)
+    waiting = awaiting_preparation(session, loaded)
+    page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None, case.id in waiting)
                       for case, unit, fld in (loaded[i] for i in ids[:size] if i in loaded)])
     if len(ids) > size and page.rows:
         last = page.rows[-1].case

@@ -22,16 +22,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.audit.services import record
-from portal.cases.models import Attachment, Case, CaseKind, SubmissionKind
+from portal.cases.models import Attachment, Case, CaseKind, ReporterIdentity, Submission, SubmissionKind
 from portal.files.sniff import FileType
 from portal.files.storage import Storage
 from portal.files.strip import strip_metadata
@@ -58,6 +60,23 @@ def is_protected(case: Case) -> bool:
         return False
     return submission.kind == SubmissionKind.DENUNCIATION or any(
         c.kind == CaseKind.DENUNCIATION for c in submission.cases)
+
+
+def awaiting_preparation(session: Session, case_ids: Collection[int]) -> set[int]:
+    """Which of ``case_ids`` have a held-back file (:func:`is_protected`) that neither has a
+    redacted copy nor is cleared: for the queues, so that the handler and the head see what waits."""
+    if not case_ids:
+        return set()
+    denunciation_part = aliased(Case)
+    stmt = (select(Case.id).join(Submission, Submission.id == Case.submission_id)
+            .join(ReporterIdentity, ReporterIdentity.submission_id == Submission.id)
+            .where(Case.id.in_(list(case_ids)), ReporterIdentity.waived_confidentiality.is_(False),
+                   or_(Submission.kind == SubmissionKind.DENUNCIATION,
+                       exists().where(denunciation_part.submission_id == Case.submission_id,
+                                      denunciation_part.kind == CaseKind.DENUNCIATION)),
+                   exists().where(Attachment.submission_id == Case.submission_id, Attachment.redacted_key.is_(None),
+                                  Attachment.cleared.is_(False))))
+    return set(session.scalars(stmt))
 
 
 @dataclass(frozen=True)

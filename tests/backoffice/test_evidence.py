@@ -305,3 +305,23 @@ def test_who_opened_a_protected_file_is_for_inspectors_not_administrators(client
     assert view.id in entry_ids(client.get("/staff/audit").get_data(as_text=True))
     login_as(client, admin)
     assert view.id not in entry_ids(client.get("/staff/audit").get_data(as_text=True))
+
+
+def test_the_queues_show_which_cases_have_files_waiting(client, world, db_session):
+    from portal.cases.evidence import awaiting_preparation
+
+    other = make_case(db_session, unit=world["unit"], status=CaseStatus.INVESTIGATING,
+                      handler_id=world["handler"].id)  # a feedback case: nothing held back
+    assert awaiting_preparation(db_session, [world["case"].id, other.id]) == {world["case"].id}
+    login_as(client, world["handler"])
+
+    def waiting_rows() -> list[str]:
+        page = client.get("/staff/queues/mine").get_data(as_text=True)
+        rows = page.split("<tr>")[2:]
+        return [r.split("</a>")[0].rsplit(">", 1)[-1] for r in rows if "Tệp chờ che thông tin người gửi" in r]
+
+    assert waiting_rows() == [world["case"].reference]
+    assert client.post(url(world, world["photo"], "/clear"), data={"confirm": "y"}).status_code == 302
+    assert waiting_rows() == [world["case"].reference]  # the scanned đơn still waits
+    assert upload(client, world, world["scan"], samples.png_with_text(), "che.png").status_code == 302
+    assert waiting_rows() == []

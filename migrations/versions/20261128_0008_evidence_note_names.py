@@ -19,22 +19,40 @@ branch_labels = None
 depends_on = None
 
 
+def _numbered(last: str, names: list[str], start: int) -> tuple[str, int] | None:
+    """The note's file list ``last`` as numbers: the first run of the submission's files, from
+    ``start`` on, whose names joined as the note joined them are exactly ``last``."""
+    for first in range(start, len(names)):
+        joined = ""
+        for end in range(first, len(names)):
+            joined = names[end] if end == first else f"{joined}, {names[end]}"
+            if joined == last:
+                return ", ".join(f"Tệp {n}" for n in range(first + 1, end + 2)), end + 1
+            if len(joined) >= len(last):
+                break
+    return None
+
+
 def upgrade():
     bind = op.get_bind()
     notes = bind.execute(sa.text(
         "SELECT id, submission_id, text FROM submission_notes WHERE kind = 'evidence' ORDER BY submission_id, id")).all()
-    names: dict[int, list[tuple[str, str]]] = {}
+    files: dict[int, list[str]] = {}
+    next_file: dict[int, int] = {}  # each note names the files added after those of the notes before it
     for note in notes:
-        if note.submission_id not in names:
-            rows = bind.execute(sa.text("SELECT original_name FROM attachments WHERE submission_id = :s ORDER BY id"),
-                                {"s": note.submission_id}).scalars().all()
-            numbered = [(name, f"Tệp {n}") for n, name in enumerate(rows, 1) if name]
-            names[note.submission_id] = sorted(numbered, key=lambda pair: -len(pair[0]))  # "a.pdf" after "ba.pdf"
-        text = note.text
-        for name, label in names[note.submission_id]:
-            text = text.replace(name, label)
-        if text != note.text:
-            bind.execute(sa.text("UPDATE submission_notes SET text = :t WHERE id = :id"), {"t": text, "id": note.id})
+        if note.submission_id not in files:
+            files[note.submission_id] = list(bind.execute(sa.text(
+                "SELECT original_name FROM attachments WHERE submission_id = :s ORDER BY id"),
+                {"s": note.submission_id}).scalars())
+            next_file[note.submission_id] = 0
+        # The note was the reporter's words, a blank line, then the list of names: only the list changes.
+        head, sep, last = note.text.rpartition("\n\n")
+        found = _numbered(last, files[note.submission_id], next_file[note.submission_id])
+        if found is None:
+            continue
+        labels, next_file[note.submission_id] = found
+        bind.execute(sa.text("UPDATE submission_notes SET text = :t WHERE id = :id"),
+                     {"t": head + sep + labels, "id": note.id})
 
 
 def downgrade():

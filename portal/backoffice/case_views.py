@@ -451,7 +451,7 @@ def upload_redacted(case_id: int, attachment_id: int) -> Any:
         raise
     if previous:
         discard_files(storage, [previous])
-    flash(_("Đã lưu bản đã che của tệp %(n)s; cán bộ khác sẽ xem bản này.",
+    flash(_("Đã lưu bản đã che của tệp %(n)s (hình ảnh các trang); hãy mở để kiểm tra. Cán bộ khác sẽ xem bản này.",
             n=file_label_number(case.submission.attachments, item)), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
 

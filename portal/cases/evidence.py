@@ -7,7 +7,8 @@ denunciation (:func:`is_protected`) staff who may not know the denouncer (everyo
 handler and the head of the unit, LEGAL.md §4.2) read:
 
 - the **redacted copy** that the handler or the head uploaded, with the identity blacked out using
-  their own tools; or
+  their own tools, kept only as pictures of its pages (:mod:`portal.files.flatten`), so that
+  nothing under the black boxes survives; or
 - the working copy, once the handler or the head has **cleared** it (checked that it names nobody,
   as with most photos of a site);
 - nothing until then: the file is listed, with a note that it waits for them.
@@ -21,22 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
-import pikepdf
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.accounts.models import User
 from portal.audit.services import record
 from portal.cases.models import Attachment, Case, CaseKind, ReporterIdentity, Submission, SubmissionKind
+from portal.files.flatten import MAX_PAGES, CannotFlatten, flatten
 from portal.files.sniff import FileType
 from portal.files.storage import Storage
-from portal.files.strip import strip_metadata
 
 PROTECTED_VIEW = "attachment.protected_view"
 REDACTED_COPY = "attachment.redacted_copy"
@@ -62,21 +60,27 @@ def is_protected(case: Case) -> bool:
         c.kind == CaseKind.DENUNCIATION for c in submission.cases)
 
 
+_denunciation_part = aliased(Case)
+# Built once: a queue page asks it for every page, and building it costs more than running it.
+_AWAITING = (
+    select(Case.id).join(Submission, Submission.id == Case.submission_id)
+    .join(ReporterIdentity, ReporterIdentity.submission_id == Submission.id)
+    .where(Case.id.in_(bindparam("ids", expanding=True)), ReporterIdentity.waived_confidentiality.is_(False),
+           or_(Submission.kind == SubmissionKind.DENUNCIATION,
+               exists().where(_denunciation_part.submission_id == Case.submission_id,
+                              _denunciation_part.kind == CaseKind.DENUNCIATION)),
+           # coalesce(): SQLite would otherwise walk the unique index of redacted_key for the NULLs
+           # (every attachment) instead of the submission's own few.
+           exists().where(Attachment.submission_id == Case.submission_id,
+                          func.coalesce(Attachment.redacted_key, "") == "", Attachment.cleared.is_(False))))
+
+
 def awaiting_preparation(session: Session, case_ids: Collection[int]) -> set[int]:
     """Which of ``case_ids`` have a held-back file (:func:`is_protected`) that neither has a
     redacted copy nor is cleared: for the queues, so that the handler and the head see what waits."""
     if not case_ids:
         return set()
-    denunciation_part = aliased(Case)
-    stmt = (select(Case.id).join(Submission, Submission.id == Case.submission_id)
-            .join(ReporterIdentity, ReporterIdentity.submission_id == Submission.id)
-            .where(Case.id.in_(list(case_ids)), ReporterIdentity.waived_confidentiality.is_(False),
-                   or_(Submission.kind == SubmissionKind.DENUNCIATION,
-                       exists().where(denunciation_part.submission_id == Case.submission_id,
-                                      denunciation_part.kind == CaseKind.DENUNCIATION)),
-                   exists().where(Attachment.submission_id == Case.submission_id, Attachment.redacted_key.is_(None),
-                                  Attachment.cleared.is_(False))))
-    return set(session.scalars(stmt))
+    return set(session.scalars(_AWAITING, {"ids": list(case_ids)}))
 
 
 @dataclass(frozen=True)
@@ -101,70 +105,35 @@ def record_protected_view(session: Session, user: User, case: Case, attachment: 
            case_id=case.id)
 
 
-TEXT_OPERATORS = frozenset({"Tj", "TJ", "'", '"'})
-MAX_FORM_DEPTH = 8
-
-
-def _shows_text(stream: Any, resources: Any, depth: int, seen: set[tuple[int, int]]) -> bool:
-    """Does this content stream, or a form it draws, put text on the page?"""
-    if any(str(operator) in TEXT_OPERATORS for _operands, operator in pikepdf.parse_content_stream(stream)):
-        return True
-    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-    if depth >= MAX_FORM_DEPTH or not isinstance(xobjects, pikepdf.Dictionary):
-        return False
-    for _name, xobject in xobjects.items():
-        if not isinstance(xobject, pikepdf.Stream) or xobject.get("/Subtype") != pikepdf.Name.Form:
-            continue
-        if xobject.is_indirect:
-            if xobject.objgen in seen:
-                continue
-            seen.add(xobject.objgen)
-        if _shows_text(xobject, xobject.get("/Resources"), depth + 1, seen):
-            return True
-    return False
-
-
-def refuse_hidden_text(data: bytes, file_type: FileType) -> None:
-    """A blacked-out copy must not keep the text under its black boxes: a box drawn over the words of
-    a PDF or an office document hides nothing from copy and paste. Accepted are images, and PDFs
-    with no text, annotations or form fields (a scan, or pages exported as pictures)."""
-    if file_type.is_image:
-        return
-    if file_type.mime != "application/pdf":
-        raise EvidenceError(_l("Bản đã che phải là ảnh hoặc PDF dạng ảnh: trong tài liệu văn phòng, chữ dưới ô che "
-                               "vẫn đọc được."))
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            hidden = bool(pdf.Root.get("/AcroForm", {}).get("/Fields")) or any(
-                page.obj.get("/Annots") or _shows_text(page, page.obj.get("/Resources"), 0, set())
-                for page in pdf.pages)
-    except (pikepdf.PdfError, ValueError, RecursionError) as exc:
-        raise EvidenceError(_l("Không đọc được tệp PDF này.")) from exc
-    if hidden:
-        raise EvidenceError(_l("Tệp PDF này còn lớp chữ, chú thích hoặc trường biểu mẫu: chữ dưới ô che vẫn sao chép "
-                               "được. Hãy xuất các trang đã che thành ảnh (hoặc dùng chức năng áp dụng che rồi in ra "
-                               "PDF dạng ảnh) rồi tải lên lại."))
+FLATTEN_ERRORS = {
+    "office": _l("Bản đã che phải là ảnh hoặc PDF: trong tài liệu văn phòng, chữ dưới ô che vẫn đọc được. Hãy xuất "
+                 "bản đã che ra PDF rồi tải lên."),
+    "unreadable": _l("Không đọc được tệp PDF này (tệp hỏng hoặc có mật khẩu)."),
+    "redactions": _l("Tệp PDF này còn vùng che chưa được áp dụng, nên chữ bên dưới vẫn còn. Hãy dùng chức năng áp "
+                     "dụng che (apply redactions) của công cụ, lưu lại rồi tải lên."),
+    "pages": _l("Bản đã che có hơn %(n)d trang; hãy chỉ giữ các trang cán bộ khác cần xem.", n=MAX_PAGES),
+}
 
 
 def store_redacted_copy(session: Session, storage: Storage, user: User, case: Case, attachment: Attachment,
                         data: bytes, file_type: FileType) -> str | None:
-    """Keep ``data`` (already checked and scanned) as the file's redacted copy, its own metadata
-    stripped too; returns the key of the copy it replaces, for the caller to delete after commit.
+    """Keep a picture-only copy of ``data`` (already checked and scanned) as the file's redacted
+    copy (:func:`portal.files.flatten.flatten`: whatever lies under the black boxes, text or image,
+    is not in it); returns the key of the copy it replaces, for the caller to delete after commit.
 
     The caller must have checked ``Action.EVIDENCE_REDACT`` and locked the row. Raises
-    :class:`EvidenceError` for a copy that could still show what it hides (:func:`refuse_hidden_text`)
-    or whose metadata cannot be cleaned (it could name the one who blacked it out, or the denouncer).
+    :class:`EvidenceError` for a file that cannot be flattened (an office document, an unreadable
+    PDF, redactions marked but not applied, too many pages).
     """
-    refuse_hidden_text(data, file_type)
-    clean = strip_metadata(data, file_type)
-    if clean is None:
-        raise EvidenceError(_l("Không làm sạch được siêu dữ liệu của tệp này (ví dụ tệp có đối tượng nhúng). "
-                               "Hãy lưu bản đã che thành PDF hoặc ảnh rồi tải lên lại."))
-    key = storage.save(clean)
+    try:
+        flat = flatten(data, file_type)
+    except CannotFlatten as exc:
+        raise EvidenceError(FLATTEN_ERRORS[exc.reason]) from exc
+    key = storage.save(flat.data)
     previous = attachment.redacted_key
     try:
-        attachment.redacted_key, attachment.redacted_mime = key, file_type.mime
-        attachment.redacted_sha256 = hashlib.sha256(clean).hexdigest()
+        attachment.redacted_key, attachment.redacted_mime = key, flat.mime
+        attachment.redacted_sha256 = hashlib.sha256(flat.data).hexdigest()
         record(session, REDACTED_COPY, actor_id=user.id, object_type="attachment", object_id=attachment.id,
                case_id=case.id, sha256=attachment.redacted_sha256, replaced=previous is not None)
     except BaseException:

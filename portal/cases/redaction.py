@@ -44,12 +44,14 @@ _MARKS = dict.fromkeys(range(0x300, 0x370))
 # "(+84) 903…", "0903 123 456" with no-break spaces, "079_088". The groups must then spell the
 # whole value, so nothing longer is joined in.
 _NUMBER_GAP = re.compile(r"[\s.\-\u2010-\u2015_,()+/]{1,3}")
-_DIGIT_GROUPS = re.compile(r"(?<=\d)[\s.\-\u2010-\u2015_/]+(?=\d)")
+_DIGIT_GROUPS = re.compile(r"(?<=\d)[ .\-\u2010-\u2015_](?=\d)")  # one character between groups
+_DATE = re.compile(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b")  # "12/05/2021": the date of issue, not the ID
 _LONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])\d{6,}(?![A-Za-z0-9])")
 _PHONE_SPLIT = re.compile(r"[,;/]|\s(?:hoặc|hoac|or|và|va)\s", re.IGNORECASE)
 # What people put around a name in a form: "Ông Nguyễn Văn A", "Nguyễn Văn A (đại diện)".
 _COURTESY = frozenset({"ong", "ba", "anh", "chi", "co", "chu", "bac", "em", "mr", "mrs", "ms"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_A_STREET = frozenset({"to", "khu", "kp", "ap", "thon", "xom", "khom", "phuong", "xa", "quan", "huyen", "p", "q"})
 _EMAIL_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
 _EMAIL_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MIN_DIGITS = 6  # shorter numbers are too common to mean anyone
@@ -73,7 +75,8 @@ def _words(value: str | None, minimum: int) -> tuple[str, ...] | None:
 def _name(value: str | None) -> tuple[str, ...] | None:
     """The words of a full name, without what surrounds it in a form; one word alone is too common."""
     words = _words(_BRACKETS.sub(" ", value or ""), 1) or ()
-    while len(words) > 2 and words[0] in _COURTESY:
+    # "Ông", "Chu" are surnames too: a title is dropped only when a full name is left after it.
+    while len(words) > 3 and words[0] in _COURTESY:
         words = words[1:]
     return words if len(words) >= 2 else None
 
@@ -82,10 +85,12 @@ def _addresses(value: str | None) -> list[tuple[str, ...]]:
     """The whole address, and its first part when that is a house number and street ("45 Nguyễn
     Trãi" of "45 Nguyễn Trãi, phường Chợ Quán"), since a citizen often writes only that."""
     found = [w for w in (_words(value, 3),) if w]
-    first = (value or "").split(",", 1)[0]
-    if "," in (value or "") and any(c.isdigit() for c in first):
-        part = _words(first, 3)
-        if part and part not in found:
+    if "," in (value or ""):
+        part = _words((value or "").split(",", 1)[0], 3) or ()
+        if part and part[0] == "so":
+            part = part[1:]
+        # a house number, then a street ("45 Nguyễn Trãi"), not a hamlet or ward ("Tổ 3", "Khu phố 2")
+        if len(part) >= 3 and part[0].isdigit() and part[1] not in _NOT_A_STREET and part not in found:
             found.append(part)
     return found
 
@@ -109,7 +114,7 @@ def _phones(value: str | None) -> list[str]:
 def _id_number(value: str | None) -> tuple[list[str], tuple[str, ...] | None]:
     """(numbers, word form): each run of six or more digits of the field once its groups are joined
     ("CCCD: 079 088 001 234, cấp 2021"); a passport number "B1234567" as words."""
-    joined = _DIGIT_GROUPS.sub("", (value or "").translate(FOLD_TABLE))
+    joined = _DIGIT_GROUPS.sub("", _DATE.sub(" ", (value or "").translate(FOLD_TABLE)))
     numbers = _LONE_NUMBER.findall(joined)
     has_code = re.search(r"[A-Za-z]\d|\d[A-Za-z]", joined)
     return numbers, _words(value, 1) if has_code and len(re.sub(r"\W", "", joined)) >= MIN_DIGITS else None

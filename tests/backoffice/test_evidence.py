@@ -8,13 +8,16 @@ import dataclasses
 import io
 
 import pikepdf
+import pypdfium2
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit.models import AuditEntry
 from portal.cases.evidence import is_protected
 from portal.cases.models import Attachment, CaseKind, CaseStatus, SubmissionKind
+from portal.files.flatten import MAX_PAGES
 from portal.files.services import ingest
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.files import samples
@@ -217,21 +220,66 @@ def test_a_new_redacted_copy_replaces_the_old_one_in_storage(client, world):
     assert [e.details["replaced"] for e in entries(db, "attachment.redacted_copy")] == [False, True]
 
 
-def test_a_scanned_pdf_is_accepted_as_a_redacted_copy(client, world):
+def rendered(pdf: bytes) -> list[Image.Image]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [document[i].render(scale=1).to_pil().convert("RGB") for i in range(len(document))]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("content", [
+    SCAN + b" " + BLACK_BOX,  # a box laid over a scanned page: the scan is whole underneath
+    b"BT /F1 12 Tf 10 100 Td (Nguyen Van A) Tj ET " + BLACK_BOX,  # a box drawn over the words
+    SCAN + b" /Fm0 Do " + BLACK_BOX,  # the words inside a form drawn on the page
+])
+def test_a_redacted_pdf_is_kept_as_pictures_of_its_pages(client, world, content):
+    """Whatever the copy hid under its boxes is not in what other staff get: only a picture of
+    each page as it shows (the box black, the rest as it was)."""
     login_as(client, world["handler"])
-    assert upload(client, world, world["scan"], pdf_page(SCAN + b" " + BLACK_BOX)).status_code == 302
+    original = pdf_page(content)
+    assert upload(client, world, world["scan"], original).status_code == 302
     world["db"].refresh(world["scan"])
-    assert world["scan"].redacted_mime == "application/pdf"
+    stored = world["storage"].read(world["scan"].redacted_key)
+    assert world["scan"].redacted_mime == "application/pdf" and b"Nguyen" not in stored
+    with pikepdf.open(io.BytesIO(stored)) as pdf:
+        [page] = pdf.pages
+        assert list(page.Resources.keys()) == ["/XObject"] and list(page.Resources.XObject.keys()) == ["/Im0"]
+        assert page.Resources.XObject.Im0.Subtype == pikepdf.Name.Image and "/Annots" not in page.obj
+        assert "/Info" not in pdf.trailer and "/Metadata" not in pdf.Root
+        assert float(page.mediabox[2]) == pytest.approx(200, abs=1)  # the page keeps its size
+    [before], [after] = rendered(original), rendered(stored)
+    assert max(after.getpixel((100, 200 - 110))) < 40  # inside the black box (image rows grow downwards)
+    assert sum(abs(a - b) for a, b in zip(before.getpixel((100, 10)), after.getpixel((100, 10)), strict=True)) < 60
+
+
+def test_a_redacted_picture_loses_what_hides_under_transparency(client, world):
+    picture = Image.new("RGBA", (4, 4), (255, 255, 255, 255))
+    picture.putpixel((0, 0), (200, 0, 0, 0))  # fully transparent, but its colour is still in the file
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    login_as(client, world["head"])
+    assert upload(client, world, world["scan"], buffer.getvalue(), "che.png").status_code == 302
+    world["db"].refresh(world["scan"])
+    assert world["scan"].redacted_mime == "image/png"
+    with Image.open(io.BytesIO(world["storage"].read(world["scan"].redacted_key))) as stored:
+        assert stored.mode == "RGB" and stored.getpixel((0, 0)) == (255, 255, 255)
+
+
+def too_long() -> bytes:
+    pdf = pikepdf.new()
+    for _ in range(MAX_PAGES + 1):
+        pdf.add_blank_page(page_size=(100, 100))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(("data", "name", "message"), [
     (b"<?php system($_GET['c']); ?>", "x.pdf", "không được chấp nhận"),
     (samples.docx_with_authors(), "che.docx", "trong tài liệu văn phòng, chữ dưới ô che vẫn đọc được"),
-    # A black box drawn over the words: the words are still in the file.
-    (pdf_page(b"BT /F1 12 Tf 10 100 Td (Nguyen Van A) Tj ET " + BLACK_BOX), "che.pdf", "còn lớp chữ"),
-    (pdf_page(SCAN + b" /Fm0 Do " + BLACK_BOX), "che.pdf", "còn lớp chữ"),  # the text inside a form
-    (pdf_page(SCAN, annots=True), "che.pdf", "còn lớp chữ, chú thích"),  # marked for redaction, not applied
-    (pdf_page(SCAN, image_filter="/JPXDecode"), "che.pdf", "Không làm sạch được siêu dữ liệu"),
+    (pdf_page(SCAN, annots=True), "che.pdf", "còn vùng che chưa được áp dụng"),  # marked, never applied
+    (too_long(), "che.pdf", f"có hơn {MAX_PAGES} trang"),
     (None, "", "Trường này là bắt buộc"),
 ])
 def test_a_refused_redacted_copy_changes_nothing_and_says_why(client, world, data, name, message):

@@ -96,6 +96,21 @@ def test_form_values_as_people_type_them():
                                    "hoặc [số điện thoại người gửi]; CCCD [số định danh người gửi] cấp năm 2021.")
 
 
+def test_what_stands_next_to_a_value_in_its_field_is_not_masked():
+    """A date of issue beside the ID number is not part of it (nor an ID itself); "Ông" and "Chu"
+    are surnames as well as titles; a hamlet or ward is not a house address."""
+    for field in ("079088001234 - 12/05/2021", "079088001234, 12/05/2021", "079088001234 cấp ngày 12.05.2021"):
+        redactor = Redactor.for_values(id_number=field)
+        assert redactor.text("CCCD 079088001234, cấp 12/05/2021") == "CCCD [số định danh người gửi], cấp 12/05/2021"
+    assert Redactor.for_values(full_name="Ông Văn Dũng").text("Tôi vẫn dùng xe; Ông Văn Dũng ký") == (
+        "Tôi vẫn dùng xe; [họ tên người gửi] ký")
+    assert Redactor.for_values(full_name="Chu Văn An").text("vẫn an toàn") == "vẫn an toàn"
+    hamlet = Redactor.for_values(address="Tổ dân phố 3, phường Bến Thành")
+    assert hamlet.text("Vi phạm xảy ra ở tổ dân phố 3.") == "Vi phạm xảy ra ở tổ dân phố 3."
+    house = Redactor.for_values(address="Số 45/2 Lê Lợi, phường 3")
+    assert house.text("nhà 45/2 Lê Lợi") == "nhà [địa chỉ người gửi]"
+
+
 @pytest.mark.parametrize("written", ["Ðặng Văn Hùng", "ðặng văn hùng", "Đặ\u0301ng Văn Hùng"])
 def test_look_alike_letters_and_stray_accents_do_not_hide_a_name(written):
     # Ð (U+00D0) from wrong encodings; a combining accent NFC cannot compose onto a precomposed letter.

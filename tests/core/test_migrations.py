@@ -125,13 +125,17 @@ def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
     with upgraded_to(empty_database, workdir, "0007") as (upgrade, engine):
         with Session(engine) as session:
             submission = make_submission(session, identity={"full_name": "Trần Thị Bích"})
-            for i, name in enumerate(("a.pdf", "Đơn - Trần Thị Bích.pdf", "ba.pdf")):
+            # Files 1-2 came with the đơn; 3 with the first evidence note; 4-5 with the second. iOS names
+            # every photo "image.jpg", and a note may mention a name in its own words.
+            for i, name in enumerate(("image.jpg", "a.pdf", "Đơn - Trần Thị Bích.pdf", "image.jpg", "a.pdf")):
                 session.add(Attachment(submission_id=submission.id, original_name=name, mime_type="application/pdf",
                                        size=1, sha256="0" * 64, storage_key=f"k{i}-{submission.id}"))
             session.flush()
             session.add_all([
-                SubmissionNote(submission_id=submission.id, kind="evidence", text="Bổ sung\n\nĐơn - Trần Thị Bích.pdf"),
-                SubmissionNote(submission_id=submission.id, kind="evidence", text="ba.pdf, a.pdf"),
+                SubmissionNote(submission_id=submission.id, kind="evidence",
+                               text="Gửi thêm tep a.pdf\n\nbản gốc\n\nĐơn - Trần Thị Bích.pdf"),
+                SubmissionNote(submission_id=submission.id, kind="evidence", text="image.jpg, a.pdf"),
+                SubmissionNote(submission_id=submission.id, kind="evidence", text="Sửa tay\n\nkhông khớp.pdf"),
                 SubmissionNote(submission_id=submission.id, kind="note", text="Tôi gửi thêm a.pdf"),  # not evidence
             ])
             session.commit()
@@ -140,4 +144,5 @@ def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
         with Session(engine) as session:
             texts = session.scalars(select(SubmissionNote.text).where(SubmissionNote.submission_id == submission_id)
                                     .order_by(SubmissionNote.id)).all()
-        assert texts == ["Bổ sung\n\nTệp 2", "Tệp 3, Tệp 1", "Tôi gửi thêm a.pdf"]
+        assert texts == ["Gửi thêm tep a.pdf\n\nbản gốc\n\nTệp 3", "Tệp 4, Tệp 5", "Sửa tay\n\nkhông khớp.pdf",
+                         "Tôi gửi thêm a.pdf"]

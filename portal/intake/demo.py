@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import pikepdf
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +35,35 @@ SAMPLES = [
      "Cán bộ địa chính đòi tiền để ký hồ sơ",
      "Ông N., cán bộ địa chính phường, yêu cầu nộp thêm 5 triệu đồng ngoài lệ phí để ký xác nhận hồ sơ đất.",
      "Đề nghị kiểm tra và xử lý."),
+    # A signed denunciation with its scanned đơn and a photo: staff other than the handler and the
+    # head see the files held back until one of them prepares them (portal/cases/evidence.py).
+    ("demo-intake-5", SubmissionKind.DENUNCIATION, ("Phạm Văn Tâm", "27 Hai Bà Trưng, phường Bến Nghé", "0938111222"),
+     "construction", "Cán bộ trật tự đô thị nhận tiền để bỏ qua lấn chiếm vỉa hè",
+     "Tôi là Phạm Văn Tâm, ở số 27 Hai Bà Trưng. Ông K., cán bộ trật tự đô thị phường, nhận tiền của các hộ kinh "
+     "doanh để bỏ qua việc lấn chiếm vỉa hè. Đơn có chữ ký và ảnh chụp kèm theo.",
+     "Đề nghị xác minh và xử lý ông K."),
 ]
+
+
+def _demo_files(nonce: str) -> list[services.FileInput]:
+    """The scanned, signed đơn (a one-page PDF naming its sender) and a photo of the pavement."""
+    if nonce != "demo-intake-5":
+        return []
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(595, 842))
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.obj.Contents = pdf.make_stream(
+        b"BT /F1 20 Tf 200 760 Td (DON TO CAO) Tj ET "
+        b"BT /F1 12 Tf 60 700 Td (Nguoi to cao: Pham Van Tam, 27 Hai Ba Trung, DT 0938 111 222) Tj ET "
+        b"BT /F1 12 Tf 60 670 Td (To cao ong K., can bo trat tu do thi phuong, nhan tien cua ho kinh doanh.) Tj ET "
+        rb"BT /F1 12 Tf 380 560 Td (Nguoi to cao \(ky ten\)) Tj ET 0 0 0.5 RG 2 w 390 520 m 430 540 l 470 515 l S")
+    scan = io.BytesIO()
+    pdf.save(scan)
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 200), (150, 150, 140)).save(photo, "JPEG", quality=80)
+    return [services.FileInput("Đơn tố cáo - Phạm Văn Tâm.pdf", scan.getvalue()),
+            services.FileInput("vỉa hè.jpg", photo.getvalue())]
 
 
 def seed(session: Session) -> list[str]:
@@ -50,12 +81,14 @@ def seed(session: Session) -> list[str]:
         if who:
             identity = services.IdentityInput(full_name=who[0], address=who[1], id_number="079088001234", phone=who[2])
         data = services.SubmissionInput(kind=kind, title=title, content=content, request_text=request_text,
-                                        identity=identity, field_id=field_id, ward_id=ward, form_nonce=nonce)
+                                        identity=identity, field_id=field_id, ward_id=ward, form_nonce=nonce,
+                                        files=_demo_files(nonce))
         if kind == SubmissionKind.COMPLAINT:
             data.decision_issuer, data.decision_number = "Ủy ban nhân dân phường Chợ Quán", "125/QĐ-XPHC"
             data.decision_date, data.learned_on = today - dt.timedelta(days=20), today - dt.timedelta(days=18)
         if kind == SubmissionKind.DENUNCIATION:
-            data.accused_name, data.accused_position = "Nguyễn Văn N.", "Cán bộ địa chính"
+            data.accused_name, data.accused_position = (("Lê Văn K.", "Cán bộ trật tự đô thị") if who
+                                                        else ("Nguyễn Văn N.", "Cán bộ địa chính"))
         services.submit(session, get_storage(current_app), data, secret_key=current_app.config["SECRET_KEY"])
         created += 1
     return [f"intake: {created} sample submissions"] if created else []

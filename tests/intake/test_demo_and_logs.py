@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy import func, select
 
+from portal.cases.evidence import is_protected
 from portal.cases.models import Case, Submission
 from portal.intake import demo
 from tests.intake.helpers import form_data, post
@@ -14,12 +15,18 @@ from tests.intake.helpers import form_data, post
 
 def test_demo_seed_uses_the_real_service_and_is_idempotent(db_session, org, storage):
     lines = demo.seed(db_session)
-    assert lines and "4" in lines[0]
+    assert lines and "5" in lines[0]
     count = db_session.scalar(select(func.count(Submission.id)))
-    assert count == 4
-    assert db_session.scalar(select(func.count(Case.id))) == 4
+    assert count == 5
+    assert db_session.scalar(select(func.count(Case.id))) == 5
     assert demo.seed(db_session) == []
-    assert db_session.scalar(select(func.count(Submission.id))) == 4
+    assert db_session.scalar(select(func.count(Submission.id))) == 5
+    # The signed denunciation comes with its scanned đơn and a photo, both with working copies,
+    # so the demo shows files held back from the staff who may not know the denouncer.
+    signed = db_session.scalar(select(Submission).where(Submission.form_nonce == "demo-intake-5"))
+    assert [a.original_name for a in signed.attachments] == ["Đơn tố cáo - Phạm Văn Tâm.pdf", "vỉa hè.jpg"]
+    assert all(a.working_key and storage.exists(a.working_key) for a in signed.attachments)
+    assert is_protected(signed.cases[0])
 
 
 def test_demo_seed_needs_an_organisation(db_session):

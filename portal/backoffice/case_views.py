@@ -436,7 +436,6 @@ def upload_redacted(case_id: int, attachment_id: int) -> Any:
     if errors or not checked:
         return _evidence_error(case, item, "file", [str(e) for e in errors] or [str(REQUIRED)])
     storage = get_storage()
-    session.refresh(item, with_for_update=True)  # two uploads at once: the second replaces the first's copy
     try:
         previous = evidence.store_redacted_copy(session, storage, current_user, case, item, checked[0].data,
                                                 checked[0].file_type)

@@ -111,7 +111,13 @@ FLATTEN_ERRORS = {
     "unreadable": _l("Không đọc được tệp PDF này (tệp hỏng hoặc có mật khẩu)."),
     "redactions": _l("Tệp PDF này còn vùng che chưa được áp dụng, nên chữ bên dưới vẫn còn. Hãy dùng chức năng áp "
                      "dụng che (apply redactions) của công cụ, lưu lại rồi tải lên."),
-    "pages": _l("Bản đã che có hơn %(n)d trang; hãy chỉ giữ các trang cán bộ khác cần xem.", n=MAX_PAGES),
+    "annotations": _l("Tệp PDF này có chú thích (ô vẽ, ghi chú) mà trình chuyển thành ảnh không vẽ được, nên chữ bên "
+                      "dưới có thể lộ ra. Hãy in tệp ra PDF (Microsoft Print to PDF, Lưu dưới dạng PDF) rồi tải bản in "
+                      "lên."),
+    "pages": _l("Bản đã che phải có từ 1 đến %(n)d trang khổ thông thường; hãy chỉ giữ các trang cán bộ khác cần xem.",
+                n=MAX_PAGES),
+    "complex": _l("Tệp này quá lớn hoặc quá phức tạp để chuyển thành ảnh. Hãy in ra PDF với ít trang hơn, hoặc tải lên "
+                  "ảnh chụp các trang đã che."),
 }
 
 
@@ -121,14 +127,16 @@ def store_redacted_copy(session: Session, storage: Storage, user: User, case: Ca
     copy (:func:`portal.files.flatten.flatten`: whatever lies under the black boxes, text or image,
     is not in it); returns the key of the copy it replaces, for the caller to delete after commit.
 
-    The caller must have checked ``Action.EVIDENCE_REDACT`` and locked the row. Raises
-    :class:`EvidenceError` for a file that cannot be flattened (an office document, an unreadable
-    PDF, redactions marked but not applied, too many pages).
+    The caller must have checked ``Action.EVIDENCE_REDACT``. Raises
+    :class:`EvidenceError` for a file that cannot be flattened (see
+    :data:`portal.files.flatten.REASONS`).
     """
     try:
-        flat = flatten(data, file_type)
+        flat = flatten(data, file_type.mime)
     except CannotFlatten as exc:
         raise EvidenceError(FLATTEN_ERRORS[exc.reason]) from exc
+    # Locked only now, after the slow part: two uploads at once, the second replaces the first's copy.
+    session.refresh(attachment, with_for_update=True)
     key = storage.save(flat.data)
     previous = attachment.redacted_key
     try:

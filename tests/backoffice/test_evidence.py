@@ -266,6 +266,30 @@ def test_a_redacted_picture_loses_what_hides_under_transparency(client, world):
         assert stored.mode == "RGB" and stored.getpixel((0, 0)) == (255, 255, 255)
 
 
+def odd_page(square: bytes, pages: int = 1, mediabox: bytes = b"[0 0 200 200]") -> bytes:
+    """``pages`` pages of ``mediabox``; with ``square``, a filled Square annotation on the first
+    that has no appearance stream (PDFium draws nothing for it; other viewers draw a black box)."""
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(200, 200)).obj.MediaBox = pikepdf.Array(
+            [pikepdf.Object.parse(n) for n in mediabox.strip(b"[]").split()])
+    if square:
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pikepdf.Object.parse(
+            b"<< /Type /Annot /Subtype /Square " + square + b" >>")]))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_a_copy_that_takes_too_long_to_flatten_is_refused(client, world, monkeypatch):
+    from portal.files import flatten
+
+    monkeypatch.setattr(flatten, "WALL_SECONDS", 0.01)  # a hostile PDF can describe hours of drawing
+    login_as(client, world["handler"])
+    response = upload(client, world, world["scan"], pdf_page(SCAN))
+    assert response.status_code == 422 and "quá lớn hoặc quá phức tạp" in response.get_data(as_text=True)
+
+
 def too_long() -> bytes:
     pdf = pikepdf.new()
     for _ in range(MAX_PAGES + 1):
@@ -279,7 +303,10 @@ def too_long() -> bytes:
     (b"<?php system($_GET['c']); ?>", "x.pdf", "không được chấp nhận"),
     (samples.docx_with_authors(), "che.docx", "trong tài liệu văn phòng, chữ dưới ô che vẫn đọc được"),
     (pdf_page(SCAN, annots=True), "che.pdf", "còn vùng che chưa được áp dụng"),  # marked, never applied
-    (too_long(), "che.pdf", f"có hơn {MAX_PAGES} trang"),
+    (too_long(), "che.pdf", f"từ 1 đến {MAX_PAGES} trang"),
+    (odd_page(b"/Rect [10 10 100 30] /C [0 0 0] /IC [0 0 0]"), "che.pdf", "chú thích (ô vẽ, ghi chú)"),
+    (odd_page(b"", mediabox=b"[0 0 1 1]"), "che.pdf", "khổ thông thường"),
+    (odd_page(b"", pages=10, mediabox=b"[0 0 14400 14400]"), "che.pdf", "quá lớn hoặc quá phức tạp"),
     (None, "", "Trường này là bắt buộc"),
 ])
 def test_a_refused_redacted_copy_changes_nothing_and_says_why(client, world, data, name, message):

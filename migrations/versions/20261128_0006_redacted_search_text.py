@@ -34,9 +34,7 @@ def upgrade() -> None:
     while rows := bind.execute(rows_query, {"after": after, "batch": BATCH}).all():
         changed = []
         for row in rows:
-            redactor = Redactor.for_values(full_name=row.full_name, address=row.address, id_number=row.id_number,
-                                           phone=row.phone, email=row.email)
-            text = search_text(row.title, row.content, redactor)
+            text = search_text(row.title, row.content, Redactor.for_identity(row))
             if text != row.search_text:
                 changed.append({"id": row.id, "text": text})
         if changed:

@@ -31,8 +31,9 @@ from portal.backoffice.forms import (
     transition_form,
 )
 from portal.cases import evidence, lifecycle, notices
+from portal.cases.evidence import file_label_number, working_copy_name
 from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
-from portal.cases.redaction import Redactor, file_label_number, working_copy_name
+from portal.cases.redaction import Redactor
 from portal.cases.services import (
     CaseError,
     audit_original_download,
@@ -450,9 +451,9 @@ def upload_redacted(case_id: int, attachment_id: int) -> Any:
         raise
     if previous:
         discard_files(storage, [previous])
-    flash(_("Đã lưu bản đã che của tệp %(n)s (hình ảnh các trang); hãy mở để kiểm tra. Cán bộ khác sẽ xem bản này.",
-            n=file_label_number(case.submission.attachments, item)), "success")
-    return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
+    return _back_to_file(case, item, _("Đã lưu bản đã che của tệp %(n)s (hình ảnh các trang); hãy mở để kiểm tra. "
+                                       "Cán bộ khác sẽ xem bản này.",
+                                       n=file_label_number(case.submission.attachments, item)))
 
 
 @bp.post("/<int:case_id>/attachments/<int:attachment_id>/clear")
@@ -469,8 +470,13 @@ def clear_attachment(case_id: int, attachment_id: int) -> Any:
     except evidence.EvidenceError as exc:
         return _evidence_error(case, item, "confirm", [str(exc)])
     session.commit()
-    flash(_("Đã xác nhận tệp %(n)s không có thông tin người gửi; cán bộ khác xem được bản làm việc.",
-            n=file_label_number(case.submission.attachments, item)), "success")
+    return _back_to_file(case, item, _("Đã xác nhận tệp %(n)s không có thông tin người gửi; cán bộ khác xem được "
+                                       "bản làm việc.", n=file_label_number(case.submission.attachments, item)))
+
+
+def _back_to_file(case: Case, item: Attachment, message: str) -> Response:
+    """After preparing a file: the case page at that file, with ``message``."""
+    flash(message, "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor=f"file-{item.id}"))
 
 

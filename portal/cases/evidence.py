@@ -33,7 +33,7 @@ from portal.accounts.models import User
 from portal.audit.services import record
 from portal.cases.models import Attachment, Case, CaseKind, ReporterIdentity, Submission, SubmissionKind
 from portal.files.flatten import MAX_PAGES, CannotFlatten, flatten
-from portal.files.sniff import FileType
+from portal.files.sniff import EXTENSIONS, FileType
 from portal.files.storage import Storage
 
 PROTECTED_VIEW = "attachment.protected_view"
@@ -103,6 +103,17 @@ def record_protected_view(session: Session, user: User, case: Case, attachment: 
     """The handler or the head opened the working copy of a protected file (it may name the denouncer)."""
     record(session, PROTECTED_VIEW, actor_id=user.id, object_type="attachment", object_id=attachment.id,
            case_id=case.id)
+
+
+def file_label_number(attachments: list[Attachment], attachment: Attachment) -> int:
+    """The evidence file's number within its submission ("Tệp 2"), in the order received."""
+    return next(i for i, a in enumerate(attachments, 1) if a.id == attachment.id)
+
+
+def working_copy_name(reference: str, number: int, mime: str, *, redacted: bool = False) -> str:
+    """The download name of a working (or redacted) copy: the case and the file's number, never the
+    name the file was sent with (``Don to cao - Nguyen Van A.docx`` names its sender)."""
+    return f"{reference}-tep-{number}{'-da-che' if redacted else ''}.{EXTENSIONS.get(mime, 'bin')}"
 
 
 FLATTEN_ERRORS = {

@@ -17,16 +17,22 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from portal.cases.text import FOLD_TABLE, fold
-from portal.files.sniff import EXTENSIONS
 
-if TYPE_CHECKING:
-    from portal.cases.models import Attachment, ReporterIdentity
+
+class IdentityFields(Protocol):
+    """What a redactor reads of an identity (ReporterIdentity, intake's IdentityInput, a SQL row)."""
+
+    full_name: str
+    address: str
+    id_number: str | None
+    phone: str | None
+    email: str | None
 
 LABELS = {
     "name": _l("[họ tên người gửi]"),
@@ -147,7 +153,8 @@ class Redactor:
         return cls(tuple(words), tuple(numbers), ((mail, "email"),) if "@" in mail else ())
 
     @classmethod
-    def for_identity(cls, identity: ReporterIdentity | None) -> Redactor:
+    def for_identity(cls, identity: IdentityFields | None) -> Redactor:
+        """From a stored :class:`ReporterIdentity`, the intake's input or a row with the same fields."""
         if identity is None:
             return cls.none()
         return cls.for_values(full_name=identity.full_name, address=identity.address, id_number=identity.id_number,
@@ -247,13 +254,3 @@ def search_text(title: str, content: str, redactor: Redactor) -> str:
     """What the content search indexes: the folded title and content, identifiers left out."""
     return fold(redactor.text(f"{title}\n{content}", blank=True))
 
-
-def file_label_number(attachments: list[Attachment], attachment: Attachment) -> int:
-    """The evidence file's number within its submission ("Tệp 2"), in the order received."""
-    return next(i for i, a in enumerate(attachments, 1) if a.id == attachment.id)
-
-
-def working_copy_name(reference: str, number: int, mime: str, *, redacted: bool = False) -> str:
-    """The download name of a working (or redacted) copy: the case and the file's number, never the
-    name the file was sent with (``Don to cao - Nguyen Van A.docx`` names its sender)."""
-    return f"{reference}-tep-{number}{'-da-che' if redacted else ''}.{EXTENSIONS.get(mime, 'bin')}"

@@ -159,13 +159,6 @@ def attachment_rows(stored: list[StoredFile], *, by_reporter: bool = True) -> li
                        uploaded_by_reporter=by_reporter) for s in stored]
 
 
-def _redactor(identity: IdentityInput | None) -> Redactor:
-    if identity is None:
-        return Redactor.none()
-    return Redactor.for_values(full_name=identity.full_name, address=identity.address,
-                               id_number=identity.id_number, phone=identity.phone, email=identity.email)
-
-
 def _submission_row(session: Session, data: SubmissionInput, secret_key: str, secret: str) -> Submission:
     title, content = clean_text(data.title), clean_text(data.content)
     submission = Submission(
@@ -175,7 +168,8 @@ def _submission_row(session: Session, data: SubmissionInput, secret_key: str, se
         unit_id=data.unit_id, field_id=data.field_id, ward_id=data.ward_id, title=title[:255], content=content,
         request_text=clean_text(data.request_text), sent_elsewhere=data.sent_elsewhere,
         sent_elsewhere_detail=clean_text(data.sent_elsewhere_detail) if data.sent_elsewhere else "",
-        search_text=search_text(title, content, _redactor(data.identity)), group_size=max(1, data.group_size or 1),
+        search_text=search_text(title, content, Redactor.for_identity(data.identity)),
+        group_size=max(1, data.group_size or 1),
         representative_name=_opt(data.representative_name),
     )
     if data.kind == SubmissionKind.COMPLAINT:

@@ -9,8 +9,9 @@ import pytest
 from flask import Flask
 
 from portal.accounts.models import Role
+from portal.cases.evidence import working_copy_name
 from portal.cases.models import CaseEvent, CaseKind, CaseStatus, Message, MessageKind, SubmissionKind, SubmissionNote
-from portal.cases.redaction import Redactor, search_text, working_copy_name
+from portal.cases.redaction import Redactor, search_text
 from portal.cases.text import fold
 from portal.files.storage import get_storage
 from tests.backoffice.test_search import found

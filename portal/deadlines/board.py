@@ -81,7 +81,7 @@ def scope_units(session: Session, user: User) -> set[int]:
     return units_where(user, BOARD_ROLES, session)
 
 
-def _open_clause() -> ColumnElement[bool]:
+def open_clause() -> ColumnElement[bool]:
     return and_(Case.closed_at.is_(None), Case.status.not_in(list(CLOSED_STATUSES)))
 
 
@@ -94,7 +94,7 @@ def soon_until(today: dt.date, working_days: int, calendar: WorkingCalendar) -> 
     return policy.add_working_days(today, working_days, calendar)
 
 
-def _local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def local_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """UTC instants of local midnight at ``start`` and the midnight after ``end``."""
     low = dt.datetime.combine(start, dt.time(), LOCAL_TZ).astimezone(dt.UTC)
     high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), LOCAL_TZ).astimezone(dt.UTC)
@@ -109,28 +109,8 @@ def compute(session: Session, user: User, *, today: dt.date, period: tuple[dt.da
     if not units:
         return Board([], [], Figures())
     visible = scoped_cases(session, user)
-    per_unit: dict[int, Figures] = defaultdict(Figures)
-    open_ = _open_clause()
-    counts = select(
-        Case.unit_id, func.count(),
-        func.sum(sa_case((and_(Case.due_on >= today, Case.due_on <= soon), 1), else_=0)),
-        func.sum(sa_case((Case.due_on < today, 1), else_=0)),
-    ).where(visible, open_).group_by(Case.unit_id)
-    for unit_id, n_open, n_soon, n_overdue in session.execute(counts):
-        figures = per_unit[unit_id]
-        figures.open, figures.due_soon, figures.overdue = n_open, int(n_soon or 0), int(n_overdue or 0)
-    low, high = _local_bounds(*period)
-    met_rows = session.execute(
-        select(Case.unit_id, Deadline.starts_on, Deadline.due_on, Deadline.met_at)
-        .join(Case, Case.id == Deadline.case_id)
-        .where(visible, Deadline.met_at >= low, Deadline.met_at < high)
-        .execution_options(yield_per=2000))
-    for unit_id, starts_on, due_on, met_at in met_rows:
-        met_day = local_date(met_at)
-        figures = per_unit[unit_id]
-        figures.met += 1
-        figures.met_on_time += met_day <= due_on
-        figures.handling_days += max((met_day - starts_on).days, 0)
+    per_unit = open_figures(session, visible, today=today, soon=soon)
+    add_met_figures(session, visible, period, per_unit)
     info = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(units)))}
     unit_rows = sorted((UnitRow(uid, info[uid].code, info[uid].name, info[uid].name_en, per_unit.get(uid, Figures()))
                         for uid in units if uid in info), key=lambda r: r.code)
@@ -138,6 +118,39 @@ def compute(session: Session, user: User, *, today: dt.date, period: tuple[dt.da
     for row in unit_rows:
         total.add(row.figures)
     return Board(unit_rows, _head_rows(session, unit_rows), total)
+
+
+def open_figures(session: Session, clause: ColumnElement[bool], *, today: dt.date,
+                 soon: dt.date) -> defaultdict[int, Figures]:
+    """Per unit, the open cases matching ``clause``: how many, due by ``soon``, overdue on ``today``."""
+    per_unit: defaultdict[int, Figures] = defaultdict(Figures)
+    counts = select(
+        Case.unit_id, func.count(),
+        func.sum(sa_case((and_(Case.due_on >= today, Case.due_on <= soon), 1), else_=0)),
+        func.sum(sa_case((Case.due_on < today, 1), else_=0)),
+    ).where(clause, open_clause()).group_by(Case.unit_id)
+    for unit_id, n_open, n_soon, n_overdue in session.execute(counts):
+        figures = per_unit[unit_id]
+        figures.open, figures.due_soon, figures.overdue = n_open, int(n_soon or 0), int(n_overdue or 0)
+    return per_unit
+
+
+def add_met_figures(session: Session, clause: ColumnElement[bool], period: tuple[dt.date, dt.date],
+                    per_unit: defaultdict[int, Figures]) -> None:
+    """Add to ``per_unit`` the deadlines of cases matching ``clause`` met during ``period`` (local
+    days): how many, how many on or before their due day, and the days each took (streamed)."""
+    low, high = local_bounds(*period)
+    met_rows = session.execute(
+        select(Case.unit_id, Deadline.starts_on, Deadline.due_on, Deadline.met_at)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(clause, Deadline.met_at >= low, Deadline.met_at < high)
+        .execution_options(yield_per=2000))
+    for unit_id, starts_on, due_on, met_at in met_rows:
+        met_day = local_date(met_at)
+        figures = per_unit[unit_id]
+        figures.met += 1
+        figures.met_on_time += met_day <= due_on
+        figures.handling_days += max((met_day - starts_on).days, 0)
 
 
 def _head_rows(session: Session, unit_rows: list[UnitRow]) -> list[HeadRow]:
@@ -157,7 +170,7 @@ def _head_rows(session: Session, unit_rows: list[UnitRow]) -> list[HeadRow]:
 def drill_down(session: Session, user: User, unit_id: int, which: str, *, today: dt.date, soon: dt.date,
                limit: int = 200) -> list[Case]:
     """The cases behind one figure of one unit (open, due soon or overdue), earliest due first."""
-    clause = and_(scoped_cases(session, user), Case.unit_id == unit_id, _open_clause())
+    clause = and_(scoped_cases(session, user), Case.unit_id == unit_id, open_clause())
     if which == "due_soon":
         clause = and_(clause, Case.due_on >= today, Case.due_on <= soon)
     elif which == "overdue":

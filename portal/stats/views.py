@@ -1,0 +1,70 @@
+"""The public statistics page and its CSV (open data)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.lifecycle import STATUS_LABELS
+from portal.cases.models import CaseStatus
+from portal.core.kinds import KINDS
+from portal.db import get_session
+from portal.stats.services import UnitFigures, latest
+from portal.web.pagecache import cached_page
+
+bp = Blueprint("stats", __name__)
+
+CSV_COLUMNS = ("unit_code", "unit_name", "received", "closed", "open", "overdue", "deadlines_met",
+               "deadlines_met_on_time", "on_time_rate", "average_handling_days", "period_start", "period_end",
+               "as_of")
+KIND_TITLES = {info.kind.value: info.title for info in KINDS}
+NOT_YET = _l("Số liệu chưa được công bố. Số liệu được tổng hợp mỗi ngày một lần; hãy quay lại sau.")
+
+
+def unit_figures(row: dict[str, Any]) -> UnitFigures:
+    """A stored row as figures (its rates computed)."""
+    return UnitFigures(**{name: row.get(name, 0) for name in UnitFigures.__dataclass_fields__})
+
+
+@bp.get("/statistics")
+@cached_page  # the same for every anonymous visitor of a language
+def index() -> str:
+    """The latest published figures."""
+    snapshot = latest(get_session())
+    context: dict[str, Any] = {"snapshot": snapshot, "not_yet": NOT_YET}
+    if snapshot is not None:
+        figures = snapshot.figures
+        context.update(
+            units=[(row, unit_figures(row)) for row in figures["units"]],
+            total=unit_figures(figures["total"]),
+            kinds=[(KIND_TITLES[row["kind"]], row) for row in figures["kinds"] if row["kind"] in KIND_TITLES],
+            outcomes=[(STATUS_LABELS[CaseStatus(row["status"])], row["count"]) for row in figures["outcomes"]],
+        )
+    return render_template("stats/index.html", **context)
+
+
+@bp.get("/statistics.csv")
+def export() -> Response | tuple[str, int]:
+    """The latest figures per unit as CSV, for anyone to reuse."""
+    snapshot = latest(get_session())
+    if snapshot is None:
+        from portal.web.errors import render_error
+
+        return render_error(404, str(NOT_YET))  # type: ignore[return-value]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in snapshot.figures["units"]:
+        f = unit_figures(row)
+        writer.writerow([row["code"], row["name"], f.received, f.closed, f.open, f.overdue, f.met, f.met_on_time,
+                         "" if f.on_time_rate is None else f"{f.on_time_rate:.4f}",
+                         "" if f.average_days is None else f"{f.average_days:.2f}",
+                         snapshot.period_start.isoformat(), snapshot.period_end.isoformat(),
+                         snapshot.as_of.isoformat()])
+    filename = f"thong-ke-{snapshot.as_of.isoformat()}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -62,9 +63,15 @@ def _pending_key() -> str:
 
 
 def _safe_next(default: str) -> str:
+    """``next`` when it is a path on this site, else ``default``. Control characters and spaces are
+    refused outright: browsers and urllib drop a tab or a newline, so "/<TAB>/evil.example" would
+    leave as "//evil.example", another site."""
     target = request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    if (target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return default
 
 

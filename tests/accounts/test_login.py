@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role
@@ -174,10 +175,23 @@ def test_logout_of_all_sessions(client, app, citizen, db_session):
     assert "account.sessions_revoked" in _actions(db_session)
 
 
-def test_open_redirect_is_refused(client, citizen):
-    response = client.post("/account/login?next=//evil.example/x", data={"email": citizen.email,
-                                                                        "password": PASSWORD})
-    assert response.headers["Location"].endswith("/account/")
+@pytest.mark.parametrize("target", ["//evil.example/x", "/%09/evil.example/x", "/%0A/evil.example/x",
+                                    "/%0D%0A/evil.example", "/%09%09/evil.example/x", "/\\evil.example",
+                                    "https://evil.example/", "/%20/evil.example"])
+def test_open_redirect_is_refused(client, citizen, target):
+    # a tab or a newline between the slashes is dropped on the way out: "//evil.example", another site
+    response = client.post(f"/account/login?next={target}", data={"email": citizen.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/account/"), response.headers["Location"]
+
+
+def test_staff_next_is_checked_before_the_second_factor_keeps_it(client, make_staff):
+    staff = make_staff()
+    client.post("/account/login?next=/%09/evil.example/x", data={"email": staff.email, "password": PASSWORD})
+    response = client.post("/account/login/verify", data={"code": staff.test_totp.now()})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/")
+
+
+def test_a_path_on_the_site_is_followed_after_login(client, citizen):
     response = client.post("/account/login?next=/account/password", data={"email": citizen.email,
                                                                            "password": PASSWORD})
     assert response.headers["Location"].endswith("/account/password")

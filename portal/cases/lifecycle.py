@@ -402,6 +402,10 @@ def _merge(session: Session, user: User, case: Case, data: TransitionInput, even
     if target.status in (S.MERGED, S.SPLIT) or target.merged_into_id is not None:
         raise RequirementError(_l("Hồ sơ đích đã bị gộp hoặc tách; hãy chọn hồ sơ đang xử lý."))
     case.merged_into_id = target.id
+    session.flush()
+    from portal.org.conflicts import share_accused
+
+    share_accused(session, case)  # whoever is accused in either đơn gets neither
     event.data = {**event.data, "into_case_id": target.id}
     session.add(CaseEvent(case_id=target.id, actor_id=user.id, action="merged_from",
                           data={"from_case_id": case.id}))

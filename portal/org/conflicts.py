@@ -100,24 +100,66 @@ def conflicts_after_grant(session: Session, assignment: RoleAssignment) -> None:
     session.flush()
 
 
+def same_don(session: Session, case: Case) -> list[Case]:
+    """``case`` and every case that shows the same đơn: the other cases of its submission (split
+    parts, forwarded and reopened cases, the case split) and the cases merged with any of them.
+    The case page shows the whole đơn (content, reporter messages, files, identity) from each, so
+    a conflict of interest on one must hold on all."""
+    ids = {case.id}
+    while True:
+        submissions = select(Case.submission_id).where(Case.id.in_(ids))
+        merged_into = select(Case.merged_into_id).where(Case.id.in_(ids), Case.merged_into_id.is_not(None))
+        found = set(session.scalars(select(Case.id).where(
+            Case.submission_id.in_(submissions) | Case.merged_into_id.in_(ids) | Case.id.in_(merged_into))))
+        if found <= ids:
+            break
+        ids |= found
+    return list(session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
+
+
 def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None) -> set[int]:
-    """Record the staff accused in ``case`` (replacing the previous list) and recompute the conflicts.
-    Returns the users conflicted on the case."""
+    """Record the staff accused in ``case`` (replacing the previous list) and recompute the conflicts,
+    on ``case`` and on every case showing the same đơn (:func:`same_don`): the accused of a split
+    part must not open the other part, which shows the whole đơn. Returns the users conflicted on
+    ``case``."""
     from portal.audit.services import record
 
     wanted = set(user_ids)
-    current = set(session.scalars(select(AccusedPerson.user_id).where(AccusedPerson.case_id == case.id)))
-    if wanted - current or current - wanted:
-        session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == case.id,
-                                                    AccusedPerson.user_id.in_(current - wanted)))
-        session.add_all(AccusedPerson(case_id=case.id, user_id=uid) for uid in sorted(wanted - current))
+    before = accused_user_ids(session, case)
+    group = same_don(session, case)
+    changed = False
+    for member in group:
+        current = accused_user_ids(session, member)
+        if wanted - current or current - wanted:
+            changed = True
+            session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == member.id,
+                                                        AccusedPerson.user_id.in_(current - wanted)))
+            session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(wanted - current))
+        session.execute(delete(CaseConflict).where(
+            CaseConflict.case_id == member.id,
+            CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
+        session.flush()
+        compute_conflicts(session, member, wanted)
+    if changed:
         record(session, "case.accused.mark", actor_id=actor_id, object_type="case", object_id=case.id,
-               case_id=case.id, added=sorted(wanted - current), removed=sorted(current - wanted))
-    session.execute(delete(CaseConflict).where(
-        CaseConflict.case_id == case.id,
-        CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
-    session.flush()
-    return compute_conflicts(session, case, wanted)
+               case_id=case.id, added=sorted(wanted - before), removed=sorted(before - wanted),
+               cases=[m.id for m in group])
+    return conflicted_user_ids(session, case)
+
+
+def share_accused(session: Session, case: Case) -> None:
+    """After ``case`` was merged into another: every case showing either đơn gets the accused of
+    both (and the conflicts that follow)."""
+    group = same_don(session, case)
+    accused = set(session.scalars(select(AccusedPerson.user_id).where(
+        AccusedPerson.case_id.in_([m.id for m in group]))))
+    if not accused:
+        return
+    for member in group:
+        missing = accused - accused_user_ids(session, member)
+        session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(missing))
+        session.flush()
+        compute_conflicts(session, member, accused)
 
 
 def accused_user_ids(session: Session, case: Case) -> set[int]:

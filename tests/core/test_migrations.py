@@ -146,3 +146,35 @@ def test_0008_evidence_notes_name_files_by_number(empty_database, workdir):
                                     .order_by(SubmissionNote.id)).all()
         assert texts == ["Gửi thêm tep a.pdf\n\nbản gốc\n\nTệp 3", "Tệp 4, Tệp 5", "Sửa tay\n\nkhông khớp.pdf",
                          "Tôi gửi thêm a.pdf"]
+
+
+def test_0010_copies_conflicts_to_every_case_showing_the_same_don(empty_database, workdir):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from portal.cases.models import CaseConflict
+    from portal.org.models import AccusedPerson
+    from tests.factories import make_case, make_submission, make_unit, make_user
+
+    with upgraded_to(empty_database, workdir, "0009") as (upgrade, engine):
+        with Session(engine) as session:
+            unit = make_unit(session)
+            accused, led, bystander = (make_user(session) for _ in range(3))
+            don = make_submission(session)
+            part1, part2 = (make_case(session, unit=unit, submission=don) for _ in range(2))
+            duplicate = make_case(session, unit=unit, merged_into_id=part1.id)
+            elsewhere = make_case(session, unit=unit)
+            session.add_all([AccusedPerson(case_id=part2.id, user_id=accused.id),
+                             CaseConflict(case_id=part2.id, user_id=accused.id, reason="accused"),
+                             CaseConflict(case_id=part2.id, user_id=led.id, reason="accused_is_their_head")])
+            session.commit()
+            ids = {c.id for c in (part1, part2, duplicate)}
+            other_id, people = elsewhere.id, (accused.id, led.id, bystander.id)
+
+        upgrade("0010")
+        with Session(engine) as session:
+            conflicts = set(session.execute(select(CaseConflict.case_id, CaseConflict.user_id)).all())
+            accused_rows = set(session.execute(select(AccusedPerson.case_id, AccusedPerson.user_id)).all())
+        assert conflicts == {(case_id, user_id) for case_id in ids for user_id in people[:2]}
+        assert accused_rows == {(case_id, people[0]) for case_id in ids}
+        assert other_id not in {case_id for case_id, _ in conflicts}

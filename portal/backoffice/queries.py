@@ -166,14 +166,10 @@ def count_queues(session: Session, user: User, queues: Sequence[Queue], today: d
 
 def _capped_ids(session: Session, user: User, queue: Queue, today: dt.date, cap: int, scope: Scope) -> Subquery:
     """Up to ``cap + 1`` ids of the queue's cases: a count needs no order, so the units are one IN
-    list (SQLite probes the (unit_id, status, ...) indexes once per unit and stops at the cap), and
-    the handler's few cases outside them are a second, short branch (an OR of the two would defeat
-    both indexes)."""
+    list (SQLite probes the (unit_id, status, ...) indexes once per unit and stops at the cap)."""
     condition = queue.clause(user, today)
     if queue.per_unit and _split(session, scope):
-        parts = [select(Case.id).where(scope.in_units(), condition).limit(cap + 1).subquery(),
-                 select(Case.id).where(scope.outside_units(), condition).limit(cap + 1).subquery()]
-        return union_all(*(select(part.c.id) for part in parts)).limit(cap + 1).subquery()
+        return select(Case.id).where(scope.in_units(), condition).limit(cap + 1).subquery()
     return select(Case.id).where(scope.clause, condition).limit(cap + 1).subquery()
 
 
@@ -345,13 +341,9 @@ class Scope:
         conflicts = select(CaseConflict.case_id).where(CaseConflict.user_id == self.user_id)
         return and_(Case.unit_id.in_(self.units), Case.id.not_in(conflicts))
 
-    def outside_units(self) -> ColumnElement[bool]:
-        """Visible cases outside the units: only those the user handles (a short list)."""
-        return and_(Case.handler_id == self.user_id, Case.unit_id.not_in(self.units), self.clause)
-
     def narrowed(self, unit_id: int | None) -> Scope:
         """The scope for reading cases of one unit only (a unit filter): that unit's branch, if the
-        unit is in scope, and the user's own cases elsewhere. The caller still filters on the unit."""
+        unit is in scope. The caller still filters on the unit."""
         if unit_id is None:
             return self
         return Scope(self.clause, tuple(u for u in self.units if u == unit_id), self.user_id)
@@ -412,13 +404,7 @@ def _ordered_ids(session: Session, conditions: Sequence[Any], key: ColumnElement
                .order_by(*order(key, Case.id)).limit(limit).subquery())
         parts.append(select(sub.c.id, sub.c.k))
     merged = union_all(*parts).subquery()
-    rows = [tuple(r) for r in session.execute(select(merged.c.id, merged.c.k)
-                                               .order_by(*order(merged.c.k, merged.c.id)).limit(limit))]
-    # Without ORDER BY the planner reads the handler's few cases by handler_id instead of walking the
-    # key index; they are merged here.
-    rows += [tuple(r) for r in session.execute(select(Case.id, key).where(scope.outside_units(), *conditions))]
-    rows.sort(key=lambda r: (r[1], r[0]), reverse=descending)
-    return [r[0] for r in rows[:limit]]
+    return list(session.scalars(select(merged.c.id).order_by(*order(merged.c.k, merged.c.id)).limit(limit)))
 
 
 def _short_ids(session: Session, conditions: Sequence[Any], sort: str, after: Cursor | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -25,10 +25,11 @@ def is_conflicted(session: Session, user: User, case: Case) -> bool:
 
 
 def can_view_case(session: Session, user: User, case: Case) -> bool:
-    """Scope (a case role over the case's unit, or being its handler) and no conflict of interest."""
+    """Scope (a case role over the case's unit) and no conflict of interest. Being the case's
+    handler is not enough on its own: a handler moved to another unit loses the unit's cases."""
     if not user.is_staff:
         return False
-    in_scope = case.handler_id == user.id or bool(roles_over(user, case.unit_id, session) & CASE_ROLES)
+    in_scope = bool(roles_over(user, case.unit_id, session) & CASE_ROLES)
     return in_scope and not is_conflicted(session, user, case)
 
 
@@ -38,7 +39,9 @@ def visible_cases_clause(session: Session, user: User, units: Iterable[int] | No
     if not user.is_staff:
         return false()
     units = units_where(user, CASE_ROLES, session) if units is None else set(units)
-    scope = or_(Case.unit_id.in_(units), Case.handler_id == user.id) if units else Case.handler_id == user.id
+    if not units:
+        return false()
+    scope = Case.unit_id.in_(units)
     not_conflicted = ~exists().where(CaseConflict.case_id == Case.id, CaseConflict.user_id == user.id)
     return and_(scope, not_conflicted)
 

@@ -122,18 +122,37 @@ class Directory:
     heads: dict[int, list[int]]
     officers: dict[int, list[int]]
     parents: dict[int, int | None]
+    case_units: dict[int, set[int]] = field(default_factory=dict)  # user -> units where they hold a case role
     users: dict[int, tuple[str, str] | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Directory:
+        from portal.cases.access import CASE_ROLES
+
         holders: dict[Role, dict[int, list[int]]] = {Role.HEAD: defaultdict(list),
                                                      Role.INTAKE_OFFICER: defaultdict(list)}
+        case_units: dict[int, set[int]] = defaultdict(set)
         for role, unit_id, user_id in session.execute(
                 select(RoleAssignment.role, RoleAssignment.unit_id, RoleAssignment.user_id)
-                .where(RoleAssignment.role.in_(list(holders))).order_by(RoleAssignment.user_id)):
-            holders[role][unit_id].append(user_id)
+                .where(RoleAssignment.role.in_(list(CASE_ROLES))).order_by(RoleAssignment.user_id)):
+            case_units[user_id].add(unit_id)
+            if role in holders:
+                holders[role][unit_id].append(user_id)
         parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
-        return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents)
+        return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents, case_units)
+
+    def works_over(self, user_id: int, unit_id: int) -> bool:
+        """Does ``user_id`` hold a case role on ``unit_id`` or one of its ancestors (may they open
+        its cases)?"""
+        units = self.case_units.get(user_id, set())
+        seen: set[int] = set()
+        current: int | None = unit_id
+        while current is not None and current not in seen:
+            if current in units:
+                return True
+            seen.add(current)
+            current = self.parents.get(current)
+        return False
 
     def active(self, session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str] | None]:
         missing = {i for i in ids if i not in self.users}
@@ -215,7 +234,10 @@ def _items(session: Session, ids: list[int]) -> list[Item]:
 def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
     """Who ``level`` goes to for ``item``, before conflicts and inactive accounts are removed."""
     if level == REMIND:
-        return [item.handler_id] if item.handler_id else directory.officers.get(item.unit_id, [])
+        # a handler moved to another unit no longer sees the case: its intake officers are told instead
+        if item.handler_id and directory.works_over(item.handler_id, item.unit_id):
+            return [item.handler_id]
+        return directory.officers.get(item.unit_id, [])
     if level == ESCALATE:
         return directory.heads.get(item.unit_id, [])
     parent = directory.parents.get(item.unit_id)

@@ -194,11 +194,17 @@ def test_queue_membership(db_session, org):
     assert elsewhere.id in ids(org.inspector, "unit") and elsewhere.id not in ids(org.head, "unit")
 
 
-def test_handler_sees_assigned_case_outside_their_unit(db_session, org):
+def test_a_handler_without_a_role_over_the_cases_unit_no_longer_lists_it(client, db_session, org):
+    # assigned while they worked there, then moved: the page refuses them, so every list does too
     case = make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id)
     page = queries.queue_page(db_session, org.handler, queries.QUEUES_BY_KEY["mine"], Filters(), sort="due",
                               after=None, today=TODAY)
-    assert [row.case.id for row in page.rows] == [case.id]
+    assert case.id not in [row.case.id for row in page.rows]
+    login_as(client, org.handler)
+    assert client.get(f"/staff/cases/{case.id}").status_code == 404
+    assert case.reference not in client.get("/staff/queues/mine").get_data(as_text=True)
+    assert client.get(f"/staff/search?q={case.reference}").status_code != 302
+    assert f"/staff/cases/{case.id}\"" not in client.get(f"/staff/search?q={case.reference}").get_data(as_text=True)
 
 
 def test_conflicted_user_never_sees_the_case_in_any_queue(client, db_session, org):
@@ -344,27 +350,28 @@ def test_bad_page_keys_get_a_400_with_a_message(client, org, sort, after):
     assert "Liên kết trang tiếp theo không hợp lệ" in html and "<script>" not in html
 
 
-def test_cases_handled_outside_ones_units_merge_into_unit_read_queues(db_session, org):
+def test_unit_read_queues_page_in_due_order_without_cases_outside_ones_units(db_session, org):
     inside = [make_case(db_session, unit=org.dept_a, status=CaseStatus.INVESTIGATING,
                         due_on=TODAY + dt.timedelta(days=d)) for d in (1, 3, 5)]
-    outside = make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id,
-                        due_on=TODAY + dt.timedelta(days=2))
+    # still naming them as handler, in a unit they hold no role over: not theirs to see
+    make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, handler_id=org.handler.id,
+              due_on=TODAY + dt.timedelta(days=2))
     make_case(db_session, unit=org.dept_b, status=CaseStatus.INVESTIGATING, due_on=TODAY + dt.timedelta(days=2))
     queue = queries.QUEUES_BY_KEY["due_soon"]
-    assert queries.count_queue(db_session, org.handler, queue, TODAY) == 4
+    assert queries.count_queue(db_session, org.handler, queue, TODAY) == 3
     seen, after = [], None
-    while True:  # pages of two: the outside case is merged at its place in due-date order
+    while True:  # pages of two
         page = queries.queue_page(db_session, org.handler, queue, Filters(), sort="due", after=after, today=TODAY,
                                   size=2)
         seen += [row.case.id for row in page.rows]
         if page.next_cursor is None:
             break
         after = parse_cursor(page.next_cursor, "due")
-    assert seen == [inside[0].id, outside.id, inside[1].id, inside[2].id]
+    assert seen == [c.id for c in inside]
 
 
 def test_my_open_cases_page_in_order_and_closed_ones_leave(db_session, org):
-    mine = [make_case(db_session, unit=org.dept_b if i % 2 else org.dept_a, status=CaseStatus.INVESTIGATING,
+    mine = [make_case(db_session, unit=org.dept_a, status=CaseStatus.INVESTIGATING,
                       handler_id=org.handler.id, due_on=None if i == 4 else TODAY + dt.timedelta(days=5 - i))
             for i in range(5)]
     make_case(db_session, unit=org.dept_a, status=CaseStatus.CLOSED, handler_id=org.handler.id)

@@ -97,6 +97,24 @@ def test_no_handler_reminds_intake_officers_and_skips_met_and_paused(app: Flask,
     assert event.data["recipients"] == [officer.id] and other_unit_officer.id not in event.data["recipients"]
 
 
+
+def test_a_handler_moved_to_another_unit_is_not_reminded_its_intake_officers_are(app: Flask, rules: Session) -> None:
+    settings = app.config["SETTINGS"]
+    parent = make_unit(rules)
+    unit = make_unit(rules, parent=parent)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    moved = make_user(rules, roles=[(Role.HANDLER, make_unit(rules))])  # their role over the unit was withdrawn
+    above = make_user(rules, roles=[(Role.HANDLER, parent)])  # a handler of the parent unit sees the unit's cases
+    left = make_case(rules, unit=unit, kind=CaseKind.PETITION, handler_id=moved.id)
+    kept = make_case(rules, unit=unit, kind=CaseKind.PETITION, handler_id=above.id)
+    for case in (left, kept):
+        start_stage(rules, case, "intake", D(2026, 3, 2))  # 10 WD: 16 Mar
+    rules.flush()
+    assert sweep(rules, settings, D(2026, 3, 12)).reminded == 2
+    recipients = {e.case_id: e.data["recipients"] for e in rules.scalars(
+        select(CaseEvent).where(CaseEvent.case_id.in_([left.id, kept.id])))}
+    assert recipients == {left.id: [officer.id], kept.id: [above.id]}
+
 def test_claim_gives_each_row_once(rules: Session) -> None:
     unit = make_unit(rules)
     case = make_case(rules, unit=unit, kind=CaseKind.PETITION)

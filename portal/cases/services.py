@@ -68,6 +68,13 @@ def register_submission(session: Session, submission: Submission, unit_id: int |
     case.events.append(CaseEvent(action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))
     session.add(case)
     session.flush()
+    # The xử lý đơn clock runs from receipt, whether or not anyone has taken the đơn yet: a đơn
+    # left untouched is reminded and escalated like any other (classification restarts it under
+    # the decided kind's rule, from the same day).
+    from portal.deadlines.clock import local_date
+    from portal.deadlines.services import start_stage
+
+    start_stage(session, case, "intake", local_date(submission.received_at))
     return case
 
 

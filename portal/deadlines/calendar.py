@@ -16,6 +16,15 @@ def public_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+@lru_cache(maxsize=64)
+def public_make_up_days(year: int) -> frozenset[dt.date]:
+    """The Saturdays or Sundays worked in ``year`` in exchange for a day off next to a holiday (the
+    government's yearly swaps the pinned ``holidays`` package knows, e.g. Saturday 22 August 2026
+    for Monday 31 August)."""
+    days = getattr(holidays.country_holidays("VN", years=year), "weekend_workdays", ()) or ()
+    return frozenset(day for day in days if day.year == year)
+
+
 class WorkingCalendar:
     """Answers "is this a working day?" for state agencies (Monday to Friday)."""
 
@@ -27,7 +36,7 @@ class WorkingCalendar:
         return day in public_holidays(day.year) or day in self.extra_days_off
 
     def is_working_day(self, day: dt.date) -> bool:
-        if day in self.make_up_days:
+        if day in self.make_up_days or day in public_make_up_days(day.year):
             return True
         return day.weekday() < 5 and not self.is_holiday(day)
 

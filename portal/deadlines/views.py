@@ -203,12 +203,13 @@ def holidays() -> Any:
     year = request.args.get("year", type=int) or local_today().year
     if not 2000 <= year <= 2100:
         abort(404)
-    from portal.deadlines.calendar import public_holidays
+    from portal.deadlines.calendar import public_holidays, public_make_up_days
 
     overrides = session.scalars(select(HolidayOverride).order_by(HolidayOverride.day.desc())).all()
     status = 400 if form.errors else 200
     return render_template("deadlines/holidays.html", form=form, overrides=overrides, delete_form=DeleteForm(),
-                           year=year, public=sorted(public_holidays(year))), status
+                           year=year, public=sorted(public_holidays(year)),
+                           make_up=sorted(public_make_up_days(year))), status
 
 
 @bp.post("/deadlines/holidays/<int:override_id>/delete")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.deadlines import policy
-from portal.deadlines.calendar import WorkingCalendar, public_holidays
+from portal.deadlines.calendar import WorkingCalendar, public_holidays, public_make_up_days
 
 D = dt.date
 CAL = WorkingCalendar()
@@ -34,6 +34,16 @@ def test_overrides() -> None:
     assert calendar.is_working_day(D(2026, 3, 7))
     assert policy.add_working_days(D(2026, 3, 2), 5, calendar) == D(2026, 3, 9)  # 4,5,6,7(sat),9
 
+
+
+def test_the_swapped_saturdays_the_package_knows_are_worked() -> None:
+    # 2026: Monday 31 August off (next to 2/9), worked on Saturday 22 August; 2025: Friday 2 May
+    # off, worked on Saturday 26 April
+    assert D(2026, 8, 22) in public_make_up_days(2026) and D(2025, 4, 26) in public_make_up_days(2025)
+    assert CAL.is_working_day(D(2026, 8, 22)) and not CAL.is_working_day(D(2026, 8, 31))
+    assert not CAL.is_working_day(D(2026, 8, 23))  # the Sunday stays a day off
+    # received Friday 14/8/2026, 7 working days (KN-02): 17-21, Saturday 22, Monday 24
+    assert policy.add_working_days(D(2026, 8, 14), 7, CAL) == D(2026, 8, 24)
 
 # (start, duration, unit, due), each checked by hand against a 2026/2027 calendar.
 TABLE = [

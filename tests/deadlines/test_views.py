@@ -189,6 +189,7 @@ def test_holiday_overrides_crud(client: FlaskClient, db_session: Session, admin)
     login_as(client, admin)
     page = client.get("/staff/deadlines/holidays?year=2026")
     assert page.status_code == 200 and "2026-02-17" in page.get_data(as_text=True)
+    assert 'id="make-up"' in page.get_data(as_text=True) and 'datetime="2026-08-22"' in page.get_data(as_text=True)
     added = client.post("/staff/deadlines/holidays", data={"day": "2027-02-13", "kind": "make_up_working_day",
                                                            "note": "Làm bù Tết"})
     assert added.status_code == 302

@@ -35,7 +35,7 @@ from portal.cases.lifecycle import (
     reason_codes,
 )
 from portal.cases.models import Case, CaseKind
-from portal.web.validators import NumberBetween
+from portal.web.validators import HasText, NumberBetween
 
 
 def _choices(pairs: Any) -> list[SelectChoice]:
@@ -105,7 +105,7 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
                                    [(str(i), n) for i, n in handlers]), validators=[InputRequired(REQUIRED)])
     if Req.PARTS in req:
         Form.parts = TextAreaField(_l("Các nội dung cần tách (mỗi nội dung một dòng)"),
-                                   validators=[InputRequired(REQUIRED), Length(max=10000)])
+                                   validators=[HasText(REQUIRED), Length(max=10000)])
     if Req.CRITERIA in req:
         Form.criteria = MultiCheckboxField(_l("Tiêu chí phức tạp (1 tiêu chí: phức tạp; từ 2: đặc biệt phức tạp)"),
                                            choices=_choices([(k, str(v)) for k, v in COMPLEXITY_CRITERIA.items()]),
@@ -127,7 +127,7 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
                                                                     NumberBetween(1, 30, _l("Từ 1 đến 30 ngày."))])
     if Req.TEXT in req:
         Form.text = TextAreaField(TEXT_LABELS.get(transition.name, _l("Nội dung")),
-                                  validators=[InputRequired(REQUIRED), Length(max=20000)])
+                                  validators=[HasText(REQUIRED), Length(max=20000)])
     if Req.DOCUMENT in req:
         Form.document = FileField(_l("Văn bản đã ký (PDF)"), validators=[InputRequired(REQUIRED)])
     form = Form()
@@ -159,11 +159,11 @@ def form_input(form: TransitionForm, *, document_key: str | None = None,
 
 class RevealForm(FlaskForm):
     reason = TextAreaField(_l("Lý do cần xem thông tin người gửi"),
-                           validators=[InputRequired(REQUIRED), Length(min=5, max=1000)])
+                           validators=[HasText(REQUIRED), Length(min=5, max=1000)])
 
 
 class OriginalForm(FlaskForm):
-    reason = StringField(_l("Lý do tải bản gốc"), validators=[InputRequired(REQUIRED), Length(min=5, max=1000)])
+    reason = StringField(_l("Lý do tải bản gốc"), validators=[HasText(REQUIRED), Length(min=5, max=1000)])
 
 
 class RedactedCopyForm(FlaskForm):
@@ -183,12 +183,12 @@ class MessageForm(FlaskForm):
     kind = RadioField(_l("Loại tin nhắn"), choices=_choices([("internal", _l("Ghi chú nội bộ (chỉ cán bộ xem)")),
                                                     ("to_reporter", _l("Gửi người gửi đơn"))]),
                       default="internal", validators=[InputRequired(REQUIRED)])
-    body = TextAreaField(_l("Nội dung"), validators=[InputRequired(REQUIRED), Length(max=5000)])
+    body = TextAreaField(_l("Nội dung"), validators=[HasText(REQUIRED), Length(max=5000)])
 
 
 class NoticeTemplateForm(FlaskForm):
-    title = StringField(_l("Tiêu đề"), validators=[InputRequired(REQUIRED), Length(max=255)])
-    body = TextAreaField(_l("Nội dung mẫu"), validators=[InputRequired(REQUIRED), Length(max=20000)])
+    title = StringField(_l("Tiêu đề"), validators=[HasText(REQUIRED), Length(max=255)])
+    body = TextAreaField(_l("Nội dung mẫu"), validators=[HasText(REQUIRED), Length(max=20000)])
 
 
 class AccusedForm(FlaskForm):

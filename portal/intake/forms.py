@@ -24,12 +24,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 
 from portal.cases.models import SubmissionKind
 from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
-from portal.web.validators import NumberBetween
+from portal.web.validators import HasText, NumberBetween
 
 COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
 GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
@@ -77,8 +77,8 @@ class SubmissionForm(FlaskForm):
     accused_unit_text = StringField(_l("Cơ quan, đơn vị nơi người đó làm việc"),
                                     validators=[Optional(), Length(max=255)])
 
-    title = StringField(_l("Tiêu đề ngắn"), validators=[InputRequired(_l("Vui lòng nhập tiêu đề.")), Length(max=255)])
-    content = TextAreaField(_l("Nội dung"), validators=[InputRequired(_l("Vui lòng trình bày nội dung đơn.")),
+    title = StringField(_l("Tiêu đề ngắn"), validators=[HasText(_l("Vui lòng nhập tiêu đề.")), Length(max=255)])
+    content = TextAreaField(_l("Nội dung"), validators=[HasText(_l("Vui lòng trình bày nội dung đơn.")),
                                                         Length(max=MAX_CONTENT)])
     request_text = TextAreaField(_l("Bạn đề nghị cơ quan làm gì?"), validators=[Optional(), Length(max=5000)])
     unit = StringField(_l("Cơ quan liên quan"), validators=[Optional(), Length(max=255)])

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.web.validators import HasText
+
 CODE_MAX = 40
 SECRET_MAX = 80
 
@@ -35,7 +37,7 @@ def lookup_pair(formdata: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(_l("Tin nhắn của bạn"), validators=[InputRequired(_l("Vui lòng nhập nội dung tin nhắn.")),
+    body = TextAreaField(_l("Tin nhắn của bạn"), validators=[HasText(_l("Vui lòng nhập nội dung tin nhắn.")),
                                                              Length(max=5000)])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
@@ -26,3 +26,20 @@ class NumberBetween(NumberRange):
         if field.data is None and field.process_errors:
             return
         super().__call__(form, field)
+
+
+class HasText:
+    """Required text that is more than whitespace: ``InputRequired`` accepts "   ", and control or
+    zero-width characters that :func:`portal.cases.text.clean_text` removes before storing would
+    leave an empty đơn, message or reason."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, _form: Any, field: Any) -> None:
+        from portal.cases.text import clean_text
+
+        if not clean_text(field.data if isinstance(field.data, str) else ""):
+            field.errors.clear()
+            raise StopValidation(self.message)

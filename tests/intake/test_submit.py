@@ -242,9 +242,13 @@ def test_honeypot_refuses_bots(client, db_session, org, storage):
     assert submissions(db_session) == []
 
 
-def test_title_and_content_are_required(client, db_session, org, storage):
-    page = html(post(client, "feedback", form_data("feedback", title="", content="")))
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t \n", "\u200b\u202e", "\x00\x07"])
+def test_title_and_content_are_required_and_blank_is_not_text(client, db_session, org, storage, blank):
+    response = post(client, "feedback", form_data("feedback", anonymous=True, title=blank, content=blank))
+    page = html(response)
+    assert response.status_code in (400, 422)
     assert "Vui lòng nhập tiêu đề." in page and "Vui lòng trình bày nội dung đơn." in page
+    assert submissions(db_session) == []
 
 
 # -- files -----------------------------------------------------------------------------------------

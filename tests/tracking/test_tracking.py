@@ -383,6 +383,8 @@ def test_a_refused_reply_or_file_comes_back_at_its_section_and_says_so(client, d
     assert "<title>Lỗi" not in page
     refused = html(client.post(f"/track/{receipt.tracking_code}/reply", data={"body": ""}))
     assert "<title>Lỗi: " in refused and 'id="error-summary" autofocus' in refused
+    blank = html(client.post(f"/track/{receipt.tracking_code}/reply", data={"body": " \n\u200b "}))
+    assert "Vui lòng nhập nội dung tin nhắn." in blank  # whitespace is not a message
     added = client.post(f"/track/{receipt.tracking_code}/evidence?lang=en", content_type="multipart/form-data",
                         data={"files": [(io.BytesIO(samples.pdf_with_metadata()), "a.pdf")]}, follow_redirects=True)
     assert "1 file added." in html(added)

@@ -29,7 +29,7 @@ from wtforms.validators import Length, Optional, Regexp
 from portal.cases.models import SubmissionKind
 from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
-from portal.web.validators import HasText, NumberBetween
+from portal.web.validators import HasText, NumberBetween, sane_date
 
 COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
 GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
@@ -64,10 +64,12 @@ class SubmissionForm(FlaskForm):
     protection_requested = BooleanField(_l("Tôi đề nghị áp dụng biện pháp bảo vệ người tố cáo"))
 
     decision_number = StringField(_l("Số quyết định (nếu có)"), validators=[Optional(), Length(max=100)])
-    decision_date = DateField(_l("Ngày ban hành quyết định hoặc ngày xảy ra hành vi"), validators=[Optional()])
+    decision_date = DateField(_l("Ngày ban hành quyết định hoặc ngày xảy ra hành vi"),
+                              validators=[Optional(), sane_date])
     decision_issuer = StringField(_l("Cơ quan hoặc người ra quyết định, thực hiện hành vi"),
                                   validators=[Optional(), Length(max=255)])
-    learned_on = DateField(_l("Ngày bạn nhận được hoặc biết được quyết định, hành vi"), validators=[Optional()])
+    learned_on = DateField(_l("Ngày bạn nhận được hoặc biết được quyết định, hành vi"),
+                           validators=[Optional(), sane_date])
     is_second_complaint = BooleanField(
         _l("Đây là khiếu nại lần hai (tôi không đồng ý với quyết định giải quyết lần đầu)"))
     late_reason = TextAreaField(_l("Lý do gửi chậm (nếu đã quá 90 ngày)"), validators=[Optional(), Length(max=2000)])
@@ -90,7 +92,7 @@ class SubmissionForm(FlaskForm):
 
     group_size = IntegerField(_l("Số người cùng đứng tên đơn"), default=1,
                               validators=[Optional(), NumberBetween(min=1, max=100_000,
-                                                                  message=_l("Số người phải từ 1 trở lên."))])
+                                                                  message=_l("Số người phải từ 1 đến 100.000."))])
     representative_name = StringField(_l("Họ tên người đại diện"), validators=[Optional(), Length(max=255)])
 
     evidence = MultipleFileField(_l("Tài liệu, chứng cứ kèm theo"))

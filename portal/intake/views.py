@@ -101,7 +101,7 @@ def start() -> str:
 def submit(kind: str) -> str | Response | tuple[str, int]:
     """The form of one kind; a valid POST stores the đơn and redirects to the receipt."""
     submission_kind = SubmissionKind(kind)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form, context = _build_form(submission_kind)
         _prefill(form)
         return render_template("intake/form.html", form=form, **context)

@@ -126,7 +126,7 @@ def new_unit() -> Any:
     """Create a unit with its fields and area."""
     form = UnitForm()
     _prepare_unit_form(form, None)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.valid_from.data = form.valid_from.data or services.today()
         form.parent_id.data = form.parent_id.data or _root_id()
     if form.validate_on_submit() and _parent_allowed(form):
@@ -173,9 +173,9 @@ def _unit_page(unit: OrgUnit, form: UnitForm, *, appoint: AppointForm | None = N
 def edit_unit(unit_id: int) -> Any:
     """Rename, move, re-date a unit; change its fields and area."""
     unit = _unit_or_404(unit_id)
-    form = UnitForm(obj=unit if request.method == "GET" else None)
+    form = UnitForm(obj=unit if request.method in ("GET", "HEAD") else None)
     _prepare_unit_form(form, unit)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.kind.data = unit.kind.value
         form.field_ids.data = [uf.field_id for uf in unit.fields]
         form.ward_ids.data = [uw.ward_id for uw in unit.wards]
@@ -284,7 +284,7 @@ def edit_field(field_id: int | None) -> Any:
     field = session.get(Field, field_id) if field_id is not None else None
     if field_id is not None and field is None:
         abort(404)
-    form = FieldForm(obj=field if request.method == "GET" else None)
+    form = FieldForm(obj=field if request.method in ("GET", "HEAD") else None)
     if form.validate_on_submit():
         try:
             field = services.save_field(session, field, code=form.code.data, name=form.name.data,
@@ -324,11 +324,11 @@ def edit_rule(rule_id: int | None) -> Any:
     rule = session.get(RoutingRule, rule_id) if rule_id is not None else None
     if rule_id is not None and rule is None:
         abort(404)
-    form = RuleForm(obj=rule if request.method == "GET" else None)
+    form = RuleForm(obj=rule if request.method in ("GET", "HEAD") else None)
     form.field_id.choices = [("", _("Mọi lĩnh vực")), *_field_choices()]
     form.target_unit_id.choices = _unit_choices(empty=_("— Không áp dụng —"), active_only=True,
                                                 keep=rule.target_unit_id if rule else None)
-    if request.method == "GET" and rule is not None:
+    if request.method in ("GET", "HEAD") and rule is not None:
         form.strategy.data = rule.strategy.value
         form.kind.data = rule.kind or ""
     if form.validate_on_submit():

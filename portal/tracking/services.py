@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -163,11 +164,12 @@ def request_withdrawal(session: Session, submission: Submission, reason: str) ->
     if any(n.kind == WITHDRAWAL for n in submission.notes):
         raise AlreadyWithdrawn("already requested")
     text = clean_text(reason)[:MAX_REPLY]
-    note = SubmissionNote(submission_id=submission.id, by_reporter=True, kind=WITHDRAWAL,
-                          text=text or str(_l("(không nêu lý do)")))
+    with force_locale("vi"):  # stored text, read by the office: in its language, whatever the reporter's
+        no_reason, asked = str(_l("(không nêu lý do)")), str(_l("Tôi đề nghị rút đơn."))
+    note = SubmissionNote(submission_id=submission.id, by_reporter=True, kind=WITHDRAWAL, text=text or no_reason)
     session.add(note)
     case = primary_case(submission)
-    body = str(_l("Tôi đề nghị rút đơn.")) + ("\n\n" + text if text else "")
+    body = asked + ("\n\n" + text if text else "")
     session.add(Message(submission_id=submission.id, case_id=case.id if case else None,
                         kind=MessageKind.FROM_REPORTER, body=body))
     if case is not None:

@@ -41,10 +41,12 @@ def lang_url(lang: str) -> str:
     """The current page in another language (keeps the query string, replaces ``lang``)."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    if request.endpoint and request.method == "GET" and request.url_rule is not None:
-        # the path's own values win: "?kind=x" on /submit/<kind> must not collide with them
+    rule = request.url_rule
+    if request.endpoint and rule is not None and "GET" in (rule.methods or ()):
+        # the same page (a form shown again after a POST: the form, in the other language); the
+        # path's own values win: "?kind=x" on /submit/<kind> must not collide with them
         return url_for(request.endpoint, **{**args, **(request.view_args or {})})
-    return url_for("core.home", lang=lang)  # error pages and POST results: go home
+    return url_for("core.home", lang=lang)  # error pages and results of POST-only actions: go home
 
 
 def current_locale() -> str:

@@ -174,6 +174,12 @@ def test_forms_fit_a_phone(phone_page, city, axe, kind):
     phone_page.goto(city(f"/submit/{kind}"))
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+    for box in phone_page.locator(".field-check input[type=checkbox]").all():  # each label beside its box
+        if not box.is_visible():
+            continue
+        label = phone_page.locator(f"label[for='{box.get_attribute('id')}']")
+        box_top, label_top = box.bounding_box()["y"], label.bounding_box()["y"]  # type: ignore[index]
+        assert abs(box_top - label_top) < 12, (box.get_attribute("id"), box_top, label_top)
     axe(phone_page)
 
 
@@ -267,3 +273,5 @@ def test_receipt_codes_stay_readable_on_a_phone_with_large_text(phone_page, city
     for code in ("#tracking-code", "#tracking-secret"):
         box = page.locator(code).bounding_box()
         assert box is not None and box["width"] > 150, box  # not squeezed to a character per line
+    # the secret, shown once, may wrap only at its hyphens: "…-CJT" / "3F" invites a copying mistake
+    assert page.locator("#tracking-secret").evaluate("e => getComputedStyle(e).wordBreak") != "break-all"

@@ -48,11 +48,15 @@ def test_tracking_round_trip(page, city, axe):  # noqa: F811
 def test_tracking_in_english_on_a_phone(phone_page, city, axe):  # noqa: F811
     site = IntakeSite(phone_page, city.url).start("feedback")
     site.send_anonymously()
-    site.describe("Vỉa hè bị lấn chiếm", "Quán ăn chiếm hết vỉa hè.")
+    link = "https://www.google.com/maps/place/" + "Via_he_bi_lan_chiem_" * 12  # a pasted link: no spaces
+    site.describe("Vỉa hè bị lấn chiếm", f"Quán ăn chiếm hết vỉa hè. Vị trí: {link}")
     code, secret = site.send()
     phone_page.goto(city("/track?lang=en"))
     TrackingSite(phone_page, city.url).open_with(code, secret)
     expect(phone_page.locator("#status-label")).to_have_text("Received")
+    for details in phone_page.locator("main details").all():  # the đơn as sent, opened
+        details.locator("summary").first.click()
+    expect(phone_page.get_by_text(link[:40])).to_be_visible()
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     axe(phone_page)

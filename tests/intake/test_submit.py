@@ -490,9 +490,32 @@ def test_a_value_that_is_not_a_number_is_explained_in_the_page_language(client, 
     page = html(response)
     assert response.status_code == 422 and expected in page and absent not in page
     # one clear message: not also "must be at least 1" for a value that is not a number at all
-    assert "Số người phải từ 1 trở lên" not in page and "at least 1" not in page
+    assert "Số người phải từ 1 đến" not in page and "between 1 and" not in page
     assert page.count("<title>") == 1 and ("<title>Lỗi: " in page or "<title>Error: " in page)
 
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("group_size", "1000000", "Số người phải từ 1 đến 100.000."),
+    ("group_size", "0", "Số người phải từ 1 đến 100.000."),
+    ("decision_date", "0001-01-01", "Hãy nhập ngày trong khoảng năm 1900–2200."),
+    ("learned_on", "0001-01-01", "Hãy nhập ngày trong khoảng năm 1900–2200."),
+])
+def test_out_of_range_numbers_and_dates_are_refused_with_the_range(client, db_session, org, storage, field, value,
+                                                                   message):
+    response = post(client, "complaint", form_data("complaint", **{field: value}))
+    assert response.status_code == 422 and message in html(response)
+    assert submissions(db_session) == []
+
+
+def test_the_language_link_of_a_refused_form_stays_on_the_form(client, db_session, org, storage):
+    page = html(post(client, "feedback", form_data("feedback", anonymous=True, title="")))
+    assert 'href="/submit/feedback?lang=en"' in page
+
+
+def test_a_head_request_for_a_form_is_answered_like_a_get(client, org):
+    response = client.head("/submit/feedback")
+    assert response.status_code == 200 and response.data == b""
 
 def test_the_error_summary_links_land_on_their_fields(client, db_session, org, storage):
     page = html(post(client, "complaint", form_data("complaint", anonymous=True)))

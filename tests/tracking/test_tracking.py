@@ -187,6 +187,15 @@ def test_withdrawal_request_needs_confirmation_and_is_recorded_once(client, db_s
     assert len(db_session.scalars(select(SubmissionNote).where(SubmissionNote.kind == "withdrawal")).all()) == 1
 
 
+
+def test_a_withdrawal_asked_from_the_english_site_is_recorded_in_vietnamese(client, db_session, receipt):
+    open_tracking(client, receipt)
+    url = f"/track/{receipt.tracking_code}/withdraw?lang=en"
+    assert client.post(url, data={"confirm": "y"}).status_code == 302
+    note = db_session.scalar(select(SubmissionNote).where(SubmissionNote.kind == "withdrawal"))
+    message = db_session.scalar(select(Message).where(Message.kind == MessageKind.FROM_REPORTER))
+    assert (note.text, message.body) == ("(không nêu lý do)", "Tôi đề nghị rút đơn.")  # the office's language
+
 @pytest.mark.parametrize(("kind", "effect"), [
     (SubmissionKind.DENUNCIATION, "vẫn tiếp tục giải quyết"),
     (SubmissionKind.FEEDBACK, "dừng xử lý đơn này"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from portal.cases.models import SubmissionKind
+from portal.cases.text import clean_text
 from portal.core.kinds import kinds_overview
 from portal.db import get_session, reading
 from portal.deadlines.clock import local_today
@@ -121,6 +123,9 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
         existing = services.code_for_nonce(get_session(), form.nonce.data)
         if existing is not None:
             return _duplicate(form.nonce.data, existing)
+        resent = _resent(submission_kind)
+        if resent is not None:
+            return _duplicate(*resent)
         try:
             valid = form.validate_on_submit()
         except ScannerUnavailable:
@@ -171,8 +176,27 @@ def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
         services.discard_files(storage, receipt.stored_keys)
         raise
     session[RECEIPT_KEY] = {"nonce": form.nonce.data, "code": receipt.tracking_code, "secret": receipt.secret,
-                            "kind": kind.value, "anonymous": receipt.submission.is_anonymous}
+                            "kind": kind.value, "anonymous": receipt.submission.is_anonymous,
+                            "digest": _digest(kind)}
     return redirect(url_for("intake.receipt"))
+
+
+def _digest(kind: SubmissionKind) -> str:
+    """A short fingerprint of the posted đơn (kind, title, content as they will be stored)."""
+    text = "\x1f".join([kind.value, clean_text(request.form.get("title")), clean_text(request.form.get("content"))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _resent(kind: SubmissionKind) -> tuple[str, str] | None:
+    """The (nonce, code) of the đơn this browser has just sent, when the same đơn comes again under
+    a new form nonce: Back from the receipt re-fetches the form (no-store) with a fresh nonce, and the
+    browser restores what was typed, so "Gửi đơn" would otherwise make a second đơn."""
+    digest = _digest(kind)
+    for key in (RECEIPT_KEY, SHOWN_KEY):
+        sent = session.get(key) or {}
+        if sent.get("digest") == digest and sent.get("code"):
+            return str(sent.get("nonce") or ""), str(sent["code"])
+    return None
 
 
 def _duplicate(nonce: str, code: str) -> Response | tuple[str, int]:
@@ -191,7 +215,7 @@ def receipt() -> str | Response:
     pending = session.pop(RECEIPT_KEY, None)
     if pending:
         session[SHOWN_KEY] = {"nonce": pending.get("nonce"), "code": pending["code"], "kind": pending.get("kind"),
-                              "anonymous": pending.get("anonymous")}
+                              "anonymous": pending.get("anonymous"), "digest": pending.get("digest")}
         return render_template("intake/receipt.html", code=pending["code"], secret=pending["secret"],
                                kind=pending.get("kind"), anonymous=pending.get("anonymous"))
     shown = session.get(SHOWN_KEY)

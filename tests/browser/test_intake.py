@@ -159,8 +159,8 @@ def test_feedback_without_javascript(no_js_page, city):
     expect(page).to_have_url(city("/submit/receipt"))
     page.goto(city("/submit/feedback"))
     page.locator("#mode-1").check()
-    page.locator("#title").fill("Rác thải bên kênh")
-    page.locator("#content").fill("Rác đổ trộm nhiều ngày.")
+    page.locator("#title").fill("Vỉa hè bị đào")
+    page.locator("#content").fill("Công trình đào vỉa hè không hoàn trả.")
     page.locator("#unit").fill("so xay dung")
     page.locator("#submission-form button[type=submit]").click()
     expect(page).to_have_url(city("/submit/receipt"))
@@ -275,3 +275,21 @@ def test_receipt_codes_stay_readable_on_a_phone_with_large_text(phone_page, city
         assert box is not None and box["width"] > 150, box  # not squeezed to a character per line
     # the secret, shown once, may wrap only at its hyphens: "…-CJT" / "3F" invites a copying mistake
     assert page.locator("#tracking-secret").evaluate("e => getComputedStyle(e).wordBreak") != "break-all"
+
+
+def test_back_from_the_receipt_and_send_again_makes_no_second_don(page, city):
+    page.goto(city("/submit/feedback"))
+    page.locator("#mode-1").check()
+    page.locator("#title").fill("Đèn đường hỏng")
+    page.locator("#content").fill("Đèn đường trước chợ hỏng đã một tuần.")
+    page.locator("#submission-form button[type=submit]").click()
+    expect(page).to_have_url(city("/submit/receipt"))
+    code = page.locator("#tracking-code").inner_text()
+    page.go_back()  # the form again, as typed (the browser restores it), under a fresh form token
+    if not page.locator("#title").input_value():  # a browser that does not restore: type it again
+        page.locator("#mode-1").check()
+        page.locator("#title").fill("Đèn đường hỏng")
+        page.locator("#content").fill("Đèn đường trước chợ hỏng đã một tuần.")
+    page.locator("#submission-form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đơn này đã được gửi")
+    expect(page.locator("#tracking-code")).to_have_text(code)

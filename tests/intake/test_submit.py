@@ -317,6 +317,23 @@ def test_double_submit_creates_one_submission(client, db_session, org, storage):
     assert len(submissions(db_session)) == 1
 
 
+
+def test_back_from_the_receipt_then_send_again_creates_no_second_don(client, db_session, org, storage):
+    # Back re-fetches the form (no-store) with a new nonce; the browser restores what was typed
+    first = post(client, "feedback", form_data("feedback", nonce="first-nonce-" + "c" * 20))
+    assert first.status_code == 302
+    code = submissions(db_session)[0].tracking_code
+    for shown in (False, True):  # before and after the receipt page was shown
+        if shown:
+            client.get("/submit/receipt")
+        again = post(client, "feedback", form_data("feedback", nonce=f"fresh-nonce-{shown}-" + "d" * 20))
+        assert again.status_code in (302, 409)
+        assert len(submissions(db_session)) == 1
+    assert again.status_code == 409 and code in html(again)
+    # a different đơn from the same browser is a new đơn
+    other = post(client, "feedback", form_data("feedback", nonce="other-don-" + "e" * 20, title="Cây đổ"))
+    assert other.status_code == 302 and len(submissions(db_session)) == 2
+
 def test_resubmission_from_another_browser_shows_no_code(client, app, db_session, org, storage):
     data = form_data("feedback", nonce="other-nonce-" + "b" * 20)
     post(client, "feedback", data)
@@ -369,8 +386,8 @@ def test_a_tracking_code_taken_meanwhile_is_drawn_again(client, db_session, org,
     drawn = iter([taken])  # another request stored this code between our read and our write
     original = services.unique_code
     monkeypatch.setattr(services, "unique_code", lambda session, kind: next(drawn, None) or original(session, kind))
-    second = post(client, "feedback", form_data("feedback", anonymous=True, nonce="second-" + "x" * 20),
-                  files=[(samples.webp(), "b.webp")])
+    second = post(client, "feedback", form_data("feedback", anonymous=True, nonce="second-" + "x" * 20,
+                                                title="Một đơn khác"), files=[(samples.webp(), "b.webp")])
     assert second.status_code == 302
     rows = submissions(db_session)
     assert len(rows) == 2 and rows[1].tracking_code != taken

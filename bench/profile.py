@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import itertools
 import json
 import logging
 import secrets
@@ -186,9 +187,13 @@ def measure(count: int) -> list[dict[str, Any]]:
     citizen = Client(app)
     submission = _feedback(_form(citizen, "/submit/feedback"))
 
+    numbers = itertools.count(1)
+
     def submit() -> None:
-        status, body = citizen.call(citizen.environ("POST", "/submit/feedback",
-                                                    {**submission, "nonce": secrets.token_urlsafe(24)}))
+        # a new đơn each time (the same đơn sent again by the same browser is refused as a repeat)
+        n = next(numbers)
+        status, body = citizen.call(citizen.environ("POST", "/submit/feedback", {
+            **submission, "nonce": secrets.token_urlsafe(24), "title": f"{submission['title']} {n}"}))
         if not status.startswith("302"):
             raise RuntimeError(f"submission refused: {status} {body[:300]!r}")
 

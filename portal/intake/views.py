@@ -31,7 +31,8 @@ bp = Blueprint("intake", __name__, url_prefix="/submit")
 KIND_PATTERN = "any(" + ",".join(k.value for k in SubmissionKind) + ")"
 RECEIPT_KEY = "intake_receipt"  # the code and secret, until the receipt page has shown them once
 SHOWN_KEY = "intake_shown"  # the nonce and code of the last receipt shown (for a resubmitted form)
-SUBMIT_LIMIT = "6/minute;40/hour"
+SUBMIT_LIMIT = "6/minute;40/hour"  # đơn received per client
+POST_LIMIT = "30/minute;300/hour"  # any POST to a form, refused ones included (a citizen correcting a form)
 
 
 def today() -> dt.date:
@@ -99,7 +100,8 @@ def start() -> str:
 
 
 @bp.route(f"/<{KIND_PATTERN}:kind>", methods=["GET", "POST"])
-@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"], deduct_when=lambda response: response.status_code == 302)
+@limiter.limit(POST_LIMIT, methods=["POST"])
 def submit(kind: str) -> str | Response | tuple[str, int]:
     """The form of one kind; a valid POST stores the đơn and redirects to the receipt."""
     submission_kind = SubmissionKind(kind)

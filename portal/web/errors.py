@@ -24,7 +24,9 @@ MESSAGES = {
           _l("Dữ liệu gửi lên vượt quá giới hạn cho phép. Hãy bấm nút Quay lại (Back) của trình duyệt: nội dung "
              "bạn đã nhập thường vẫn còn trên biểu mẫu. Sau đó bỏ bớt hoặc thu nhỏ tệp đính kèm rồi gửi lại.")),
     429: (_l("Quá nhiều yêu cầu"),
-          _l("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Vui lòng đợi một lát rồi thử lại.")),
+          _l("Bạn đã gửi quá nhiều yêu cầu trong thời gian ngắn. Hãy đợi vài phút rồi thử lại. Nếu bạn đang "
+             "gửi một biểu mẫu, hãy bấm nút Quay lại (Back) của trình duyệt: nội dung bạn đã nhập thường vẫn còn "
+             "trên biểu mẫu.")),
     500: (_l("Lỗi hệ thống"), _l("Đã có lỗi xảy ra ở phía chúng tôi. Chúng tôi đã ghi nhận và sẽ khắc phục.")),
 }
 CSRF_MESSAGE = _l("Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và gửi lại.")

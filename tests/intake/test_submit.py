@@ -440,9 +440,22 @@ def test_anonymous_visitors_cannot_opt_in_to_email(client, db_session, org, stor
 # -- abuse and safety ------------------------------------------------------------------------------
 
 def test_submissions_are_throttled_per_client(client, db_session, org, storage):
-    codes = [post(client, "feedback", form_data("feedback", nonce=f"rate-{n}-" + "c" * 20)).status_code
-             for n in range(7)]
+    codes = [post(client, "feedback", form_data("feedback", nonce=f"rate-{n}-" + "c" * 20,
+                                                title=f"Đơn số {n}")).status_code for n in range(7)]
     assert codes[:6] == [302] * 6 and codes[6] == 429
+    assert len(submissions(db_session)) == 6
+
+
+def test_refused_forms_do_not_use_up_the_submission_limit(client, db_session, org, storage):
+    # a citizen correcting a form several times must still be able to send it
+    for n in range(8):
+        refused = post(client, "feedback", form_data("feedback", title="", nonce=f"fix-{n}-" + "f" * 20))
+        assert refused.status_code == 422
+    assert post(client, "feedback", form_data("feedback", nonce="fixed-" + "f" * 20)).status_code == 302
+    # ... while a flood of refused forms is still stopped
+    codes = [post(client, "feedback", form_data("feedback", title="", nonce=f"flood-{n}-" + "f" * 20)).status_code
+             for n in range(30)]
+    assert codes[-1] == 429
 
 
 def test_csrf_is_enforced(csrf_client, db_session, org, storage):

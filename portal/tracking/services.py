@@ -89,6 +89,15 @@ class ReporterView:
     def due_on(self) -> dt.date | None:
         return self.case.due_on if self.case is not None else None
 
+    @property
+    def due_stage(self) -> str | None:
+        """The stage whose deadline ``due_on`` is (the earliest open one): "intake" while the đơn is
+        being classified (xử lý đơn), "resolution" once accepted, ..."""
+        if self.case is None or self.case.due_on is None:
+            return None
+        open_ = [d for d in self.case.deadlines if d.met_at is None and d.due_on == self.case.due_on]
+        return open_[0].stage if open_ else None
+
 
 def reporter_view(session: Session, submission: Submission) -> ReporterView:
     case_ids = [c.id for c in submission.cases]

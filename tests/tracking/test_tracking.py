@@ -397,3 +397,27 @@ def test_a_refused_reply_or_file_comes_back_at_its_section_and_says_so(client, d
     added = client.post(f"/track/{receipt.tracking_code}/evidence?lang=en", content_type="multipart/form-data",
                         data={"files": [(io.BytesIO(samples.pdf_with_metadata()), "a.pdf")]}, follow_redirects=True)
     assert "1 file added." in html(added)
+
+
+@pytest.mark.parametrize(("kind", "anonymous", "shown", "absent"), [
+    (SubmissionKind.PETITION, False, "Hạn xử lý đơn:", "Hạn giải quyết:"),
+    (SubmissionKind.DENUNCIATION, True, "Hạn xử lý đơn:", "khi cơ quan thụ lý đơn"),
+])
+def test_the_status_page_names_the_deadline_that_runs(client, db_session, app, org, storage, kind, anonymous, shown,
+                                                      absent):
+    from portal.deadlines.services import seed_rules
+
+    seed_rules(db_session)
+    r = receive(db_session, app, kind, anonymous=anonymous)
+    db_session.commit()
+    page = html(open_tracking(client, r, follow_redirects=True))
+    assert shown in page and absent not in page
+    assert "cơ quan phải xem xét, phân loại đơn" in page
+
+
+def test_an_unsigned_denunciation_without_a_clock_is_told_it_has_no_resolution_deadline(client, db_session, app,
+                                                                                          org, storage):
+    r = receive(db_session, app, SubmissionKind.DENUNCIATION, anonymous=True)  # no rules seeded: no clock
+    db_session.commit()
+    page = html(open_tracking(client, r, follow_redirects=True))
+    assert "không có thời hạn giải quyết" in page and "khi cơ quan thụ lý đơn" not in page

@@ -70,7 +70,11 @@ def make_submission(session: Session, *, identity: dict[str, Any] | None = None,
 
 
 def make_case(session: Session, *, unit: OrgUnit, submission: Submission | None = None, **overrides: Any) -> Case:
-    submission = submission or make_submission(session, unit_id=unit.id)
+    """A case; its submission is anonymous unless the case is a complaint (which is always signed)."""
+    if submission is None:
+        named = overrides.get("kind") == CaseKind.COMPLAINT
+        submission = make_submission(session, unit_id=unit.id, kind=SubmissionKind.COMPLAINT if named
+                                     else SubmissionKind.FEEDBACK, identity={} if named else None)
     n = next(_seq)
     values: dict[str, Any] = {"reference": f"VV-{n:06d}", "kind": CaseKind.PETITION, "status": CaseStatus.RECEIVED}
     values.update(overrides)

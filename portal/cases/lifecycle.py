@@ -524,9 +524,26 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
     return bool(roles_over(user, case.unit_id, session) & transition.roles)
 
 
+# A complaint or a denunciation whose sender gave no name cannot be accepted (thụ lý): the Luật Khiếu
+# nại needs the complainant's name and address, and the Luật Tố cáo Art. 25 handles an unsigned
+# denunciation as information, never under the procedure (LEGAL.md §3).
+NAMED_ONLY = frozenset({"propose", "accept"})
+NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})
+UNSIGNED_MESSAGE = _l("Đơn không ghi tên người gửi nên không thể thụ lý như khiếu nại hoặc tố cáo. Đơn tố cáo "
+                      "không ghi tên được xử lý như thông tin có nội dung tố cáo (“Chuyển vào thông tin tố cáo "
+                      "nặc danh”); khiếu nại không ghi tên thì không thụ lý.")
+
+
+def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
+    """Is ``case`` (classified as ``kind``, default its own) a complaint or denunciation with no sender?"""
+    return (kind or case.kind) in NAMED_KINDS and case.submission.is_anonymous
+
+
 def state_allows(case: Case, transition: Transition) -> bool:
     """Whether ``transition`` starts from the case's status and applies to its kind."""
     if case.status not in transition.sources:
+        return False
+    if transition.name in NAMED_ONLY and unsigned(case):
         return False
     if case.kind is None:
         return not transition.needs_kind
@@ -565,6 +582,8 @@ def validate(session: Session, case: Case, transition: Transition, data: Transit
     req = transition.requires
     if Req.KIND in req and data.kind is None:
         raise RequirementError(_l("Hãy chọn loại đơn theo nội dung."))
+    if Req.KIND in req and data.kind == CaseKind.DENUNCIATION and unsigned(case, data.kind):
+        raise RequirementError(UNSIGNED_MESSAGE)
     if Req.KIND in req:
         unknown = set(data.eligibility) - {r.code for r in REASON_CODES.values() if r.group == ReasonGroup.ELIGIBILITY}
         if unknown:
@@ -610,6 +629,8 @@ def apply_transition(session: Session, user: User, case: Case, name: str, data: 
         raise NotAllowed(_l("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
     if version is not None and version != case.version:
         raise StaleCase(STALE_MESSAGE)
+    if transition.name in NAMED_ONLY and case.status in transition.sources and unsigned(case):
+        raise IllegalTransition(UNSIGNED_MESSAGE)
     if not state_allows(case, transition):
         raise IllegalTransition(_l("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
                                    action=transition.label, status=STATUS_LABELS[case.status]))

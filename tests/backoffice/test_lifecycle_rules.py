@@ -171,3 +171,45 @@ def test_the_same_denunciation_sent_again_is_not_forwarded_twice(db_session, peo
     apply_transition(db_session, people["officer"], complaint, "forward", TransitionInput(
         target_unit_id=other.id, text="Chuyển đơn"), version=None)
     assert complaint.status == CaseStatus.FORWARDED
+
+
+def test_an_unsigned_denunciation_or_complaint_is_never_accepted(db_session):
+    """LEGAL.md §3 (Luật Tố cáo Art. 25): an unsigned denunciation is information, handled outside the
+    procedure: it cannot be classified as a denunciation, and no unsigned complaint or denunciation
+    can be proposed or accepted (no thụ lý, no acceptance notice)."""
+    import pytest
+
+    from portal.accounts.models import Role
+    from portal.cases.lifecycle import (
+        IllegalTransition,
+        RequirementError,
+        TransitionInput,
+        apply_transition,
+        available,
+    )
+    from portal.cases.models import CaseKind, CaseStatus, SubmissionKind
+    from tests.factories import make_case, make_submission, make_unit, make_user
+
+    unit = make_unit(db_session)
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)])
+    head = make_user(db_session, roles=[(Role.HEAD, unit)])
+    anonymous = make_submission(db_session, kind=SubmissionKind.DENUNCIATION)
+    case = make_case(db_session, unit=unit, submission=anonymous, kind=None, status=CaseStatus.IN_REVIEW)
+    with pytest.raises(RequirementError, match="không ghi tên"):
+        apply_transition(db_session, officer, case, "classify", TransitionInput(kind=CaseKind.DENUNCIATION),
+                         version=case.version)
+    # one classified so before this rule, or a complaint typed in from an unsigned letter
+    for kind, status, user, name in ((CaseKind.DENUNCIATION, CaseStatus.IN_REVIEW, officer, "propose"),
+                                     (CaseKind.COMPLAINT, CaseStatus.PROPOSED, head, "accept")):
+        old = make_case(db_session, unit=unit, submission=make_submission(db_session), kind=kind, status=status)
+        assert name not in {t.name for t in available(db_session, user, old)}
+        with pytest.raises(IllegalTransition, match="không ghi tên"):
+            apply_transition(db_session, user, old, name, TransitionInput(text="Đủ điều kiện", decision_number="1",
+                                                                        decision_date=None), version=old.version)
+        assert old.status == status
+    apply_transition(db_session, officer, case, "to_information", TransitionInput(), version=case.version)
+    assert case.status == CaseStatus.INFORMATION and case.kind == CaseKind.DENUNCIATION_INFO
+    named = make_case(db_session, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                      submission=make_submission(db_session, kind=SubmissionKind.DENUNCIATION,
+                                                 identity={"phone": "0901234567"}))
+    assert "propose" in {t.name for t in available(db_session, officer, named)}

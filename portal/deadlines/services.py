@@ -70,7 +70,8 @@ def rule_code_for(case: Case, stage: str) -> str | None:
     if stage == "acceptance":
         return "KN-02" if kind == CaseKind.COMPLAINT else None
     if kind == CaseKind.COMPLAINT:
-        return "KN-06" if case.previous_case_id else "KN-03"
+        # second time: reopened here, or sent as a second complaint (the first decision was made elsewhere)
+        return "KN-06" if case.previous_case_id or case.submission.is_second_complaint else "KN-03"
     if kind == CaseKind.DENUNCIATION:
         return "TC-04"
     if kind == CaseKind.PETITION:
@@ -163,12 +164,20 @@ def update_case_due(case: Case) -> None:
 def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> Deadline | None:
     """Start the clock of ``stage``; None when no rule applies. Restarting an open stage moves it."""
     code = rule_code_for(case, stage)
+    existing = _open(case, stage)
     if code is None:
+        # no statutory clock for this stage any more (a complaint reclassified as a petition has no
+        # thụ lý stage): the one left running from the earlier kind would drive reminders and escalation
+        for deadline in existing:
+            case.deadlines.remove(deadline)
+            session.delete(deadline)
+        if existing:
+            update_case_due(case)
+            session.flush()
         return None
     rule = rule_in_force(session, code, start_on)
     if rule is None:
         return None
-    existing = _open(case, stage)
     restarted = bool(existing) and existing[0].starts_on != start_on
     if existing:
         deadline = existing[0]

@@ -31,3 +31,36 @@ def test_a_received_don_has_its_clock_and_is_escalated_when_nobody_takes_it(app,
     apply_transition(rules, officer, case, "take", TransitionInput(), version=case.version)
     assert [(d.stage, d.starts_on, d.due_on) for d in case.deadlines if d.met_at is None] == [
         ("intake", received, deadline.due_on)]
+
+
+def test_a_second_complaint_sent_as_such_gets_the_second_time_period(rules):
+    """LEGAL.md §2.2 (Luật Khiếu nại Art. 37): 45 days for a second complaint, whether it was reopened
+    here or sent through the portal marked as a second complaint."""
+    from portal.cases.models import CaseKind, CaseStatus
+    from portal.deadlines.services import start_stage
+    from tests.factories import make_case, make_submission
+
+    unit = make_unit(rules)
+    second = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.ACCEPTED,
+                       submission=make_submission(rules, kind=SubmissionKind.COMPLAINT, identity={},
+                                                  is_second_complaint=True))
+    first = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.ACCEPTED)
+    day = dt.date(2026, 3, 2)
+    assert start_stage(rules, second, "resolution", day).rule_code == "KN-06"
+    assert start_stage(rules, first, "resolution", day).rule_code == "KN-03"
+
+
+def test_reclassifying_stops_a_clock_the_new_kind_does_not_have(app, rules, storage):
+    """A đơn classified as a complaint starts the thụ lý clock (KN-02); classified again as a petition,
+    that clock no longer applies and must not drive reminders and escalation."""
+    from portal.cases.models import CaseKind
+
+    unit = make_unit(rules)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    case = receive(rules, app, SubmissionKind.COMPLAINT, anonymous=False, unit_id=unit.id,
+                   decision_issuer="UBND phường", learned_on=dt.date.today()).case
+    apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.COMPLAINT), version=case.version)
+    assert {d.stage for d in case.deadlines if d.met_at is None} == {"intake", "acceptance"}
+    apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.PETITION), version=case.version)
+    assert [(d.stage, d.rule_code) for d in case.deadlines if d.met_at is None] == [("intake", "XLD-01")]
+    assert case.due_on == case.deadlines[0].due_on

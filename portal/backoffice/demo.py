@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import unit_and_ancestors
 from portal.cases.lifecycle import TransitionError, TransitionInput, apply_transition, kind_for_submission
-from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.deadlines.clock import local_today
 
 
@@ -33,16 +33,19 @@ def _walk(session: Session, case: Case, plan: str) -> bool:
         return False
     today = local_today()
     decision = {"decision_number": "01/QĐ-DEMO", "decision_date": today}
-    if case.submission.is_anonymous:
+    if case.submission.is_anonymous and case.submission.kind == SubmissionKind.DENUNCIATION:
+        # an unsigned denunciation is information, not a case under the procedure (LEGAL.md §3)
         apply_transition(session, officer, case, "to_information", TransitionInput(), version=None)
         return True
     kind = kind_for_submission(case.submission.kind)
     apply_transition(session, officer, case, "take", TransitionInput(), version=None)
     apply_transition(session, officer, case, "classify", TransitionInput(kind=kind), version=None)
     if plan == "refuse":
-        code = "KN-11-6" if kind == CaseKind.COMPLAINT else "F-CONTENT"
-        apply_transition(session, officer, case, "not_accept", TransitionInput(
-            reason_code=code, text="Đơn không đủ điều kiện thụ lý theo quy định."), version=None)
+        # a reason the demo đơn's own facts do not contradict (it was sent within the time limit)
+        code, text = (("KN-11-9", "Tòa án nhân dân đã thụ lý vụ án hành chính về cùng nội dung.")
+                      if kind == CaseKind.COMPLAINT else ("F-CONTENT", "Đơn không đủ điều kiện thụ lý theo quy định."))
+        apply_transition(session, officer, case, "not_accept", TransitionInput(reason_code=code, text=text),
+                         version=None)
         return True
     if plan == "guide":
         apply_transition(session, officer, case, "guide", TransitionInput(

@@ -33,8 +33,8 @@ def test_admin_creates_staff_who_accepts_the_invitation(client, app, db_session,
     assert user.is_staff and user.password_hash is None
     assert [(a.role, a.unit_id) for a in user.roles] == [(Role.HANDLER, root_unit.id)]
     page = client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
-    assert "/account/invitation/" in page  # shown once to the administrator
-    assert "/account/invitation/" not in client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
+    # the link goes to the officer's mailbox only, never to the administrator's screen
+    assert user.email in page and "/account/invitation/" not in page
     assert _audit(db_session, "staff.created") and _audit(db_session, "role.granted")
 
     send_pending(db_session, current_settings())
@@ -111,14 +111,20 @@ def test_deactivation_ends_sessions_at_once(client, app, db_session, make_staff)
     assert admin.is_active_account  # nobody locks themselves out
 
 
-def test_new_invitation_revokes_the_old_link(client, db_session, make_staff, root_unit):
+def test_new_invitation_revokes_the_old_link(client, db_session, make_staff, root_unit, smtp_sink):
     login_as(client, make_staff(Role.ADMIN))
     user = _invite(client, db_session, root_unit)
     link = re.compile(r"/account/invitation/[^\s<\"]+")
-    first = link.search(client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)).group(0)
+
+    def mailed() -> str:
+        send_pending(db_session, current_settings())
+        return link.search(smtp_sink.body(smtp_sink.to(user.email)[-1])).group(0)
+
+    first = mailed()
     assert client.get(first).status_code == 200
     page = client.post(f"/staff/admin/users/{user.id}/invitation", follow_redirects=True).get_data(as_text=True)
-    second = link.search(page).group(0)
+    assert "/account/invitation/" not in page and user.email in page
+    second = mailed()
     assert client.get(first).status_code == 400
     assert client.get(second).status_code == 200
     assert _audit(db_session, "staff.invitation_sent")

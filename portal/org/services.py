@@ -116,6 +116,19 @@ def create_unit(session: Session, *, code: str, name: str, kind: UnitKind, paren
     return unit
 
 
+def _conflicts_after_move(session: Session, unit: OrgUnit) -> None:
+    """A unit moved under new leaders: its staff now work under them, so where one of them is accused,
+    the staff get the conflicts a role granted there today would give (portal/org/conflicts.py)."""
+    from portal.accounts.models import RoleAssignment
+    from portal.accounts.permissions import subtree_ids
+    from portal.org.conflicts import DIRECTED_ROLES, conflicts_after_grant
+
+    for assignment in session.scalars(select(RoleAssignment).where(
+            RoleAssignment.unit_id.in_(subtree_ids(session, {unit.id})), RoleAssignment.role.in_(DIRECTED_ROLES))
+            .order_by(RoleAssignment.id)):
+        conflicts_after_grant(session, assignment)
+
+
 def update_unit(session: Session, unit: OrgUnit, *, actor_id: int | None = None, **changes: Any) -> dict[str, Any]:
     """Rename, move, re-date or re-kind a unit; returns the changed values (old, new)."""
     allowed = {"code", "name", "name_en", "kind", "parent_id", "valid_from", "valid_to", "successor_id"}
@@ -134,6 +147,8 @@ def update_unit(session: Session, unit: OrgUnit, *, actor_id: int | None = None,
     diff = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if diff:
         session.flush()
+        if "parent_id" in diff:
+            _conflicts_after_move(session, unit)
         action = ("org.unit.move" if "parent_id" in diff
                   else "org.unit.retire" if "valid_to" in diff and unit.valid_to is not None else "org.unit.update")
         record(session, action, actor_id=actor_id, object_type="org_unit", object_id=unit.id, changes=diff)

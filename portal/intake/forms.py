@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,9 @@ from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
 from portal.web.validators import HasText, NumberBetween, sane_date
 
-COMPLAINT_LIMIT_DAYS = 90  # LEGAL.md §2.2 KN-01: time to file a complaint
+# The time to file a complaint: (days, last day) for the date learned and whether it is a second
+# complaint, from the deadline rules in force (KN-01, KN-05): see portal.intake.services.complaint_limit.
+ComplaintLimit = Callable[[dt.date, bool], tuple[int, dt.date] | None]
 GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
 MAX_CONTENT = 20_000
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # contact only: no deliverability check
@@ -99,9 +101,12 @@ class SubmissionForm(FlaskForm):
     notify_by_email = BooleanField(_l("Gửi thư báo cho tôi khi đơn có cập nhật (thư không chứa nội dung đơn)"))
 
     def __init__(self, *args: Any, kind: SubmissionKind, limits: tuple[int, int], today: dt.date,
-                 units: Mapping[str, int] | None = None, **kwargs: Any) -> None:
+                 units: Mapping[str, int] | None = None, complaint_limit: ComplaintLimit | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.complaint_limit = complaint_limit
+        self.limit_days: int | None = None  # the time limit that applied, when the complaint is late
         self.max_file_bytes, self.max_files = limits
         self.today = today
         self.units = units or {}
@@ -169,19 +174,20 @@ class SubmissionForm(FlaskForm):
         if learned is None:
             if not self.learned_on.errors:
                 ok = self._fail(self.learned_on, _l("Vui lòng cho biết ngày bạn nhận được hoặc biết được quyết định, "
-                                                    "hành vi (dùng để tính thời hiệu 90 ngày)."))
+                                                    "hành vi (dùng để tính thời hiệu khiếu nại)."))
             return False
         if learned > self.today:
             return self._fail(self.learned_on, _l("Ngày này không thể ở tương lai."))
         if self.decision_date.data and learned < self.decision_date.data:
             ok = self._fail(self.learned_on, _l("Ngày biết được không thể trước ngày ban hành quyết định."))
-        if (self.today - learned).days > COMPLAINT_LIMIT_DAYS:
-            self.late_warning = True
+        limit = self.complaint_limit(learned, bool(self.is_second_complaint.data)) if self.complaint_limit else None
+        if limit is not None and self.today > limit[1]:
+            self.late_warning, self.limit_days = True, limit[0]
             if not (self.late_reason.data or "").strip():
                 ok = self._fail(self.late_reason, _l(
-                    "Đã quá 90 ngày kể từ ngày bạn biết được quyết định, hành vi (thời hiệu khiếu nại). Khiếu nại "
-                    "vẫn có thể được xem xét nếu bạn gặp trở ngại khách quan như ốm đau, thiên tai, đi công tác, "
-                    "học tập ở nơi xa. Hãy nêu lý do gửi chậm; cơ quan sẽ xem xét lý do này."))
+                    "Đã quá %(days)s ngày kể từ ngày bạn biết được quyết định, hành vi (thời hiệu khiếu nại). Khiếu "
+                    "nại vẫn có thể được xem xét nếu bạn gặp trở ngại khách quan như ốm đau, thiên tai, đi công tác, "
+                    "học tập ở nơi xa. Hãy nêu lý do gửi chậm; cơ quan sẽ xem xét lý do này.", days=limit[0]))
         return ok
 
     def _check_denunciation(self) -> bool:

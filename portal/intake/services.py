@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -250,6 +250,36 @@ class FormChoices:
     unit_names: tuple[str, ...]  # the type-ahead list
     fields: tuple[tuple[int, str], ...]  # (id, name) of the active fields
     wards: tuple[tuple[int, str], ...]  # (id, name) of the ward committees
+
+
+def complaint_limit(session: Session) -> Callable[[dt.date, bool], tuple[int, dt.date] | None]:
+    """The time to file a complaint, from the deadline rules (data, with effective dates): KN-01 for
+    a first complaint, KN-05 for a second one, in the version in force on the day the citizen learned
+    of the decision, counted as the Civil Code counts (from the next day; a period ending on a day
+    off runs to the next working day). None when no rule is loaded (nothing is then checked)."""
+    from portal.deadlines import policy
+    from portal.deadlines.services import load_calendar, rule_in_force
+
+    calendars: list[Any] = []
+
+    def limit(learned: dt.date, second: bool) -> tuple[int, dt.date] | None:
+        rule = (rule_in_force(session, "KN-05", learned) if second else None) or rule_in_force(session, "KN-01",
+                                                                                               learned)
+        if rule is None:
+            return None
+        if not calendars:
+            calendars.append(load_calendar(session))
+        return rule.duration, policy.due_date(learned, rule.duration, rule.unit.value, calendars[0])
+
+    return limit
+
+
+def complaint_days(session: Session, today: dt.date) -> tuple[int, int] | None:
+    """The two time limits in force today (first and second complaint), for the form's help text."""
+    from portal.deadlines.services import rule_in_force
+
+    first, second = rule_in_force(session, "KN-01", today), rule_in_force(session, "KN-05", today)
+    return (first.duration, (second or first).duration) if first is not None else None
 
 
 def form_choices(session: Session, today: dt.date, *, english: bool = False) -> FormChoices:

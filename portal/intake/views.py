@@ -50,11 +50,14 @@ def _build_form(kind: SubmissionKind) -> tuple[SubmissionForm, dict[str, Any]]:
     """The form of ``kind`` (bound to the request's form and files on POST) and its template context."""
     settings = current_app.config["SETTINGS"]
     choices = services.form_choices(get_session(), today(), english=current_locale() == "en")
+    complaint = kind == SubmissionKind.COMPLAINT
     form = SubmissionForm(kind=kind, today=today(), units=choices.lookup,
-                          limits=(settings.max_file_mb * 1024 * 1024, settings.max_files))
+                          limits=(settings.max_file_mb * 1024 * 1024, settings.max_files),
+                          complaint_limit=services.complaint_limit(get_session()) if complaint else None)
     form.field_id.choices = unit_choices(choices.fields)
     form.ward_id.choices = unit_choices(choices.wards)
-    context = {"unit_names": choices.unit_names, "settings": settings, "kind": kind, "citizen": _citizen()}
+    context = {"unit_names": choices.unit_names, "settings": settings, "kind": kind, "citizen": _citizen(),
+               "complaint_days": services.complaint_days(get_session(), today()) if complaint else None}
     return form, context
 
 

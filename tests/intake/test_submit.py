@@ -156,7 +156,7 @@ def test_complaint_needs_the_identity_block(client, db_session, org, storage):
 def test_complaint_needs_the_decision_and_the_date_learned(client, db_session, org, storage):
     page = html(post(client, "complaint", form_data("complaint", decision_issuer="", learned_on="")))
     assert "Vui lòng cho biết cơ quan hoặc người ra quyết định" in page
-    assert "dùng để tính thời hiệu 90 ngày" in page
+    assert "dùng để tính thời hiệu khiếu nại" in page
     assert submissions(db_session) == []
 
 
@@ -168,6 +168,10 @@ def test_dates_in_the_future_are_refused(client, db_session, org, storage):
 
 
 def test_late_complaint_is_explained_and_needs_a_reason(client, db_session, org, storage):
+    from portal.deadlines.services import seed_rules
+
+    seed_rules(db_session)
+    assert "Thời hiệu khiếu nại là 90 ngày" in html(client.get("/submit/complaint"))
     old = (dt.date.today() - dt.timedelta(days=120)).isoformat()
     data = form_data("complaint", learned_on=old, decision_date=old)
     first = post(client, "complaint", data)
@@ -184,6 +188,9 @@ def test_late_complaint_is_explained_and_needs_a_reason(client, db_session, org,
 
 def test_complaint_within_ninety_days_needs_no_reason(client, db_session, org, storage):
     from portal.deadlines.clock import local_today
+    from portal.deadlines.services import seed_rules
+
+    seed_rules(db_session)
 
     # The 90th day counted from the city's today (UTC+7), not the test machine's: from 17:00 UTC on,
     # the city is already a day ahead.
@@ -192,6 +199,27 @@ def test_complaint_within_ninety_days_needs_no_reason(client, db_session, org, s
     [submission] = submissions(db_session)
     assert submission.decision_number == "12/QĐ-UBND" and submission.tracking_code.startswith("KN-")
 
+
+
+def test_the_time_to_complain_comes_from_the_rules_in_force_and_the_civil_code_count(db_session):
+    """LEGAL.md §2.2: KN-01, 90 days from the day the citizen learned of the decision; KN-05, 30 days
+    for a second complaint; a period ending on a day off runs to the next working day (§2.1). The
+    rules are data: a new version applies to those who learn of a decision from its first day."""
+    from portal.deadlines.models import DeadlineRule
+    from portal.deadlines.services import rule_in_force, seed_rules
+    from portal.intake.services import complaint_limit
+
+    seed_rules(db_session)
+    limit = complaint_limit(db_session)
+    # learned Sunday 8/3/2026: day 90 is Saturday 6/6, so the period runs to Monday 8/6
+    assert limit(dt.date(2026, 3, 8), False) == (90, dt.date(2026, 6, 8))
+    assert limit(dt.date(2026, 3, 9), True) == (30, dt.date(2026, 4, 8))  # a second complaint: 30 days
+    old = rule_in_force(db_session, "KN-01", dt.date(2026, 3, 8))
+    db_session.add(DeadlineRule(**{c.key: getattr(old, c.key) for c in DeadlineRule.__table__.columns
+                                   if c.key not in ("id", "valid_from", "version", "duration")},
+                                valid_from=dt.date(2027, 1, 1), version=old.version + 1, duration=60))
+    db_session.flush()
+    assert limit(dt.date(2027, 1, 4), False)[0] == 60 and limit(dt.date(2026, 12, 31), False)[0] == 90
 
 def test_named_denunciation_needs_identity_and_explains_protection(client, db_session, org, storage):
     form = html(client.get("/submit/denunciation"))

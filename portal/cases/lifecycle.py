@@ -344,6 +344,25 @@ def _new_case(session: Session, source: Case, *, unit_id: int, status: CaseStatu
     return child
 
 
+def received_on(case: Case) -> dt.date:
+    """The day the case's unit received the đơn, when the xử lý đơn and thụ lý clocks start (LEGAL.md
+    table A: "receipt by the competent body"): the day the citizen sent it, or for a case forwarded
+    to this unit, or opened again for a second complaint or re-denunciation, the day that happened."""
+    if case.forwarded_from_id is not None or case.previous_case_id is not None:
+        return local_date(case.created_at)
+    return local_date(case.submission.received_at)
+
+
+def _start_receipt_clocks(session: Session, case: Case) -> None:
+    """Start the clocks that run from receipt (a case received by forwarding or opened again)."""
+    try:
+        from portal.deadlines.services import start_stage
+    except ImportError:
+        return
+    for stage in (INTAKE_STAGE, ACCEPTANCE_STAGE):
+        start_stage(session, case, stage, received_on(case))
+
+
 def _child_reference(session: Session, base: str, suffix: str) -> str:
     n = 1
     while True:
@@ -389,6 +408,7 @@ def _forward(session: Session, user: User, case: Case, data: TransitionInput, ev
     # The receiving unit gets the case; the identity stays in ReporterIdentity and is masked for its
     # staff until their own handler or head reveals it (portal.cases.services.may_reveal_identity).
     child = _new_case(session, case, unit_id=unit.id, status=S.RECEIVED, suffix="C", forwarded_from_id=case.id)
+    _start_receipt_clocks(session, child)  # the competent unit's clocks run from today, its receipt
     event.data = {**event.data, "to_unit_id": unit.id, "to_case_id": child.id}
 
 
@@ -427,6 +447,7 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
 def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
     child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="L", previous_case_id=case.id)
     child.summary = data.text
+    _start_receipt_clocks(session, child)  # from today, the receipt of the second complaint
     event.data = {**event.data, "new_case_id": child.id}
 
 
@@ -680,8 +701,7 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
         return
     for effect, stage in transition.deadlines:
         if effect == Effect.START:
-            received = local_date(case.submission.received_at)
-            start_on = received if stage in (INTAKE_STAGE, ACCEPTANCE_STAGE) else (data.decision_date or today)
+            start_on = received_on(case) if stage in (INTAKE_STAGE, ACCEPTANCE_STAGE) else (data.decision_date or today)
             deadlines.start_stage(session, case, stage, start_on)
         elif effect == Effect.COMPLETE:
             deadlines.complete_stage(session, case, stage, now_utc())

@@ -64,3 +64,29 @@ def test_reclassifying_stops_a_clock_the_new_kind_does_not_have(app, rules, stor
     apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.PETITION), version=case.version)
     assert [(d.stage, d.rule_code) for d in case.deadlines if d.met_at is None] == [("intake", "XLD-01")]
     assert case.due_on == case.deadlines[0].due_on
+
+
+def test_a_forwarded_don_runs_from_its_receipt_by_the_competent_unit(app, rules, storage):
+    """LEGAL.md table A (KN-02, TC-01): the clock counts from receipt by the competent body. A đơn
+    received by one unit and forwarded a week later must not arrive already late."""
+    from portal.cases.models import Case, CaseKind
+    from portal.db import now_utc
+
+    first_unit, competent = make_unit(rules), make_unit(rules)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, first_unit)])
+    receiver = make_user(rules, roles=[(Role.INTAKE_OFFICER, competent)])
+    case = receive(rules, app, SubmissionKind.COMPLAINT, anonymous=False, unit_id=first_unit.id,
+                   decision_issuer="UBND phường", learned_on=dt.date.today()).case
+    case.submission.received_at = now_utc() - dt.timedelta(days=7)  # sent a week ago
+    rules.flush()
+    apply_transition(rules, officer, case, "take", TransitionInput(), version=case.version)
+    apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.COMPLAINT), version=case.version)
+    event = apply_transition(rules, officer, case, "forward", TransitionInput(target_unit_id=competent.id,
+                                                                              text="Chuyển đúng thẩm quyền"),
+                             version=case.version)
+    child = rules.get(Case, event.data["to_case_id"])
+    today = local_date(now_utc())
+    assert {(d.stage, d.starts_on) for d in child.deadlines if d.met_at is None} == {
+        ("intake", today), ("acceptance", today)}
+    apply_transition(rules, receiver, child, "take", TransitionInput(), version=child.version)
+    assert {d.starts_on for d in child.deadlines if d.met_at is None} == {today}  # taking it keeps that day

@@ -445,7 +445,16 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
 
 
 def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
-    child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="L", previous_case_id=case.id)
+    """A second complaint (Luật Khiếu nại Art. 7) or a re-denunciation (Luật Tố cáo Art. 37) goes to
+    the direct superior of the unit that decided; after a second-time complaint decision there is no
+    third round (Art. 11(7): the court is the way)."""
+    unit = session.get(OrgUnit, case.unit_id)
+    superior = unit.parent_id if unit is not None and unit.parent_id is not None else case.unit_id
+    from portal.org.conflicts import accused_leads_unit
+
+    if superior != case.unit_id and accused_leads_unit(session, case, superior):
+        superior = case.unit_id  # never to a unit the accused leads: the officers route it on by hand
+    child = _new_case(session, case, unit_id=superior, status=S.IN_REVIEW, suffix="L", previous_case_id=case.id)
     child.summary = data.text
     _start_receipt_clocks(session, child)  # from today, the receipt of the second complaint
     event.data = {**event.data, "new_case_id": child.id}
@@ -555,16 +564,29 @@ UNSIGNED_MESSAGE = _l("Đơn không ghi tên người gửi nên không thể th
                       "nặc danh”); khiếu nại không ghi tên thì không thụ lý.")
 
 
+THIRD_ROUND_MESSAGE = _l("Khiếu nại này đã được giải quyết lần hai; không có lần khiếu nại thứ ba. Người khiếu "
+                         "nại có thể khởi kiện vụ án hành chính tại Tòa án.")
+
+
 def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
     """Is ``case`` (classified as ``kind``, default its own) a complaint or denunciation with no sender?"""
     return (kind or case.kind) in NAMED_KINDS and case.submission.is_anonymous
+
+
+def legal_refusal(case: Case, transition: Transition) -> Any | None:
+    """Why the law forbids ``transition`` on ``case`` whatever its status (None: it does not)."""
+    if transition.name in NAMED_ONLY and unsigned(case):
+        return UNSIGNED_MESSAGE
+    if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and case.previous_case_id is not None:
+        return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
+    return None
 
 
 def state_allows(case: Case, transition: Transition) -> bool:
     """Whether ``transition`` starts from the case's status and applies to its kind."""
     if case.status not in transition.sources:
         return False
-    if transition.name in NAMED_ONLY and unsigned(case):
+    if legal_refusal(case, transition) is not None:
         return False
     if case.kind is None:
         return not transition.needs_kind
@@ -650,8 +672,9 @@ def apply_transition(session: Session, user: User, case: Case, name: str, data: 
         raise NotAllowed(_l("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
     if version is not None and version != case.version:
         raise StaleCase(STALE_MESSAGE)
-    if transition.name in NAMED_ONLY and case.status in transition.sources and unsigned(case):
-        raise IllegalTransition(UNSIGNED_MESSAGE)
+    refusal = legal_refusal(case, transition) if case.status in transition.sources else None
+    if refusal is not None:
+        raise IllegalTransition(refusal)
     if not state_allows(case, transition):
         raise IllegalTransition(_l("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
                                    action=transition.label, status=STATUS_LABELS[case.status]))

@@ -18,6 +18,7 @@ from portal.cases.lifecycle import (
     StaleCase,
     TransitionInput,
     apply_transition,
+    available,
 )
 from portal.cases.models import Attachment, Case, CaseKind, CaseStatus
 from portal.cases.services import CaseError, audit_original_download, pseudonym, reveal_identity
@@ -60,13 +61,24 @@ def test_denunciation_may_continue_after_withdrawal_a_complaint_may_not(db_sessi
     assert complaint.status == CaseStatus.TERMINATED
 
 
-def test_reopen_creates_a_linked_new_case(db_session, people):
-    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
-    event = apply_transition(db_session, people["officer"], case, "reopen",
+def test_reopen_creates_a_linked_new_case_at_the_direct_superior(db_session, people):
+    """LEGAL.md §5.1 (Luật Khiếu nại Art. 7): the second complaint goes to the direct superior of the
+    first-time resolver; Art. 11(7): no third round after a second-time decision."""
+    ward = make_unit(db_session, parent=people["unit"])
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, ward)])
+    case = make_case(db_session, unit=ward, kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
+    event = apply_transition(db_session, officer, case, "reopen",
                              TransitionInput(text="Không đồng ý với quyết định lần đầu"), version=None)
     second = db_session.get(Case, event.data["new_case_id"])
     assert second.previous_case_id == case.id and second.status == CaseStatus.IN_REVIEW
     assert second.submission_id == case.submission_id and case.status == CaseStatus.CLOSED
+    assert second.unit_id == people["unit"].id  # the ward's superior
+    second.status = CaseStatus.CLOSED
+    head = make_user(db_session, roles=[(Role.INTAKE_OFFICER, people["unit"])])
+    assert "reopen" not in {t.name for t in available(db_session, head, second)}
+    with pytest.raises(IllegalTransition, match="không có lần khiếu nại thứ ba"):
+        apply_transition(db_session, people["officer"], second, "reopen", TransitionInput(text="Lần ba"),
+                         version=None)
 
 
 def test_split_needs_two_parts_and_merge_needs_a_visible_open_target(db_session, people):

@@ -1,5 +1,5 @@
 """Notices the law requires (acceptance, refusal, guidance, forwarding slip, extension, suspension,
-conclusion), generated from editable Vietnamese templates stored in the database.
+resumption, termination, conclusion), generated from editable Vietnamese templates stored in the database.
 
 Templates are rendered in a Jinja sandbox with autoescaping, and they receive ONLY the identity-free
 variables of :data:`VARIABLES`: a notice never carries the reporter's name, address, ID number or
@@ -80,6 +80,15 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "<h2>QUYẾT ĐỊNH<br>Về việc tạm đình chỉ giải quyết</h2>\n"
         "<p>Tạm đình chỉ việc giải quyết hồ sơ {{ reference }}. Lý do: {{ reason }}.</p>\n"
         "<p>Thời gian tạm đình chỉ không tính vào thời hạn giải quyết.</p>")),
+    "resumption": ("Quyết định tiếp tục giải quyết", _HEAD + (
+        "<h2>QUYẾT ĐỊNH<br>Về việc tiếp tục giải quyết</h2>\n"
+        "<p>Tiếp tục giải quyết hồ sơ {{ reference }} ({{ kind }}) theo quyết định số {{ decision_number }} "
+        "ngày {{ decision_date }}, do lý do tạm đình chỉ không còn.</p>\n"
+        "<p>Thời hạn giải quyết được tính tiếp từ ngày tiếp tục giải quyết.</p>")),
+    "termination": ("Quyết định đình chỉ giải quyết", _HEAD + (
+        "<h2>QUYẾT ĐỊNH<br>Về việc đình chỉ giải quyết</h2>\n"
+        "<p>Đình chỉ việc giải quyết hồ sơ {{ reference }} ({{ kind }}) theo quyết định số {{ decision_number }} "
+        "ngày {{ decision_date }}. Lý do: {{ reason }}.</p>")),
     "conclusion": ("Quyết định, kết luận", _HEAD + (
         "<h2>KẾT QUẢ GIẢI QUYẾT</h2>\n<p>Hồ sơ {{ reference }} ({{ kind }}).</p>\n"
         "<p>Theo quyết định, kết luận số {{ decision_number }} ngày {{ decision_date }}:</p>\n<p>{{ text }}</p>")),

@@ -225,3 +225,26 @@ def test_an_unsigned_denunciation_or_complaint_is_never_accepted(db_session):
                       submission=make_submission(db_session, kind=SubmissionKind.DENUNCIATION,
                                                  identity={"phone": "0901234567"}))
     assert "propose" in {t.name for t in available(db_session, officer, named)}
+
+
+def test_termination_and_resumption_each_have_their_written_notice(db_session, people, app):
+    """LEGAL.md §1.5: a decision to terminate (đình chỉ) or to resume is sent in writing, like a suspension."""
+    from portal.cases import notices
+
+    seed_rules(db_session)
+    head = people["head"]
+    day = dt.date(2026, 11, 2)
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, head, case, "suspend", TransitionInput(
+        reason_code="SUSP-AWAIT", decision_number="5/QĐ-TĐC", decision_date=day), version=case.version)
+    resumed = apply_transition(db_session, head, case, "resume", TransitionInput(
+        decision_number="6/QĐ-TTGQ", decision_date=day), version=case.version)
+    ended = apply_transition(db_session, head, case, "terminate", TransitionInput(
+        reason_code="TERM-WITHDRAWN", decision_number="7/QĐ-ĐC", decision_date=day), version=case.version)
+    with app.test_request_context():
+        resumption = notices.render_notice(db_session, case, resumed)
+        termination = notices.render_notice(db_session, case, ended)
+    assert resumption.code == "resumption" and "6/QĐ-TTGQ" in resumption.body and case.reference in resumption.body
+    assert termination.code == "termination" and "7/QĐ-ĐC" in termination.body
+    assert "Người gửi rút toàn bộ nội dung" in termination.body
+    assert resumed.is_public and ended.is_public

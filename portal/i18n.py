@@ -29,6 +29,30 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 ROOT = TRANSLATIONS.parent.parent
 
 
+# Dates as people here write them: day first, Vietnamese administrative style ("17/02/2026",
+# "17 tháng 2 năm 2026"); English pages day first too ("17 Feb 2026"), never the ambiguous 2/17/26.
+# Other widths ("short", "full") are CLDR's.
+DATE_PATTERNS = {"vi": {"medium": "dd/MM/y", "long": "d 'tháng' M 'năm' y"},
+                 "en": {"medium": "d MMM y", "long": "d MMMM y"}}
+DATETIME_PATTERNS = {"vi": {"medium": "HH:mm, dd/MM/y"}, "en": {"medium": "d MMM y, HH:mm"}}
+
+
+def format_day(value: Any, width: str = "medium") -> str:
+    """A date in the current locale's usual form (see :data:`DATE_PATTERNS`)."""
+    from flask_babel import format_date, get_locale
+
+    pattern = DATE_PATTERNS.get(str(get_locale() or "vi"), {}).get(width, width)
+    return format_date(value, pattern)
+
+
+def format_moment(value: Any, width: str = "medium") -> str:
+    """A date and time in the current locale's usual form, in the portal's time zone."""
+    from flask_babel import format_datetime, get_locale
+
+    pattern = DATETIME_PATTERNS.get(str(get_locale() or "vi"), {}).get(width, width)
+    return format_datetime(value, pattern)
+
+
 @lru_cache(maxsize=256)
 def negotiate(accept_language: str) -> str:
     """The best of our locales for an ``Accept-Language`` header (browsers send few distinct ones)."""

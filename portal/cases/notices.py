@@ -167,7 +167,9 @@ def update_template(session: Session, template: NoticeTemplate, *, title: str, b
 
 def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.date) -> dict[str, Any]:
     """The whitelisted, identity-free variables for the notice of ``event``."""
-    from flask_babel import force_locale, format_date
+    from flask_babel import force_locale
+
+    from portal.i18n import format_day
 
     unit = session.get(OrgUnit, case.unit_id)
     with force_locale("vi"):  # a notice is in Vietnamese whatever language the officer reads the site in
@@ -177,13 +179,13 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
     values = {
         "reference": case.reference, "tracking_code": case.submission.tracking_code,
         "unit_name": unit.name if unit else "", "kind": str(KIND_LABELS[case.kind]) if case.kind else "",
-        "today": format_date(today, "long"), "decision_number": event.decision_number or "",
-        "decision_date": format_date(event.decision_date, "long") if event.decision_date else "",
+        "today": format_day(today, "long"), "decision_number": event.decision_number or "",
+        "decision_date": format_day(event.decision_date, "long") if event.decision_date else "",
         "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
         # Notices go to the accused and to outside bodies too: never the reporter's identifiers.
         "text": text, "days": event.data.get("days") or "",
         "to_unit_name": to_unit.name if to_unit else "",
-        "received_on": format_date(local_date(case.submission.received_at), "long"),
+        "received_on": format_day(local_date(case.submission.received_at), "long"),
     }
     assert set(values) == set(VARIABLES)
     return values

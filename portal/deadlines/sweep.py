@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, exists, insert, literal, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -38,6 +38,7 @@ from portal.db import now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
 from portal.deadlines.services import load_calendar
+from portal.i18n import format_day
 from portal.notifications.services import RenderedEmail, queue_rendered, release_held, render_email, revise_held
 from portal.org.models import OrgUnit
 from portal.settings import Settings
@@ -297,7 +298,7 @@ def _lines(run: Run, section: Section, locale: str) -> list[Line]:
         with force_locale(locale):
             for key in missing:
                 _locale, due_on, days = key
-                phrases[key] = (format_date(due_on, "medium"),
+                phrases[key] = (format_day(due_on, "medium"),
                                 _("quá hạn %(days)s ngày", days=days) if days > 0 else "")
     return [Line(i.reference, i.link, *phrases[(locale, i.due_on, i.days_overdue)]) for i in section.items]
 

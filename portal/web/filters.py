@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from markupsafe import Markup, escape
 
 from portal.core.kinds import kinds_overview
+from portal.i18n import format_day, format_moment
 from portal.web import nav
 from portal.web.logging import request_id
 
@@ -24,13 +25,13 @@ def nl2br(text: str | None) -> Markup:
 def date_filter(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(value, fmt)
+    return format_day(value, fmt)
 
 
 def datetime_filter(value: dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, fmt)
+    return format_moment(value, fmt)
 
 
 def number_filter(value: float | int | None) -> str:

@@ -126,13 +126,18 @@ def test_dates_and_numbers_follow_the_locale(app):
 
     from flask_babel import force_locale
 
-    from portal.web.filters import date_filter, number_filter
+    from portal.web.filters import date_filter, datetime_filter, number_filter
 
-    with app.test_request_context("/"), force_locale("vi"):
-        assert date_filter(dt.date(2026, 2, 17), "long") == "17 tháng 2, 2026"
+    moment = dt.datetime(2026, 2, 17, 6, 5, tzinfo=dt.UTC)  # 13:05 in Vietnam
+    with app.test_request_context("/"), force_locale("vi"):  # day first, as offices write it
+        assert date_filter(dt.date(2026, 2, 17)) == "17/02/2026"
+        assert date_filter(dt.date(2026, 2, 17), "long") == "17 tháng 2 năm 2026"
+        assert datetime_filter(moment) == "13:05, 17/02/2026"
         assert number_filter(1234567.5) == "1.234.567,5"
-    with app.test_request_context("/"), force_locale("en"):
-        assert date_filter(dt.date(2026, 2, 17), "long") == "February 17, 2026"
+    with app.test_request_context("/"), force_locale("en"):  # day first too: never 2/17/26
+        assert date_filter(dt.date(2026, 2, 17)) == "17 Feb 2026"
+        assert date_filter(dt.date(2026, 2, 17), "long") == "17 February 2026"
+        assert datetime_filter(moment) == "17 Feb 2026, 13:05"
         assert number_filter(1234567.5) == "1,234,567.5"
 
 

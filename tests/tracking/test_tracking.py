@@ -131,11 +131,11 @@ def test_status_in_plain_words_with_deadline_and_messages(client, db_session, re
     db_session.commit()
     open_tracking(client, receipt)
     page = html(client.get(f"/track/{receipt.tracking_code}"))
-    assert "Đã thụ lý giải quyết" in page and "15 tháng 1, 2027" in page
+    assert "Đã thụ lý giải quyết" in page and "15 tháng 1 năm 2027" in page
     assert "Đã thụ lý theo quyết định số 5." in page and "Xin gửi bản sao quyết định." in page
     assert "Nội bộ: giao ông X" not in page and "Ghi chú nội bộ bí mật" not in page
     english = html(client.get(f"/track/{receipt.tracking_code}?lang=en"))
-    assert "Accepted for resolution" in english and "January 15, 2027" in english
+    assert "Accepted for resolution" in english and "15 January 2027" in english
 
 
 def test_reply_is_stored_for_staff_and_shown(client, db_session, receipt):

@@ -409,6 +409,12 @@ def _forward(session: Session, user: User, case: Case, data: TransitionInput, ev
     # staff until their own handler or head reveals it (portal.cases.services.may_reveal_identity).
     child = _new_case(session, case, unit_id=unit.id, status=S.RECEIVED, suffix="C", forwarded_from_id=case.id)
     _start_receipt_clocks(session, child)  # the competent unit's clocks run from today, its receipt
+    try:
+        from portal.deadlines.services import hold_forward_to_its_limit
+    except ImportError:
+        pass
+    else:
+        hold_forward_to_its_limit(session, case)  # then completed by the transition, on time or late
     event.data = {**event.data, "to_unit_id": unit.id, "to_case_id": child.id}
 
 

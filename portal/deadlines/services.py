@@ -161,6 +161,32 @@ def update_case_due(case: Case) -> None:
     case.due_on = min(dues) if dues else None
 
 
+# The limit that applies to an intake ending by forwarding, when the law sets one apart from the
+# intake's own (Luật Tố cáo Art. 24(2): a denunciation outside competence is forwarded within 5
+# working days, against 7 for the initial handling).
+FORWARD_RULES = {CaseKind.DENUNCIATION: "TC-02"}
+
+
+def hold_forward_to_its_limit(session: Session, case: Case) -> Deadline | None:
+    """Before the intake of a forwarded case is completed: hold its open intake deadline to the
+    forwarding rule of its kind (:data:`FORWARD_RULES`), from the same start, so it is judged on
+    time or late against the limit that applied."""
+    code = FORWARD_RULES.get(case.kind) if case.kind else None
+    existing = _open(case, "intake")
+    if code is None or not existing:
+        return None
+    deadline = existing[0]
+    rule = rule_in_force(session, code, deadline.starts_on)
+    if rule is None:
+        return None
+    deadline.rule_code, deadline.rule_version_id = rule.code, rule.id
+    deadline.unit, deadline.legal_basis = rule.unit.value, rule.legal_basis
+    _recompute(session, deadline, case, load_calendar(session))
+    update_case_due(case)
+    session.flush()
+    return deadline
+
+
 def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> Deadline | None:
     """Start the clock of ``stage``; None when no rule applies. Restarting an open stage moves it."""
     code = rule_code_for(case, stage)

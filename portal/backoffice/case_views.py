@@ -335,7 +335,7 @@ def accused(case_id: int) -> Any:
     if unknown:
         form.emails.errors = [_("Không có cán bộ nào có thư điện tử: %(emails)s.", emails=", ".join(unknown))]
         return render_case(case, accused_form=form, status=422)
-    mark_accused(session, case, {u.id for u in users}, actor_id=current_user.id)
+    mark_accused(session, case, {u.id for u in users}, actor_id=current_user.id, may_remove=may_mark_accused)
     session.commit()
     flash(_("Đã ghi nhận cán bộ bị tố cáo."), "success")
     if is_conflicted(session, current_user, case):  # the user named themselves or their leader

@@ -192,7 +192,7 @@ class Case(Base):
     reference: Mapped[str] = mapped_column(String(24), unique=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)  # split from
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))  # 2nd complaint / re-denunciation
     forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[CaseKind | None] = mapped_column(_enum(CaseKind, 8), index=True)
@@ -250,6 +250,11 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
 
+    __table_args__ = (
+        # the outcomes reached during a period (portal/stats)
+        Index("ix_case_events_to_status_at", "to_status", "at"),
+    )
+
     id: Mapped[bigintpk]
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[created_at]
@@ -303,7 +308,7 @@ class Deadline(Base):
     extensions_count: Mapped[int] = mapped_column(default=0)
     paused_days: Mapped[int] = mapped_column(default=0)
     paused_since: Mapped[dt.date | None] = mapped_column(Date)
-    met_at: Mapped[dt.datetime | None]
+    met_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # the statistics read a period's
     reminded_at: Mapped[dt.datetime | None]
     escalated_at: Mapped[dt.datetime | None]
     escalated_parent_at: Mapped[dt.datetime | None]

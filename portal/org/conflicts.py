@@ -15,9 +15,9 @@ their oversight and administrators see no cases, so neither is counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
@@ -105,45 +105,50 @@ def same_don(session: Session, case: Case) -> list[Case]:
     parts, forwarded and reopened cases, the case split) and the cases merged with any of them.
     The case page shows the whole đơn (content, reporter messages, files, identity) from each, so
     a conflict of interest on one must hold on all."""
-    ids = {case.id}
-    while True:
-        submissions = select(Case.submission_id).where(Case.id.in_(ids))
-        merged_into = select(Case.merged_into_id).where(Case.id.in_(ids), Case.merged_into_id.is_not(None))
-        found = set(session.scalars(select(Case.id).where(
-            Case.submission_id.in_(submissions) | Case.merged_into_id.in_(ids) | Case.id.in_(merged_into))))
-        if found <= ids:
-            break
-        ids |= found
+    ids, frontier = {case.id}, {case.id}
+    while frontier:  # three indexed reads per round (an OR of them would scan the table)
+        linked = union_all(
+            select(Case.id).where(Case.submission_id.in_(select(Case.submission_id).where(Case.id.in_(frontier)))),
+            select(Case.id).where(Case.merged_into_id.in_(frontier)),
+            select(Case.merged_into_id).where(Case.id.in_(frontier), Case.merged_into_id.is_not(None)))
+        frontier = set(session.scalars(linked)) - ids
+        ids |= frontier
     return list(session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
 
 
-def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None) -> set[int]:
-    """Record the staff accused in ``case`` (replacing the previous list) and recompute the conflicts,
-    on ``case`` and on every case showing the same đơn (:func:`same_don`): the accused of a split
-    part must not open the other part, which shows the whole đơn. Returns the users conflicted on
-    ``case``."""
+def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor_id: int | None = None,
+                 may_remove: Callable[[Case], bool] | None = None) -> set[int]:
+    """Record the staff accused in ``case`` (replacing its list) and recompute the conflicts, on
+    ``case`` and on every case showing the same đơn (:func:`same_don`): the accused of a split part
+    must not open the other part, which shows the whole đơn. Someone added is added everywhere;
+    someone removed is removed from ``case`` and from the other cases ``may_remove`` allows (those the
+    actor could edit themselves): an officer of the unit that forwarded a đơn must not clear the
+    accused the competent unit recorded. Returns the users conflicted on ``case``."""
     from portal.audit.services import record
 
     wanted = set(user_ids)
     before = accused_user_ids(session, case)
+    added, removed = wanted - before, before - wanted
     group = same_don(session, case)
-    changed = False
+    changed: list[int] = []
     for member in group:
         current = accused_user_ids(session, member)
-        if wanted - current or current - wanted:
-            changed = True
-            session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == member.id,
-                                                        AccusedPerson.user_id.in_(current - wanted)))
-            session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(wanted - current))
+        drop = removed & current if member.id == case.id or (may_remove is not None and may_remove(member)) else set()
+        add = added - current
+        if not (drop or add):
+            continue
+        changed.append(member.id)
+        session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == member.id,
+                                                    AccusedPerson.user_id.in_(drop)))
+        session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(add))
         session.execute(delete(CaseConflict).where(
             CaseConflict.case_id == member.id,
             CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
         session.flush()
-        compute_conflicts(session, member, wanted)
+        compute_conflicts(session, member, (current - drop) | add)
     if changed:
         record(session, "case.accused.mark", actor_id=actor_id, object_type="case", object_id=case.id,
-               case_id=case.id, added=sorted(wanted - before), removed=sorted(before - wanted),
-               cases=[m.id for m in group])
+               case_id=case.id, added=sorted(added), removed=sorted(removed), cases=changed)
     return conflicted_user_ids(session, case)
 
 

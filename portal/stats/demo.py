@@ -9,5 +9,6 @@ from portal.stats.services import publish
 
 
 def seed(session: Session) -> list[str]:
-    row = publish(session, local_today())
+    today = local_today()
+    row = publish(session, today, today)
     return [f"statistics published as of {row.as_of.isoformat()}"]

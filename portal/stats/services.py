@@ -1,9 +1,11 @@
-"""The figures the portal publishes: per unit and city-wide, over the twelve months to yesterday.
+"""The figures the portal publishes: per unit and city-wide, over the twelve calendar months before
+the month of publication.
 
 Counts only, never a case or a person, and never broken down by kind per unit (a ward that received
-one denunciation this year is not something to publish). Computed once a day by the worker into a
-snapshot (:class:`PublishedStatistics`), so the public page reads one row however many cases there
-are and however many visitors come.
+one denunciation this year is not something to publish). Published once a month, on whole months:
+two snapshots a day apart would tell, by their difference, which unit received what kind of đơn that
+day. Computed by the worker into a snapshot (:class:`PublishedStatistics`), so the public page reads
+one row however many cases there are and however many visitors come.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from sqlalchemy import case as sa_case
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case, CaseStatus, Submission, SubmissionKind
+from portal.cases.models import Case, CaseEvent, CaseStatus, Submission, SubmissionKind
 from portal.deadlines.board import Figures, add_met_figures, local_bounds, open_figures
 from portal.deadlines.clock import local_today
 from portal.org.models import OrgUnit
 from portal.stats.models import PublishedStatistics
 
-# Outcomes, in the order the page lists them (statuses that end a case's handling at a unit).
-OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.TERMINATED, CaseStatus.NOT_ACCEPTED,
-            CaseStatus.GUIDED, CaseStatus.FORWARDED, CaseStatus.MERGED, CaseStatus.ARCHIVED)
+# Outcomes, in the order the page lists them: the statuses that end a case's handling at its unit
+# (closing a resolved or terminated case is filing, not another outcome; a split case lives on in
+# its parts). Counted from the case events that reached them during the period.
+OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.TERMINATED, CaseStatus.NOT_ACCEPTED, CaseStatus.GUIDED,
+            CaseStatus.FORWARDED, CaseStatus.MERGED, CaseStatus.ARCHIVED)
 
 
 @dataclass
@@ -33,7 +37,7 @@ class UnitFigures:
     """One unit's published row (also the city total)."""
 
     received: int = 0  # cases opened at the unit during the period (forwarded to it included)
-    closed: int = 0  # cases whose handling at the unit ended during the period
+    closed: int = 0  # cases whose handling at the unit ended during the period (an outcome reached)
     open: int = 0  # as of publication
     overdue: int = 0  # open, past their nearest deadline, as of publication
     met: int = 0  # statutory deadlines met during the period
@@ -56,38 +60,49 @@ class UnitFigures:
         return any(asdict(self).values())
 
 
+def month_of(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month: the publication day of its snapshot."""
+    return day.replace(day=1)
+
+
 def period_for(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The twelve months of whole days before ``as_of``: from the same day a year earlier (1 March
-    for 29 February) to yesterday."""
-    try:
-        start = as_of.replace(year=as_of.year - 1)
-    except ValueError:  # 29 February
-        start = dt.date(as_of.year - 1, 3, 1)
-    return start, as_of - dt.timedelta(days=1)
+    """The twelve whole calendar months before the month of ``as_of``."""
+    first = month_of(as_of)
+    return first.replace(year=first.year - 1), first - dt.timedelta(days=1)
 
 
-def _counts_by_unit(session: Session, column: Any, low: dt.datetime, high: dt.datetime) -> Counter[int]:
-    rows = session.execute(select(Case.unit_id, func.count()).where(column >= low, column < high,
-                                                                    Case.status != CaseStatus.SPLIT)
-                           .group_by(Case.unit_id))
+def _counts_by_unit(session: Session, low: dt.datetime, high: dt.datetime) -> Counter[int]:
+    """Cases opened at each unit in [low, high) (a case split is counted as its parts)."""
+    rows = session.execute(select(Case.unit_id, func.count()).where(
+        Case.created_at >= low, Case.created_at < high, Case.status != CaseStatus.SPLIT).group_by(Case.unit_id))
     return Counter(dict(rows.all()))
 
 
-def compute(session: Session, as_of: dt.date) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
-    """The period and the figures to publish on ``as_of`` (open and overdue counted on that day).
+def _ended(session: Session, low: dt.datetime, high: dt.datetime) -> tuple[Counter[int], dict[str, int]]:
+    """Per unit, the cases whose handling there ended in [low, high); city-wide, how (by outcome)."""
+    reached = (CaseEvent.to_status.in_([o.value for o in OUTCOMES]), CaseEvent.at >= low, CaseEvent.at < high)
+    per_unit = session.execute(select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
+                               .join(Case, Case.id == CaseEvent.case_id).where(*reached).group_by(Case.unit_id))
+    outcomes = session.execute(select(CaseEvent.to_status, func.count(func.distinct(CaseEvent.case_id)))
+                               .where(*reached).group_by(CaseEvent.to_status))
+    return Counter(dict(per_unit.all())), dict(outcomes.all())
 
-    A case split into parts is counted as its parts.
-    """
+
+def compute(session: Session, as_of: dt.date, today: dt.date | None = None
+            ) -> tuple[tuple[dt.date, dt.date], dict[str, Any]]:
+    """The period and the figures to publish for the month of ``as_of``; open and overdue cases are
+    counted on ``today`` (the day it is published, default the first of that month)."""
     period = period_for(as_of)
     low, high = local_bounds(*period)
-    received = _counts_by_unit(session, Case.created_at, low, high)
-    closed = _counts_by_unit(session, Case.closed_at, low, high)
-    board = open_figures(session, true(), today=as_of, soon=as_of)
+    received = _counts_by_unit(session, low, high)
+    ended, outcomes = _ended(session, low, high)
+    on = today or month_of(as_of)
+    board = open_figures(session, true(), today=on, soon=on)
     add_met_figures(session, true(), period, board)
     per_unit: dict[int, UnitFigures] = {}
-    for unit_id in set(received) | set(closed) | set(board):
+    for unit_id in set(received) | set(ended) | set(board):
         f: Figures = board.get(unit_id) or Figures()
-        per_unit[unit_id] = UnitFigures(received[unit_id], closed[unit_id], f.open, f.overdue, f.met, f.met_on_time,
+        per_unit[unit_id] = UnitFigures(received[unit_id], ended[unit_id], f.open, f.overdue, f.met, f.met_on_time,
                                         f.handling_days)
     units = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.name_en)
                             .where(OrgUnit.id.in_(list(per_unit))).order_by(OrgUnit.code)).all()
@@ -101,24 +116,22 @@ def compute(session: Session, as_of: dt.date) -> tuple[tuple[dt.date, dt.date], 
     kinds = {kind: (n, int(anonymous or 0)) for kind, n, anonymous in session.execute(
         select(Submission.kind, func.count(), func.sum(sa_case((Submission.is_anonymous, 1), else_=0)))
         .where(Submission.received_at >= low, Submission.received_at < high).group_by(Submission.kind))}
-    outcomes = dict(session.execute(select(Case.status, func.count())
-                                    .where(Case.closed_at >= low, Case.closed_at < high,
-                                           Case.status.in_(OUTCOMES)).group_by(Case.status)).all())
     return period, {
         "units": unit_rows,
         "total": asdict(total),
         "kinds": [{"kind": kind.value, "received": kinds.get(kind, (0, 0))[0], "anonymous": kinds.get(kind, (0, 0))[1]}
                   for kind in SubmissionKind],
-        "outcomes": [{"status": status.value, "count": outcomes.get(status, 0)} for status in OUTCOMES],
+        "outcomes": [{"status": status.value, "count": outcomes.get(status.value, 0)} for status in OUTCOMES],
     }
 
 
-def publish(session: Session, as_of: dt.date) -> PublishedStatistics:
-    """Compute and store the snapshot for ``as_of``, replacing one already there (flushes)."""
-    period, figures = compute(session, as_of)
-    row = session.scalar(select(PublishedStatistics).where(PublishedStatistics.as_of == as_of))
+def publish(session: Session, as_of: dt.date, today: dt.date | None = None) -> PublishedStatistics:
+    """Compute and store the snapshot of the month of ``as_of``, replacing one already there (flushes)."""
+    month = month_of(as_of)
+    period, figures = compute(session, month, today)
+    row = session.scalar(select(PublishedStatistics).where(PublishedStatistics.as_of == month))
     if row is None:
-        row = PublishedStatistics(as_of=as_of)
+        row = PublishedStatistics(as_of=month)
         session.add(row)
     row.period_start, row.period_end, row.figures = period[0], period[1], figures
     session.flush()
@@ -131,12 +144,11 @@ def latest(session: Session) -> PublishedStatistics | None:
 
 
 def publish_job(session: Session, today: dt.date | None = None) -> dict[str, Any]:
-    """The worker's step: publish today's snapshot once (a tick after it has been published writes
-    nothing). Commits."""
+    """The worker's step: publish this month's snapshot once (later ticks write nothing). Commits."""
     today = today or local_today()
     newest = latest(session)
-    if newest is not None and newest.as_of >= today:
+    if newest is not None and newest.as_of >= month_of(today):
         return {"published": False}
-    row = publish(session, today)
+    row = publish(session, today, today)
     session.commit()
     return {"published": True, "as_of": row.as_of.isoformat(), "units": len(row.figures["units"])}

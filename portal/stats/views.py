@@ -13,6 +13,7 @@ from portal.cases.lifecycle import STATUS_LABELS
 from portal.cases.models import CaseStatus
 from portal.core.kinds import KINDS
 from portal.db import get_session
+from portal.deadlines.clock import local_date
 from portal.stats.services import UnitFigures, latest
 from portal.web.pagecache import cached_page
 
@@ -20,9 +21,9 @@ bp = Blueprint("stats", __name__)
 
 CSV_COLUMNS = ("unit_code", "unit_name", "received", "closed", "open", "overdue", "deadlines_met",
                "deadlines_met_on_time", "on_time_rate", "average_handling_days", "period_start", "period_end",
-               "as_of")
+               "open_counted_on")
 KIND_TITLES = {info.kind.value: info.title for info in KINDS}
-NOT_YET = _l("Số liệu chưa được công bố. Số liệu được tổng hợp mỗi ngày một lần; hãy quay lại sau.")
+NOT_YET = _l("Số liệu chưa được công bố. Số liệu được tổng hợp mỗi tháng một lần; hãy quay lại sau.")
 
 
 def unit_figures(row: dict[str, Any]) -> UnitFigures:
@@ -64,7 +65,7 @@ def export() -> Response | tuple[str, int]:
                          "" if f.on_time_rate is None else f"{f.on_time_rate:.4f}",
                          "" if f.average_days is None else f"{f.average_days:.2f}",
                          snapshot.period_start.isoformat(), snapshot.period_end.isoformat(),
-                         snapshot.as_of.isoformat()])
-    filename = f"thong-ke-{snapshot.as_of.isoformat()}.csv"
+                         local_date(snapshot.published_at).isoformat()])
+    filename = f"thong-ke-{snapshot.as_of:%Y-%m}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

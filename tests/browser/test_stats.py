@@ -26,9 +26,9 @@ def _publish(app) -> None:  # type: ignore[no-untyped-def]
                          name_en="Thong Ke Ward People's Committee")
         for days_ago in (40, 2):  # one resolution overdue, one on time
             case = make_case(session, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING,
-                             created_at=now_utc() - dt.timedelta(days=days_ago))
+                             created_at=now_utc() - dt.timedelta(days=45))  # last month or earlier
             start_stage(session, case, "resolution", local_today() - dt.timedelta(days=days_ago))
-        publish(session, local_today())
+        publish(session, local_today(), local_today())
         session.commit()
 
 

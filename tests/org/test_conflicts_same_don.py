@@ -92,6 +92,27 @@ def test_clearing_the_accused_on_one_part_clears_it_on_every_part(db_session, ci
     part1, part2 = (db_session.get(Case, i) for i in event.data["children"])
     conflicts.mark_accused(db_session, part2, [head.id], actor_id=officer.id)
     assert not any(can_view_case(db_session, head, c) for c in (case, part1, part2))
-    conflicts.mark_accused(db_session, part1, [], actor_id=officer.id)  # a mistake, corrected
+    # a mistake, corrected by an officer who may edit every part
+    conflicts.mark_accused(db_session, part1, [], actor_id=officer.id,
+                           may_remove=lambda c: c.unit_id == city.hospital.id)
     assert all(can_view_case(db_session, head, c) for c in (case, part1, part2))
     assert all(conflicts.accused_user_ids(db_session, c) == set() for c in (case, part1, part2))
+
+
+
+def test_an_officer_of_the_forwarding_unit_cannot_clear_the_accused_the_competent_unit_recorded(db_session, city):
+    ward_officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.ward)])
+    health_officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.health)])
+    accused = make_user(db_session, roles=[(Role.HANDLER, city.health)])
+    case = _denunciation(db_session, city.ward)
+    event = apply_transition(db_session, ward_officer, case, "forward",
+                             TransitionInput(target_unit_id=city.health.id, text="Chuyển"), version=None)
+    child = db_session.get(Case, event.data["to_case_id"])
+    conflicts.mark_accused(db_session, child, [accused.id], actor_id=health_officer.id,
+                           may_remove=lambda c: c.unit_id == city.health.id)
+    assert not can_view_case(db_session, accused, child) and not can_view_case(db_session, accused, case)
+    # the ward's officer clears the list on the ward's own (forwarded) case: not on the department's
+    conflicts.mark_accused(db_session, case, [], actor_id=ward_officer.id,
+                           may_remove=lambda c: can_view_case(db_session, ward_officer, c))
+    assert conflicts.accused_user_ids(db_session, child) == {accused.id}
+    assert not can_view_case(db_session, accused, child)

@@ -25,7 +25,7 @@ from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
@@ -347,10 +347,30 @@ def _new_case(session: Session, source: Case, *, unit_id: int, status: CaseStatu
 def received_on(case: Case) -> dt.date:
     """The day the case's unit received the đơn, when the xử lý đơn and thụ lý clocks start (LEGAL.md
     table A: "receipt by the competent body"): the day the citizen sent it, or for a case forwarded
-    to this unit, or opened again for a second complaint or re-denunciation, the day that happened."""
+    to this unit, or opened again for a second complaint or re-denunciation, the day that happened; a
+    part of a split case, its whole's day."""
     if case.forwarded_from_id is not None or case.previous_case_id is not None:
         return local_date(case.created_at)
+    if case.parent_id is not None:
+        parent = object_session(case).get(Case, case.parent_id)  # type: ignore[union-attr]
+        if parent is not None:
+            return received_on(parent)
     return local_date(case.submission.received_at)
+
+
+def is_second_round(case: Case) -> bool:
+    """A second complaint: opened again here, sent as one through the portal, or a forwarded or split
+    copy of one (Luật Khiếu nại Art. 7, 37)."""
+    session = object_session(case)
+    seen: set[int] = set()
+    current: Case | None = case
+    while current is not None and current.id not in seen:
+        if current.previous_case_id is not None or current.submission.is_second_complaint:
+            return True
+        seen.add(current.id)
+        source = current.forwarded_from_id or current.parent_id
+        current = session.get(Case, source) if source is not None and session is not None else None
+    return False
 
 
 def _start_receipt_clocks(session: Session, case: Case) -> None:
@@ -450,12 +470,21 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
     event.data = {**event.data, "children": children}
 
 
+def _direct_superior(session: Session, unit_id: int) -> int:
+    """The nearest unit above ``unit_id`` still in force (an abolished level is skipped: the district
+    level ended on 1/7/2025); the unit itself when it has none."""
+    unit = session.get(OrgUnit, unit_id)
+    parent = session.get(OrgUnit, unit.parent_id) if unit is not None and unit.parent_id else None
+    while parent is not None and parent.valid_to is not None and parent.valid_to < local_today():
+        parent = session.get(OrgUnit, parent.parent_id) if parent.parent_id else None
+    return parent.id if parent is not None else unit_id
+
+
 def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
     """A second complaint (Luật Khiếu nại Art. 7) or a re-denunciation (Luật Tố cáo Art. 37) goes to
     the direct superior of the unit that decided; after a second-time complaint decision there is no
     third round (Art. 11(7): the court is the way)."""
-    unit = session.get(OrgUnit, case.unit_id)
-    superior = unit.parent_id if unit is not None and unit.parent_id is not None else case.unit_id
+    superior = _direct_superior(session, case.unit_id)
     from portal.org.conflicts import accused_leads_unit
 
     if superior != case.unit_id and accused_leads_unit(session, case, superior):
@@ -584,7 +613,7 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     """Why the law forbids ``transition`` on ``case`` whatever its status (None: it does not)."""
     if transition.name in NAMED_ONLY and unsigned(case):
         return UNSIGNED_MESSAGE
-    if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and case.previous_case_id is not None:
+    if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):
         return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
     return None
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case, CaseKind, Deadline
+from portal.cases.models import Case, CaseKind, Deadline, SubmissionKind
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.models import DeadlineRule, HolidayOverride, OverrideKind
@@ -66,12 +66,16 @@ def rule_code_for(case: Case, stage: str) -> str | None:
     if kind == CaseKind.DENUNCIATION_INFO:
         return None  # anonymous denunciation information: no statutory deadline
     if stage == "intake":
-        return "TC-01" if kind == CaseKind.DENUNCIATION else "XLD-01"
+        # before classification, a signed đơn sent as a denunciation runs on the denunciation's limit
+        claimed = kind is None and case.submission.kind == SubmissionKind.DENUNCIATION \
+            and not case.submission.is_anonymous
+        return "TC-01" if kind == CaseKind.DENUNCIATION or claimed else "XLD-01"
     if stage == "acceptance":
         return "KN-02" if kind == CaseKind.COMPLAINT else None
     if kind == CaseKind.COMPLAINT:
-        # second time: reopened here, or sent as a second complaint (the first decision was made elsewhere)
-        return "KN-06" if case.previous_case_id or case.submission.is_second_complaint else "KN-03"
+        from portal.cases.lifecycle import is_second_round
+
+        return "KN-06" if is_second_round(case) else "KN-03"
     if kind == CaseKind.DENUNCIATION:
         return "TC-04"
     if kind == CaseKind.PETITION:

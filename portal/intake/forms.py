@@ -74,7 +74,8 @@ class SubmissionForm(FlaskForm):
                            validators=[Optional(), sane_date])
     is_second_complaint = BooleanField(
         _l("Đây là khiếu nại lần hai (tôi không đồng ý với quyết định giải quyết lần đầu)"))
-    late_reason = TextAreaField(_l("Lý do gửi chậm (nếu đã quá 90 ngày)"), validators=[Optional(), Length(max=2000)])
+    late_reason = TextAreaField(_l("Lý do gửi chậm (nếu đã quá thời hiệu khiếu nại)"),
+                                validators=[Optional(), Length(max=2000)])
 
     accused_name = StringField(_l("Họ tên người bị tố cáo"), validators=[Optional(), Length(max=255)])
     accused_position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=255)])

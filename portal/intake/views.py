@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -30,6 +31,7 @@ bp = Blueprint("intake", __name__, url_prefix="/submit")
 
 KIND_PATTERN = "any(" + ",".join(k.value for k in SubmissionKind) + ")"
 RECEIPT_KEY = "intake_receipt"  # the code and secret, until the receipt page has shown them once
+SALT_KEY = "intake_salt"  # keys the fingerprint of the đơn just sent (see _digest)
 SHOWN_KEY = "intake_shown"  # the nonce and code of the last receipt shown (for a resubmitted form)
 SUBMIT_LIMIT = "6/minute;40/hour"  # đơn received per client
 POST_LIMIT = "30/minute;300/hour"  # any POST to a form, refused ones included (a citizen correcting a form)
@@ -187,9 +189,17 @@ def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
 
 
 def _digest(kind: SubmissionKind) -> str:
-    """A short fingerprint of the posted đơn (kind, title, content as they will be stored)."""
-    text = "\x1f".join([kind.value, clean_text(request.form.get("title")), clean_text(request.form.get("content"))])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    """A short fingerprint of the posted đơn (kind, title, content as they will be stored), keyed with
+    the server secret and a salt of this browser's own: the session cookie is signed, not encrypted,
+    and someone who has the text of a denunciation and the cookie of a suspect's browser must not be
+    able to confirm who sent it."""
+    salt = session.get(SALT_KEY)
+    if not salt:
+        salt = session[SALT_KEY] = secrets.token_urlsafe(16)
+    text = "\x1f".join([salt, kind.value, clean_text(request.form.get("title")),
+                        clean_text(request.form.get("content"))])
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"intake-resent", hashlib.sha256).digest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
 
 
 def _resent(kind: SubmissionKind) -> tuple[str, str] | None:

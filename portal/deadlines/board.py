@@ -28,16 +28,12 @@ CLOSED_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.
 FILTERS = ("open", "due_soon", "overdue")
 
 
-@dataclass
-class Figures:
-    """One row of the board."""
+class MetRates:
+    """The rates of the deadlines met during a period (on ``met``, ``met_on_time``, ``handling_days``)."""
 
-    open: int = 0
-    due_soon: int = 0
-    overdue: int = 0
-    met: int = 0  # deadlines met during the period
-    met_on_time: int = 0
-    handling_days: int = 0  # sum over the deadlines met during the period
+    met: int
+    met_on_time: int
+    handling_days: int
 
     @property
     def on_time_rate(self) -> float | None:
@@ -46,6 +42,18 @@ class Figures:
     @property
     def average_days(self) -> float | None:
         return self.handling_days / self.met if self.met else None
+
+
+@dataclass
+class Figures(MetRates):
+    """One row of the board."""
+
+    open: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    met: int = 0  # deadlines met during the period
+    met_on_time: int = 0
+    handling_days: int = 0  # sum over the deadlines met during the period
 
     def add(self, other: Figures) -> None:
         for name in ("open", "due_soon", "overdue", "met", "met_on_time", "handling_days"):

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseEvent, CaseStatus, Submission, SubmissionKind
-from portal.deadlines.board import Figures, add_met_figures, local_bounds, open_figures
+from portal.deadlines.board import Figures, MetRates, add_met_figures, local_bounds, open_figures
 from portal.deadlines.clock import local_today
 from portal.org.models import OrgUnit
 from portal.stats.models import PublishedStatistics
@@ -33,7 +33,7 @@ OUTCOMES = (CaseStatus.RESOLVED, CaseStatus.TERMINATED, CaseStatus.NOT_ACCEPTED,
 
 
 @dataclass
-class UnitFigures:
+class UnitFigures(MetRates):
     """One unit's published row (also the city total)."""
 
     received: int = 0  # cases opened at the unit during the period (forwarded to it included)
@@ -43,14 +43,6 @@ class UnitFigures:
     met: int = 0  # statutory deadlines met during the period
     met_on_time: int = 0
     handling_days: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.met_on_time / self.met if self.met else None
-
-    @property
-    def average_days(self) -> float | None:
-        return self.handling_days / self.met if self.met else None
 
     def add(self, other: UnitFigures) -> None:
         for name, value in asdict(other).items():

@@ -67,14 +67,19 @@ def register_submission(session: Session, submission: Submission, unit_id: int |
                 field_id=submission.field_id, status=CaseStatus.RECEIVED, is_group=submission.group_size >= 5)
     case.events.append(CaseEvent(action="received", to_status=CaseStatus.RECEIVED.value, is_public=True))
     session.add(case)
-    session.flush()
     # The xử lý đơn clock runs from receipt, whether or not anyone has taken the đơn yet: a đơn
     # left untouched is reminded and escalated like any other (classification restarts it under
-    # the decided kind's rule, from the same day).
+    # the decided kind's rule, from the same day). Computed before anything is written, so the case
+    # is inserted with its due date and the deadline in the same flush.
+    from portal.db import now_utc
     from portal.deadlines.clock import local_date
     from portal.deadlines.services import start_stage
 
-    start_stage(session, case, "intake", local_date(submission.received_at))
+    if submission.received_at is None:
+        submission.received_at = now_utc()
+    with session.no_autoflush:
+        start_stage(session, case, "intake", local_date(submission.received_at))
+    session.flush()
     return case
 
 

@@ -373,14 +373,22 @@ def is_second_round(case: Case) -> bool:
     return False
 
 
+def _deadlines_feature() -> Any | None:
+    """``portal.deadlines.services``, or None while that feature is not installed."""
+    try:
+        from portal.deadlines import services
+    except ImportError:
+        return None
+    return services
+
+
 def _start_receipt_clocks(session: Session, case: Case) -> None:
     """Start the clocks that run from receipt (a case received by forwarding or opened again)."""
-    try:
-        from portal.deadlines.services import start_stage
-    except ImportError:
+    deadlines = _deadlines_feature()
+    if deadlines is None:
         return
     for stage in (INTAKE_STAGE, ACCEPTANCE_STAGE):
-        start_stage(session, case, stage, received_on(case))
+        deadlines.start_stage(session, case, stage, received_on(case))
 
 
 def _child_reference(session: Session, base: str, suffix: str) -> str:
@@ -429,12 +437,9 @@ def _forward(session: Session, user: User, case: Case, data: TransitionInput, ev
     # staff until their own handler or head reveals it (portal.cases.services.may_reveal_identity).
     child = _new_case(session, case, unit_id=unit.id, status=S.RECEIVED, suffix="C", forwarded_from_id=case.id)
     _start_receipt_clocks(session, child)  # the competent unit's clocks run from today, its receipt
-    try:
-        from portal.deadlines.services import hold_forward_to_its_limit
-    except ImportError:
-        pass
-    else:
-        hold_forward_to_its_limit(session, case)  # then completed by the transition, on time or late
+    deadlines = _deadlines_feature()
+    if deadlines is not None:
+        deadlines.hold_forward_to_its_limit(session, case)  # then completed by the transition, on time or late
     event.data = {**event.data, "to_unit_id": unit.id, "to_case_id": child.id}
 
 
@@ -753,9 +758,8 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
     ``portal.deadlines`` is not installed)."""
     if not transition.deadlines:
         return
-    try:
-        from portal.deadlines import services as deadlines
-    except ImportError:
+    deadlines = _deadlines_feature()
+    if deadlines is None:
         logger.info("deadlines feature absent; skipped %s for case %s", transition.deadlines, case.id)
         return
     for effect, stage in transition.deadlines:

@@ -43,6 +43,11 @@ class MetRates:
     def average_days(self) -> float | None:
         return self.handling_days / self.met if self.met else None
 
+    def rate_cells(self) -> list[str]:
+        """The on-time rate and the average days as CSV cells (empty when nothing was met)."""
+        return ["" if self.on_time_rate is None else f"{self.on_time_rate:.4f}",
+                "" if self.average_days is None else f"{self.average_days:.2f}"]
+
 
 @dataclass
 class Figures(MetRates):

@@ -3,9 +3,7 @@ history, and the holiday overrides."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -34,6 +32,7 @@ from portal.deadlines.services import (
     new_rule_version,
     rule_history,
 )
+from portal.web.downloads import csv_download
 from portal.web.nav import add_nav
 
 bp = Blueprint("deadlines", __name__)
@@ -93,22 +92,15 @@ def board_export() -> Response:
     _form, today, period, soon = _board_inputs()
     session = get_session()
     data = board_q.compute(session, current_user, today=today, period=period, soon=soon)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["unit_code", "unit_name", "open", "due_soon", "overdue", "met_in_period", "met_on_time",
-                     "on_time_rate", "average_handling_days", "period_start", "period_end", "as_of"])
-    for row in data.units:
-        f = row.figures
-        writer.writerow([row.code, row.name, f.open, f.due_soon, f.overdue, f.met, f.met_on_time,
-                         "" if f.on_time_rate is None else f"{f.on_time_rate:.4f}",
-                         "" if f.average_days is None else f"{f.average_days:.2f}",
-                         period[0].isoformat(), period[1].isoformat(), today.isoformat()])
+    rows = [[row.code, row.name, row.figures.open, row.figures.due_soon, row.figures.overdue, row.figures.met,
+             row.figures.met_on_time, *row.figures.rate_cells(), period[0].isoformat(), period[1].isoformat(),
+             today.isoformat()] for row in data.units]
     record(session, "export", actor_id=current_user.id, object_type="accountability_board",
            period_start=period[0].isoformat(), period_end=period[1].isoformat(), rows=len(data.units))
     session.commit()
-    filename = f"accountability-{today.isoformat()}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(f"accountability-{today.isoformat()}.csv",
+                        ["unit_code", "unit_name", "open", "due_soon", "overdue", "met_in_period", "met_on_time",
+                         "on_time_rate", "average_handling_days", "period_start", "period_end", "as_of"], rows)
 
 
 @bp.get("/board/units/<int:unit_id>/<which>")

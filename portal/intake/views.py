@@ -130,7 +130,8 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
         existing = services.code_for_nonce(get_session(), form.nonce.data)
         if existing is not None:
             return _duplicate(form.nonce.data, existing)
-        resent = _resent(submission_kind)
+        digest = _digest(submission_kind)
+        resent = _resent(digest)
         if resent is not None:
             return _duplicate(*resent)
         try:
@@ -144,10 +145,10 @@ def submit(kind: str) -> str | Response | tuple[str, int]:
         # Routing and the tracking code only read too: the write lock is held for the writes alone.
         draft = services.prepare(get_session(), _input_from(form, submission_kind),
                                  secret_key=current_app.config["SECRET_KEY"])
-    return _store(form, submission_kind, draft)
+    return _store(form, submission_kind, draft, digest)
 
 
-def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
+def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft, digest: str,
            retried: bool = False) -> Response | str | tuple[str, int]:
     db = get_session()
     storage = get_storage()
@@ -167,7 +168,8 @@ def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
         if not retried:
             # The tracking code drawn while preparing was taken by another request since: draw again.
             return _store(form, kind, services.prepare(db, _input_from(form, kind),
-                                                       secret_key=current_app.config["SECRET_KEY"]), retried=True)
+                                                       secret_key=current_app.config["SECRET_KEY"]), digest,
+                          retried=True)
         raise
     try:
         db.commit()
@@ -184,7 +186,7 @@ def _store(form: SubmissionForm, kind: SubmissionKind, draft: services.Draft,
         raise
     session[RECEIPT_KEY] = {"nonce": form.nonce.data, "code": receipt.tracking_code, "secret": receipt.secret,
                             "kind": kind.value, "anonymous": receipt.submission.is_anonymous,
-                            "digest": _digest(kind)}
+                            "digest": digest}
     return redirect(url_for("intake.receipt"))
 
 
@@ -202,11 +204,10 @@ def _digest(kind: SubmissionKind) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
 
 
-def _resent(kind: SubmissionKind) -> tuple[str, str] | None:
+def _resent(digest: str) -> tuple[str, str] | None:
     """The (nonce, code) of the đơn this browser has just sent, when the same đơn comes again under
     a new form nonce: Back from the receipt re-fetches the form (no-store) with a fresh nonce, and the
     browser restores what was typed, so "Gửi đơn" would otherwise make a second đơn."""
-    digest = _digest(kind)
     for key in (RECEIPT_KEY, SHOWN_KEY):
         sent = session.get(key) or {}
         if sent.get("digest") == digest and sent.get("code"):

@@ -138,14 +138,7 @@ def mark_accused(session: Session, case: Case, user_ids: Iterable[int], *, actor
         if not (drop or add):
             continue
         changed.append(member.id)
-        session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == member.id,
-                                                    AccusedPerson.user_id.in_(drop)))
-        session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(add))
-        session.execute(delete(CaseConflict).where(
-            CaseConflict.case_id == member.id,
-            CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
-        session.flush()
-        compute_conflicts(session, member, (current - drop) | add)
+        _change_accused(session, member, current, add=add, drop=drop)
     if changed:
         record(session, "case.accused.mark", actor_id=actor_id, object_type="case", object_id=case.id,
                case_id=case.id, added=sorted(added), removed=sorted(removed), cases=changed)
@@ -161,10 +154,22 @@ def share_accused(session: Session, case: Case) -> None:
     if not accused:
         return
     for member in group:
-        missing = accused - accused_user_ids(session, member)
-        session.add_all(AccusedPerson(case_id=member.id, user_id=uid) for uid in sorted(missing))
-        session.flush()
-        compute_conflicts(session, member, accused)
+        current = accused_user_ids(session, member)
+        if accused - current:
+            _change_accused(session, member, current, add=accused - current, drop=set())
+
+
+def _change_accused(session: Session, case: Case, current: set[int], *, add: set[int], drop: set[int]) -> None:
+    """Add and remove accused on ``case`` (whose accused are ``current``), then compute its
+    conflicts again from the new list."""
+    if drop:
+        session.execute(delete(AccusedPerson).where(AccusedPerson.case_id == case.id,
+                                                    AccusedPerson.user_id.in_(drop)))
+    session.add_all(AccusedPerson(case_id=case.id, user_id=uid) for uid in sorted(add))
+    session.execute(delete(CaseConflict).where(
+        CaseConflict.case_id == case.id, CaseConflict.reason.in_((REASON_ACCUSED, REASON_HEAD, REASON_DEPUTY))))
+    session.flush()
+    compute_conflicts(session, case, (current - drop) | add)
 
 
 def accused_user_ids(session: Session, case: Case) -> set[int]:

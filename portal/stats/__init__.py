@@ -1,5 +1,5 @@
-"""Transparency statistics for the public: per unit, received, closed, on-time rate, open and
-overdue cases, published once a day."""
+"""Transparency statistics for the public: per unit, received, ended, on-time rate, open and
+overdue cases, published once a month."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l

@@ -1,4 +1,4 @@
-"""``flask stats publish``: publish today's figures now (the worker does it once a day)."""
+"""``flask stats publish``: publish a month's figures now (the worker does it at the start of each month)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def publish_command(as_of: str | None) -> None:
 
 
 def publish_job() -> dict[str, Any]:
-    """The worker's statistics step."""
+    """The worker's statistics step (commits what it published)."""
     from portal.stats.services import publish_job as job
 
-    return job(get_session())
+    session = get_session()
+    result = job(session)
+    session.commit()
+    return result

@@ -1,4 +1,4 @@
-"""Published statistics: one snapshot per day, computed by the worker, read by the public page."""
+"""Published statistics: one snapshot per month, computed by the worker, read by the public page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from portal.db import Base, created_at, intpk
 
 
 class PublishedStatistics(Base):
-    """The figures published for one day (``as_of``): the period they cover and, per unit and
+    """The figures published for one month (``as_of``, its first day): the period they cover and, per unit and
     city-wide, counts only (no case, no person). Unit names are copied in, so a snapshot keeps the
     organisation as it was when published."""
 

@@ -136,11 +136,11 @@ def latest(session: Session) -> PublishedStatistics | None:
 
 
 def publish_job(session: Session, today: dt.date | None = None) -> dict[str, Any]:
-    """The worker's step: publish this month's snapshot once (later ticks write nothing). Commits."""
+    """The worker's step: publish this month's snapshot once (later ticks write nothing). Flushes;
+    the job commits."""
     today = today or local_today()
     newest = latest(session)
     if newest is not None and newest.as_of >= month_of(today):
         return {"published": False}
     row = publish(session, today, today)
-    session.commit()
     return {"published": True, "as_of": row.as_of.isoformat(), "units": len(row.figures["units"])}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, render_template
@@ -15,6 +13,8 @@ from portal.core.kinds import KINDS
 from portal.db import get_session
 from portal.deadlines.clock import local_date
 from portal.stats.services import UnitFigures, latest
+from portal.web.downloads import csv_download
+from portal.web.errors import render_error
 from portal.web.pagecache import cached_page
 
 bp = Blueprint("stats", __name__)
@@ -49,23 +49,15 @@ def index() -> str:
 
 
 @bp.get("/statistics.csv")
-def export() -> Response | tuple[str, int]:
+def export() -> Response | tuple[Response | str, int]:
     """The latest figures per unit as CSV, for anyone to reuse."""
     snapshot = latest(get_session())
     if snapshot is None:
-        from portal.web.errors import render_error
-
-        return render_error(404, str(NOT_YET))  # type: ignore[return-value]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+        return render_error(404, str(NOT_YET))
+    counted_on = local_date(snapshot.published_at).isoformat()
+    rows = []
     for row in snapshot.figures["units"]:
         f = unit_figures(row)
-        writer.writerow([row["code"], row["name"], f.received, f.closed, f.open, f.overdue, f.met, f.met_on_time,
-                         "" if f.on_time_rate is None else f"{f.on_time_rate:.4f}",
-                         "" if f.average_days is None else f"{f.average_days:.2f}",
-                         snapshot.period_start.isoformat(), snapshot.period_end.isoformat(),
-                         local_date(snapshot.published_at).isoformat()])
-    filename = f"thong-ke-{snapshot.as_of:%Y-%m}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        rows.append([row["code"], row["name"], f.received, f.closed, f.open, f.overdue, f.met, f.met_on_time,
+                     *f.rate_cells(), snapshot.period_start.isoformat(), snapshot.period_end.isoformat(), counted_on])
+    return csv_download(f"thong-ke-{snapshot.as_of:%Y-%m}.csv", CSV_COLUMNS, rows)

@@ -19,13 +19,16 @@ def _denunciation(session, unit):
                      status=CaseStatus.IN_REVIEW)
 
 
+def _split_in_two(session, officer, case):  # type: ignore[no-untyped-def]
+    event = apply_transition(session, officer, case, "split",
+                             TransitionInput(parts=("Giám đốc nhận tiền", "Việc thứ hai")), version=case.version)
+    return [session.get(Case, i) for i in event.data["children"]]
+
 def test_accused_marked_on_a_split_part_still_sees_the_other_part_and_reveals(db_session, city, client):
     officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.hospital)])
     head = make_user(db_session, roles=[(Role.HEAD, city.hospital)])
     case = _denunciation(db_session, city.hospital)
-    event = apply_transition(db_session, officer, case, "split",
-                             TransitionInput(parts=("Giám đốc nhận tiền", "Việc thứ hai")), version=case.version)
-    part1, part2 = (db_session.get(Case, i) for i in event.data["children"])
+    part1, part2 = _split_in_two(db_session, officer, case)
     # The officer, handling part 1, records the hospital's head as the accused.
     conflicts.mark_accused(db_session, part1, [head.id], actor_id=officer.id)
     db_session.commit()
@@ -57,9 +60,7 @@ def test_head_accused_on_one_part_reveals_the_denouncer_through_another(db_sessi
     officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.hospital)])
     head = make_user(db_session, roles=[(Role.HEAD, city.hospital)])
     case = _denunciation(db_session, city.hospital)
-    event = apply_transition(db_session, officer, case, "split",
-                             TransitionInput(parts=("Giám đốc nhận tiền", "Việc thứ hai")), version=case.version)
-    part1, part2 = (db_session.get(Case, i) for i in event.data["children"])
+    part1, part2 = _split_in_two(db_session, officer, case)
     conflicts.mark_accused(db_session, part1, [head.id], actor_id=officer.id)
     db_session.commit()
     assert may_reveal_identity(db_session, head, part1) is False
@@ -87,9 +88,7 @@ def test_clearing_the_accused_on_one_part_clears_it_on_every_part(db_session, ci
     officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, city.hospital)])
     head = make_user(db_session, roles=[(Role.HEAD, city.hospital)])
     case = _denunciation(db_session, city.hospital)
-    event = apply_transition(db_session, officer, case, "split",
-                             TransitionInput(parts=("Giám đốc nhận tiền", "Việc thứ hai")), version=case.version)
-    part1, part2 = (db_session.get(Case, i) for i in event.data["children"])
+    part1, part2 = _split_in_two(db_session, officer, case)
     conflicts.mark_accused(db_session, part2, [head.id], actor_id=officer.id)
     assert not any(can_view_case(db_session, head, c) for c in (case, part1, part2))
     # a mistake, corrected by an officer who may edit every part

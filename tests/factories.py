@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
 from portal.cases.models import Case, CaseKind, CaseStatus, ReporterIdentity, Submission, SubmissionKind
 from portal.org.models import Field, OrgUnit, UnitKind
 
@@ -52,6 +52,13 @@ def make_user(session: Session, *, roles: list[tuple[Role, OrgUnit]] | None = No
     session.flush()
     session.refresh(user)
     return user
+
+
+def approve_as_second_admin(session: Session, request: RoleRequest) -> RoleAssignment:
+    """Approve a role request as another administrator of its unit (made here): the two-person rule."""
+    from portal.accounts.grants import approve
+
+    return approve(session, request, make_user(session, roles=[(Role.ADMIN, request.unit)]))
 
 
 def make_submission(session: Session, *, identity: dict[str, Any] | None = None, **overrides: Any) -> Submission:

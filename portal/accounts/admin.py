@@ -12,10 +12,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal.accounts import services
+from portal.accounts import grants, services
 from portal.accounts.auth import staff_required
-from portal.accounts.forms import ROLE_LABELS, EmptyForm, RoleAddForm, StaffCreateForm
-from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.forms import ROLE_LABELS, EmptyForm, RefuseRequestForm, RoleAddForm, StaffCreateForm
+from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
 from portal.accounts.permissions import Action, can, require, subtree_ids, units_where
 from portal.accounts.tokens import Purpose, link
 from portal.db import get_session, now_utc
@@ -76,6 +76,25 @@ def _send_invitation(session: Session, user: User) -> None:
                 link=url)
 
 
+def ask_approvers(session: Session, request: RoleRequest) -> None:
+    """Tell the administrators who may approve ``request`` that it waits (or the requester that
+    nobody can yet: a second administrator has to be made first)."""
+    approvers = grants.approvers(session, request)
+    for approver in approvers:
+        queue_email(session, approver.email, "role_request", locale=approver.locale or "vi",
+                    requester=request.requested_by, grantee=request.user, role=ROLE_LABELS[request.role],
+                    unit=request.unit, link=url_for("accounts_admin.requests", _external=True))
+    if not approvers:
+        flash(_l("Chưa có quản trị viên nào khác quản lý đơn vị này để phê duyệt: hãy nhờ người vận hành máy chủ "
+                 "tạo thêm một quản trị viên (lệnh users create-admin)."), "warning")
+
+
+def flash_requested(request: RoleRequest) -> None:
+    flash(_l("Đã đề nghị giao vai trò %(role)s tại %(unit)s. Vai trò có hiệu lực khi một quản trị viên khác phê "
+             "duyệt.", role=ROLE_LABELS[request.role], unit=request.unit.display_name(str(get_locale() or "vi"))),
+          "success")
+
+
 STAFF_PAGE = 50
 
 
@@ -103,8 +122,9 @@ def index() -> str:
     if len(users) > STAFF_PAGE:
         users = users[:STAFF_PAGE]
         next_url = url_for("accounts_admin.index", unit=unit_id, after=users[-1].email)
+    to_decide = sum(1 for r in grants.pending(db, units=managed) if grants.may_decide(db, current_user, r))
     return render_template("accounts/admin/index.html", users=users, total=total, next_url=next_url,
-                           role_labels=ROLE_LABELS, units=choices, selected_unit=unit_id)
+                           role_labels=ROLE_LABELS, units=choices, selected_unit=unit_id, to_decide=to_decide)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -118,40 +138,55 @@ def create() -> Any:
     if form.validate_on_submit():
         unit = db.get(OrgUnit, form.unit.data)
         require(current_user, Action.USERS_MANAGE, unit)
+        user = request_ = None
         try:
-            user = services.create_staff(db, email=form.email.data, full_name=form.full_name.data,
-                                         grants=[services.Grant(Role(form.role.data), form.unit.data)],
+            user = services.create_staff(db, email=form.email.data, full_name=form.full_name.data, grants=[],
                                          actor_id=current_user.id)
+            request_ = grants.request_grant(db, user, Role(form.role.data), unit, requested_by=current_user)
         except services.AccountError as exc:
-            form.email.errors.append(exc.message)
+            db.rollback()  # no account without its role request
+            (form.unit if user is not None else form.email).errors.append(exc.message)
         else:
             _send_invitation(db, user)
+            ask_approvers(db, request_)
             db.commit()
             # The link goes to the new officer's mailbox only: shown here, it would let an administrator
             # become, through an account of their own making, a head who may reveal denouncers.
             flash(_l("Đã tạo tài khoản và gửi lời mời đến %(email)s.", email=user.email), "success")
+            flash_requested(request_)
             return redirect(url_for("accounts_admin.detail", user_id=user.id))
-    return render_template("accounts/admin/create.html", form=form)
+    return render_template("accounts/admin/create.html", form=form), 400 if request.method == "POST" else 200
+
+
+def _detail_page(db: Session, user: User, form: RoleAddForm, status: int = 200) -> tuple[str, int]:
+    managed = units_where(current_user, {Role.ADMIN}, db)
+    waiting = [r for r in grants.pending(db, user_id=user.id) if r.unit_id in managed]
+    return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
+                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
+                           whole=can(current_user, Action.ACCOUNT_MANAGE, user), waiting=waiting,
+                           may_decide=_decider(db)), status
+
+
+def _decider(db: Session) -> Any:
+    return lambda request_: grants.may_decide(db, current_user, request_)
 
 
 @bp.get("/<int:user_id>")
 @staff_required
-def detail(user_id: int) -> str:
-    """One staff account: its roles, adding and removing roles, deactivation, a new invitation."""
+def detail(user_id: int) -> Any:
+    """One staff account: its roles and the roles waiting for approval, asking for a role, removing
+    one, deactivation, a new invitation."""
     db = get_session()
     user = _target(db, user_id)
     form = RoleAddForm()
     _fill_choices(form, db)
-    managed = units_where(current_user, {Role.ADMIN}, db)
-    return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
-                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
-                           whole=can(current_user, Action.ACCOUNT_MANAGE, user))
+    return _detail_page(db, user, form)
 
 
 @bp.post("/<int:user_id>/roles")
 @staff_required
 def add_role(user_id: int) -> Any:
-    """Grant a role on a unit (and its subtree)."""
+    """Ask for a role on a unit (and its subtree); a second administrator approves it."""
     db = get_session()
     user = _target(db, user_id)
     form = RoleAddForm()
@@ -160,17 +195,15 @@ def add_role(user_id: int) -> Any:
         unit = db.get(OrgUnit, form.unit.data)
         require(current_user, Action.USERS_MANAGE, unit)
         try:
-            services.assign_role(db, user, Role(form.role.data), unit, actor_id=current_user.id)
+            request_ = grants.request_grant(db, user, Role(form.role.data), unit, requested_by=current_user)
         except services.AccountError as exc:
             form.role.errors.append(exc.message)
         else:
+            ask_approvers(db, request_)
             db.commit()
-            flash(_l("Đã thêm vai trò."), "success")
+            flash_requested(request_)
             return redirect(url_for("accounts_admin.detail", user_id=user.id))
-    managed = units_where(current_user, {Role.ADMIN}, db)
-    return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
-                           role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
-                           whole=can(current_user, Action.ACCOUNT_MANAGE, user)), 400
+    return _detail_page(db, user, form, 400)
 
 
 @bp.post("/<int:user_id>/roles/<int:assignment_id>/remove")
@@ -221,3 +254,95 @@ def reinvite(user_id: int) -> WerkzeugResponse:
     flash(_l("Đã gửi lời mời mới đến %(email)s; các liên kết mời trước không còn dùng được.", email=user.email),
           "success")
     return redirect(url_for("accounts_admin.detail", user_id=user.id))
+
+
+# --- role requests (the two-person rule, portal/accounts/grants.py) -----------------------------
+
+def _request_in_scope(db: Session, request_id: int) -> RoleRequest:
+    """A role request on a unit the current administrator manages; 404 otherwise."""
+    request_ = db.get(RoleRequest, request_id)
+    if request_ is None or not can(current_user, Action.USERS_MANAGE, request_.unit):
+        abort(404)
+    return request_
+
+
+def _requests_page(db: Session, refusing: tuple[int, RefuseRequestForm] | None = None,
+                   status: int = 200) -> tuple[str, int]:
+    managed = units_where(current_user, {Role.ADMIN}, db)
+    waiting = grants.pending(db, units=managed)
+    return render_template("accounts/admin/requests.html", waiting=waiting, role_labels=ROLE_LABELS,
+                           action_form=EmptyForm(), may_decide=_decider(db), refusing=refusing), status
+
+
+@bp.get("/requests")
+@staff_required
+def requests() -> Any:
+    """Role requests waiting in the administrator's subtrees: theirs, and those they may decide."""
+    require(current_user, Action.USERS_MANAGE)
+    return _requests_page(get_session())
+
+
+def _back(request_: RoleRequest) -> str:
+    """Where the decision was taken: the account's page or the list of requests."""
+    if request.form.get("back") == "detail":
+        return url_for("accounts_admin.detail", user_id=request_.user_id)
+    return url_for("accounts_admin.requests")
+
+
+def _decided(request_: RoleRequest, message: Any) -> WerkzeugResponse:
+    flash(message, "success")
+    return redirect(_back(request_))
+
+
+def _refused(request_: RoleRequest, exc: services.AccountError) -> WerkzeugResponse:
+    flash(exc.message, "error")
+    return redirect(_back(request_))
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@staff_required
+def approve_request(request_id: int) -> WerkzeugResponse:
+    db = get_session()
+    request_ = _request_in_scope(db, request_id)
+    if not grants.may_decide(db, current_user, request_):
+        abort(403)
+    try:
+        grants.approve(db, request_, current_user)
+    except services.AccountError as exc:
+        db.rollback()
+        return _refused(request_, exc)
+    db.commit()
+    return _decided(request_, _l("Đã phê duyệt: vai trò đã có hiệu lực."))
+
+
+@bp.post("/requests/<int:request_id>/refuse")
+@staff_required
+def refuse_request(request_id: int) -> Any:
+    db = get_session()
+    request_ = _request_in_scope(db, request_id)
+    if not grants.may_decide(db, current_user, request_):
+        abort(403)
+    form = RefuseRequestForm()
+    if not form.validate_on_submit():
+        return _requests_page(db, (request_.id, form), 400)
+    try:
+        grants.refuse(db, request_, current_user, form.reason.data or "")
+    except services.AccountError as exc:
+        return _refused(request_, exc)
+    db.commit()
+    return _decided(request_, _l("Đã từ chối yêu cầu."))
+
+
+@bp.post("/requests/<int:request_id>/cancel")
+@staff_required
+def cancel_request(request_id: int) -> WerkzeugResponse:
+    db = get_session()
+    request_ = _request_in_scope(db, request_id)
+    if request_.requested_by_id != current_user.id:
+        abort(403)
+    try:
+        grants.cancel(db, request_, current_user)
+    except services.AccountError as exc:
+        return _refused(request_, exc)
+    db.commit()
+    return _decided(request_, _l("Đã rút yêu cầu."))

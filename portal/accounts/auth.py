@@ -85,6 +85,10 @@ def is_staff_verified() -> bool:
     return bool(current_user.is_authenticated and current_user.is_staff and session.get(STAFF_VERIFIED))
 
 
+NO_ROLE_YET = _l("Tài khoản của bạn chưa có vai trò nào. Vai trò được giao có hiệu lực khi hai quản trị viên đồng ý "
+                 "(một người đề nghị, một người phê duyệt); nếu đã quá lâu, hãy liên hệ quản trị viên của đơn vị.")
+
+
 def staff_required(view: F) -> F:
     """Only staff who gave both factors in this session; anyone else is sent to the login page.
     Staff without any role assignment get 403."""
@@ -96,6 +100,10 @@ def staff_required(view: F) -> F:
         from portal.accounts.permissions import Action, can
 
         if not can(current_user, Action.STAFF_AREA):
+            if getattr(current_user, "is_staff", False) and not current_user.roles:
+                from portal.web.errors import render_error
+
+                return render_error(403, str(NO_ROLE_YET))  # a newcomer whose first role still waits
             abort(403)
         return view(*args, **kwargs)
 

@@ -1,5 +1,6 @@
-"""Demo staff accounts: for every active unit a head, a deputy, an intake officer and a handler, plus an
-administrator and an inspector on the root unit.
+"""Demo staff accounts: for every active unit a head, a deputy, an intake officer and a handler, plus two
+administrators and an inspector on the root unit, and one role request waiting for the second
+administrator's approval (the two-person rule, portal/accounts/grants.py).
 
 Passwords and TOTP secrets are deterministic and documented (demo only), so a newcomer can log in with
 any authenticator app or ``oathtool --totp -b SECRET``.
@@ -8,13 +9,15 @@ any authenticator app or ``oathtool --totp -b SECRET``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.accounts.grants import request_grant
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.accounts.services import hash_password, root_unit
+from portal.accounts.services import AccountError, hash_password, root_unit
 from portal.db import now_utc
 from portal.org.models import OrgUnit
 
@@ -53,6 +56,17 @@ def _account(session: Session, email: str, name: str, role: Role, unit: OrgUnit,
     return user
 
 
+def _waiting_request(session: Session, root: OrgUnit) -> None:
+    """The first administrator asks for the root's intake officer to handle cases too: the second
+    one sees it waiting for approval."""
+    admin = session.scalar(select(User).where(User.email == demo_email("admin")))
+    officer = session.scalar(select(User).where(User.email == demo_email("intake", root.code)))
+    if admin is None or officer is None:
+        return
+    with contextlib.suppress(AccountError):  # seeded before: the request waits, or was approved
+        request_grant(session, officer, Role.HANDLER, root, requested_by=admin)
+
+
 def seed(session: Session) -> list[str]:
     root = root_unit(session)
     if root is None:
@@ -62,7 +76,8 @@ def seed(session: Session) -> list[str]:
     units = [u for u in session.scalars(select(OrgUnit).order_by(OrgUnit.id)) if u.is_active_on(today)]
     units.sort(key=lambda u: (u.id != root.id, u.id))
     rows: list[tuple[str, str, str]] = []
-    for prefix, role, name in (("admin", Role.ADMIN, "Quản trị viên"), ("inspector", Role.INSPECTOR, "Thanh tra viên")):
+    for prefix, role, name in (("admin", Role.ADMIN, "Quản trị viên"), ("admin2", Role.ADMIN, "Quản trị viên thứ hai"),
+                               ("inspector", Role.INSPECTOR, "Thanh tra viên")):
         email = demo_email(prefix)
         _account(session, email, name, role, root, password_hash)
         rows.append((email, role.value, root.code))
@@ -72,6 +87,7 @@ def seed(session: Session) -> list[str]:
             email = demo_email(prefix, unit.code)
             _account(session, email, f"{labels[prefix]} {unit.name}", role, unit, password_hash)
             rows.append((email, role.value, unit.code))
+    _waiting_request(session, root)
     lines = [f"Demo staff accounts (password for all: {DEMO_PASSWORD}; TOTP: `oathtool --totp -b SECRET`):",
              "email\trole\tunit\tpassword\ttotp_secret"]
     lines += [f"{email}\t{role}\t{unit}\t{DEMO_PASSWORD}\t{demo_totp_secret(email)}" for email, role, unit in rows]

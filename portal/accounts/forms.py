@@ -7,7 +7,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.models import Role
@@ -136,6 +136,12 @@ class StaffCreateForm(FlaskForm):
 class RoleAddForm(FlaskForm):
     role = SelectField(_l("Vai trò"), choices=[], validators=[DataRequired()])
     unit = SelectField(_l("Đơn vị"), choices=[], coerce=int, validators=[DataRequired()])
+
+
+class RefuseRequestForm(FlaskForm):
+    """Turn down a role request; the reason is optional, kept in the audit log."""
+
+    reason = TextAreaField(_l("Lý do từ chối (không bắt buộc)"), validators=[Optional(), Length(max=500)])
 
 
 class EmptyForm(FlaskForm):

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, created_at, intpk, str64, str255
@@ -80,6 +80,46 @@ class RoleAssignment(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+class RoleRequest(Base):
+    """A role an administrator asked to grant, in force only once a second administrator approves it
+    (portal/accounts/grants.py): nobody alone can give an account the power to open cases, and so an
+    administrator cannot make a head of an account whose mailbox they control."""
+
+    __tablename__ = "role_requests"
+    __table_args__ = (
+        # One open request per grant: a second one would be approved twice (SQLAlchemy stores enum names).
+        Index("uq_role_requests_pending", "user_id", "unit_id", "role", unique=True,
+              sqlite_where=text("state = 'PENDING'"), postgresql_where=text("state = 'PENDING'")),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    # A head appointed in place of the current one: the replacement happens at approval, so that the
+    # unit is never without its head while the request waits.
+    replace_head: Mapped[bool] = mapped_column(default=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[created_at]
+    state: Mapped[RequestState] = mapped_column(Enum(RequestState, native_enum=False, length=16),
+                                                default=RequestState.PENDING, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it was refused
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    unit: Mapped[OrgUnit] = relationship(lazy="joined")
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class RecoveryCode(Base):

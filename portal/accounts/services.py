@@ -361,24 +361,40 @@ def current_head(session: Session, unit_id: int) -> User | None:
                                                                  RoleAssignment.role == Role.HEAD).limit(1))
 
 
-def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, actor_id: int | None) -> RoleAssignment:
-    """Grant ``role`` on ``unit`` (and its subtree); audited. A unit has one head at a time.
+def check_grant(session: Session, user: User, role: Role, unit: OrgUnit, *, actor_id: int | None,
+                replace_head: bool = False) -> None:
+    """Raise :class:`AccountError` when ``role`` on ``unit`` cannot be given to ``user``.
 
     Nobody grants themselves a role that opens cases: an administrator who could make themselves a
     head could read denouncers' identities (administrators manage structure, not cases).
     """
     if actor_id is not None and actor_id == user.id and role != Role.ADMIN:
         raise AccountError(_l("Bạn không thể tự cấp cho mình vai trò xử lý vụ việc; hãy nhờ một quản trị viên khác."))
+    if not user.is_active_account or user.deleted_at is not None:
+        raise AccountError(_l("Chỉ có thể giao vai trò cho tài khoản đang hoạt động."))
+    if not unit.is_active_on(now_utc().date()):
+        raise AccountError(_l("Đơn vị đã thôi hoạt động."))
     existing = session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user.id,
                                                            RoleAssignment.unit_id == unit.id,
                                                            RoleAssignment.role == role))
     if existing is not None:
         raise AccountError(_l("Cán bộ này đã có vai trò đó tại đơn vị này."))
-    if role == Role.HEAD:
+    if role == Role.HEAD and not replace_head:
         head = current_head(session, unit.id)
         if head is not None:
             raise AccountError(_l("Đơn vị này đã có người đứng đầu (%(email)s); hãy gỡ vai trò đó trước.",
                                   email=head.email))
+
+
+def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, actor_id: int | None,
+                requested_by: int | None = None) -> RoleAssignment:
+    """Grant ``role`` on ``unit`` (and its subtree); audited. A unit has one head at a time.
+
+    Through the web a role is first requested, and this runs when a second administrator approves
+    (``requested_by``: the first one; portal/accounts/grants.py); the command line and the demo call
+    it directly.
+    """
+    check_grant(session, user, role, unit, actor_id=actor_id)
     assignment = RoleAssignment(user_id=user.id, unit_id=unit.id, role=role)
     session.add(assignment)
     user.is_staff = True
@@ -387,8 +403,9 @@ def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, acto
     from portal.org.conflicts import conflicts_after_grant
 
     conflicts_after_grant(session, assignment)
+    detail = {"requested_by": requested_by} if requested_by is not None else {}
     record(session, "role.granted", actor_id=actor_id, object_type="user", object_id=user.id, role=role.value,
-           unit=unit.code)
+           unit=unit.code, **detail)
     return assignment
 
 

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
 from portal.audit.services import record
 from portal.cases.models import Submission
 from portal.deadlines.clock import local_date, local_today
@@ -242,11 +242,13 @@ def head_id(session: Session, unit_id: int) -> int | None:
                                                                RoleAssignment.role == Role.HEAD).limit(1))
 
 
-def appoint(session: Session, unit: OrgUnit, user: User, role: Role, *, actor_id: int | None = None,
-            replace: bool = False) -> RoleAssignment:
-    """Make ``user`` the head or a deputy of ``unit`` (a ``RoleAssignment``, audited by the accounts
-    service); one head at a time: ``replace`` ends the current head's appointment first."""
-    from portal.accounts.services import AccountError, assign_role
+def appoint(session: Session, unit: OrgUnit, user: User, role: Role, *, requested_by: User,
+            replace: bool = False) -> RoleRequest:
+    """Propose ``user`` as the head or a deputy of ``unit``: a role request that takes effect when a
+    second administrator approves it (portal/accounts/grants.py). One head at a time: ``replace``
+    puts the new head in the current one's place at approval, so the unit is never without one."""
+    from portal.accounts.grants import request_grant
+    from portal.accounts.services import AccountError
 
     if role not in LEADER_ROLES:
         raise OrgError(_("Chỉ có thể bổ nhiệm người đứng đầu hoặc cấp phó."))
@@ -257,13 +259,10 @@ def appoint(session: Session, unit: OrgUnit, user: User, role: Role, *, actor_id
     existing = leaders(session, unit.id)
     if any(a.user_id == user.id for a in existing):
         raise OrgError(_("Người này đã là lãnh đạo của đơn vị."))
-    current_head = next((a for a in existing if a.role == Role.HEAD), None)
-    if role == Role.HEAD and current_head is not None:
-        if not replace:
-            raise OrgError(_("Đơn vị đã có người đứng đầu; hãy miễn nhiệm hoặc chọn thay thế."))
-        remove_leader(session, current_head, actor_id=actor_id)
+    if role == Role.HEAD and not replace and any(a.role == Role.HEAD for a in existing):
+        raise OrgError(_("Đơn vị đã có người đứng đầu; hãy miễn nhiệm hoặc chọn thay thế."))
     try:
-        return assign_role(session, user, role, unit, actor_id=actor_id)
+        return request_grant(session, user, role, unit, requested_by=requested_by, replace_head=replace)
     except AccountError as exc:
         raise OrgError(str(exc)) from None
 

@@ -12,6 +12,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from portal.accounts import grants
+from portal.accounts.admin import ask_approvers, flash_requested
 from portal.accounts.auth import is_staff_verified
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import Action, can, require
@@ -164,8 +166,10 @@ def _unit_page(unit: OrgUnit, form: UnitForm, *, appoint: AppointForm | None = N
     retire.successor_id.choices = _unit_choices(empty=_("— Không có —"), active_only=True)
     leaders = [{"assignment": a, "label": LEADER_LABELS[a.role], "user": session.get(User, a.user_id)}
                for a in services.leaders(session, unit.id)]
+    proposed = [r for r in grants.pending(session, units=[unit.id]) if r.role in services.LEADER_ROLES]
     return render_template("org/unit_form.html", form=form, unit=unit, appoint=appoint, retire=retire,
-                           leaders=leaders, remove_form=EmptyForm(), kind_label=KIND_LABELS.get(unit.kind),
+                           leaders=leaders, proposed=proposed, leader_labels=LEADER_LABELS,
+                           remove_form=EmptyForm(), kind_label=KIND_LABELS.get(unit.kind),
                            is_active=unit.is_active_on(services.today())), status
 
 
@@ -233,15 +237,16 @@ def appoint_leader(unit_id: int) -> Any:
     if appoint.validate_on_submit():
         user = session.get(User, appoint.user_id.data)
         try:
-            services.appoint(session, unit, user, Role(appoint.role.data), actor_id=current_user.id,
-                             replace=appoint.replace.data)
+            request_ = services.appoint(session, unit, user, Role(appoint.role.data), requested_by=current_user,
+                                        replace=appoint.replace.data)
         except services.OrgError as exc:
             session.rollback()
             unit = _unit_or_404(unit_id)
             _fail(appoint, exc)
         else:
+            ask_approvers(session, request_)
             session.commit()
-            flash(_("Đã bổ nhiệm %(name)s.", name=user.full_name or user.email), "success")
+            flash_requested(request_)
             return redirect(url_for("org.edit_unit", unit_id=unit.id))
     form = UnitForm(obj=unit, formdata=None)
     _prepare_unit_form(form, unit)

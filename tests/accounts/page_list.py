@@ -10,4 +10,5 @@ PUBLIC_PAGES = [
 STAFF_PAGES = [
     ("/staff/admin/users/", "admin"),
     ("/staff/admin/users/new", "admin"),
+    ("/staff/admin/users/requests", "admin"),
 ]

@@ -7,16 +7,30 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import RequestState, Role, RoleRequest, User
 from portal.audit.models import AuditEntry
 from portal.notifications.services import current_settings, send_pending
 from tests.accounts.conftest import PASSWORD
-from tests.factories import make_unit, make_user
+from tests.factories import make_admin, make_unit, make_user
 from tests.helpers import login_as
 
 
 def _audit(db_session, action):
     return db_session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def approve_waiting(app, db_session, user):
+    """Another administrator approves, through the web, every role waiting for ``user``."""
+    approver = make_admin(db_session)
+    second = app.test_client()
+    login_as(second, approver)
+    waiting = db_session.scalars(select(RoleRequest).where(RoleRequest.user_id == user.id,
+                                                           RoleRequest.state == RequestState.PENDING)).all()
+    assert waiting
+    for request_ in waiting:
+        assert second.post(f"/staff/admin/users/requests/{request_.id}/approve").status_code == 302
+    db_session.expire_all()
+    return approver
 
 
 def _invite(client, db_session, unit, email="new.officer@example.com", role="handler"):
@@ -31,11 +45,16 @@ def test_admin_creates_staff_who_accepts_the_invitation(client, app, db_session,
     login_as(client, admin)
     user = _invite(client, db_session, root_unit)
     assert user.is_staff and user.password_hash is None
-    assert [(a.role, a.unit_id) for a in user.roles] == [(Role.HANDLER, root_unit.id)]
+    assert user.roles == []  # the first role waits for a second administrator
     page = client.get(f"/staff/admin/users/{user.id}").get_data(as_text=True)
     # the link goes to the officer's mailbox only, never to the administrator's screen
     assert user.email in page and "/account/invitation/" not in page
-    assert _audit(db_session, "staff.created") and _audit(db_session, "role.granted")
+    assert "Vai trò chờ phê duyệt" in page and "Rút yêu cầu" in page
+    assert _audit(db_session, "staff.created") and _audit(db_session, "role.requested")
+    assert not _audit(db_session, "role.granted")
+    approve_waiting(app, db_session, user)
+    db_session.refresh(user)
+    assert [(a.role, a.unit_id) for a in user.roles] == [(Role.HANDLER, root_unit.id)]
 
     send_pending(db_session, current_settings())
     body = smtp_sink.body(smtp_sink.to(user.email)[-1])
@@ -66,17 +85,21 @@ def test_admin_creates_staff_who_accepts_the_invitation(client, app, db_session,
     assert newcomer.get("/staff/").status_code == 200
 
 
-def test_roles_added_and_removed_are_audited(client, db_session, make_staff, root_unit):
+def test_roles_added_and_removed_are_audited(client, app, db_session, make_staff, root_unit):
     admin = make_staff(Role.ADMIN)
     login_as(client, admin)
     dept = make_unit(db_session, parent=root_unit, code="DEPT")
     officer = make_user(db_session, roles=[(Role.HANDLER, root_unit)])
     response = client.post(f"/staff/admin/users/{officer.id}/roles", data={"role": "deputy", "unit": dept.id})
     assert response.status_code == 302
+    requested = _audit(db_session, "role.requested")[-1]
+    assert requested.actor_id == admin.id and requested.details["role"] == "deputy"
+    approver = approve_waiting(app, db_session, officer)
     db_session.refresh(officer)
     assert {(a.role, a.unit_id) for a in officer.roles} == {(Role.HANDLER, root_unit.id), (Role.DEPUTY, dept.id)}
     granted = _audit(db_session, "role.granted")[-1]
-    assert granted.actor_id == admin.id and granted.details == {"role": "deputy", "unit": "DEPT"}
+    assert granted.actor_id == approver.id
+    assert granted.details == {"role": "deputy", "unit": "DEPT", "requested_by": admin.id}
     deputy = next(a for a in officer.roles if a.role == Role.DEPUTY)
     assert client.post(f"/staff/admin/users/{officer.id}/roles/{deputy.id}/remove").status_code == 302
     db_session.refresh(officer)
@@ -134,7 +157,7 @@ def test_duplicate_email_is_a_form_error(client, db_session, make_staff, root_un
     login_as(client, make_staff(Role.ADMIN))
     response = client.post("/staff/admin/users/new", data={"full_name": "X", "email": citizen.email,
                                                           "role": "handler", "unit": root_unit.id})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Địa chỉ email này đã được dùng" in response.get_data(as_text=True)
 
 

@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from portal.accounts.demo import DEMO_PASSWORD, demo_email, demo_totp_secret, seed
-from portal.accounts.models import Role, RoleAssignment, User
+from portal.accounts.models import RequestState, Role, RoleAssignment, RoleRequest, User
 from tests.factories import make_unit
 
 
@@ -44,12 +44,16 @@ def test_demo_seed_is_idempotent_and_lists_every_account(db_session, root_unit):
     make_unit(db_session, parent=root_unit, code="OLD", valid_to=dt.date(2025, 7, 1))
     lines = seed(db_session)
     emails = [line.split("\t")[0] for line in lines[2:]]
-    assert len(emails) == 2 + 4 * 2  # admin, inspector; four roles on ROOT and SXD (OLD is retired)
-    assert demo_email("head", "SXD") in emails and demo_email("admin") in emails
+    assert len(emails) == 3 + 4 * 2  # two admins, inspector; four roles on ROOT and SXD (OLD is retired)
+    assert demo_email("head", "SXD") in emails and demo_email("admin") in emails and demo_email("admin2") in emails
+    waiting = db_session.scalars(select(RoleRequest)).all()  # one request for the second admin to approve
+    assert [(r.role, r.user.email, r.requested_by.email, r.state) for r in waiting] == [
+        (Role.HANDLER, demo_email("intake", "ROOT"), demo_email("admin"), RequestState.PENDING)]
     assert all(DEMO_PASSWORD in line and demo_totp_secret(line.split("\t")[0]) in line for line in lines[2:])
     count = db_session.scalar(select(func.count(RoleAssignment.id)))
     assert seed(db_session) == lines
     assert db_session.scalar(select(func.count(RoleAssignment.id))) == count
+    assert db_session.scalar(select(func.count(RoleRequest.id))) == 1
     head = db_session.scalar(select(User).where(User.email == demo_email("head", dept.code)))
     assert [(a.role, a.unit_id) for a in head.roles] == [(Role.HEAD, dept.id)]
 

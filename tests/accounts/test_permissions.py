@@ -115,6 +115,7 @@ def _pages(org, inside, outside):
         "/staff/": dict.fromkeys(Role, 200),
         "/staff/admin/users/": {role: 200 if role == Role.ADMIN else 403 for role in Role},
         "/staff/admin/users/new": {role: 200 if role == Role.ADMIN else 403 for role in Role},
+        "/staff/admin/users/requests": {role: 200 if role == Role.ADMIN else 403 for role in Role},
         f"/staff/admin/users/{inside.id}": {role: 200 if role == Role.ADMIN else 404 for role in Role},
         f"/staff/admin/users/{outside.id}": dict.fromkeys(Role, 404),
         "/staff/admin/users/999999": dict.fromkeys(Role, 404),

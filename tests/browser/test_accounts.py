@@ -68,24 +68,28 @@ def test_citizen_registers_confirms_logs_in_out_and_resets_password(page, live_s
     expect(page).to_have_url(live_server("/account/"))
 
 
-def _admin(live_server) -> tuple[str, str]:
-    """An administrator of the root unit, created directly (the CLI's job in real life)."""
+def _admins(live_server) -> list[tuple[str, str]]:
+    """Two administrators of the root unit, created directly (the CLI's job in real life): every role
+    given through the web needs both."""
+    made = []
     with live_server.app.app_context():
         db = get_session()
         root = OrgUnit(code="UBND-TP", name="Ủy ban nhân dân Thành phố", name_en="City People's Committee",
                        kind=UnitKind.PROVINCIAL_COMMITTEE)
         db.add(root)
         db.flush()
-        admin = services.create_staff(db, email="admin.journey@example.com", full_name="Quản trị",
-                                      grants=[services.Grant(Role.ADMIN, root.id)], actor_id=None)
-        secret = services.new_totp_secret()
-        admin.password_hash, admin.totp_secret = services.hash_password("admin password 1"), secret
+        for email in ("admin.journey@example.com", "admin2.journey@example.com"):
+            admin = services.create_staff(db, email=email, full_name="Quản trị",
+                                          grants=[services.Grant(Role.ADMIN, root.id)], actor_id=None)
+            secret = services.new_totp_secret()
+            admin.password_hash, admin.totp_secret = services.hash_password("admin password 1"), secret
+            made.append((email, secret))
         db.commit()
-    return "admin.journey@example.com", secret
+    return made
 
 
-def test_staff_member_is_invited_enrols_totp_and_logs_in(page, browser, live_server, smtp_sink, axe):
-    admin_email, admin_secret = _admin(live_server)
+def test_staff_member_is_invited_approved_enrols_totp_and_logs_in(page, browser, live_server, smtp_sink, axe):
+    (admin_email, admin_secret), (second_email, second_secret) = _admins(live_server)
     admin = StaffSite(page, live_server.url)
     admin.submit_password(admin_email, "admin password 1")
     axe(page)
@@ -99,9 +103,26 @@ def test_staff_member_is_invited_enrols_totp_and_logs_in(page, browser, live_ser
     page.locator("#role").select_option("handler")
     page.locator("#unit").select_option(label="Ủy ban nhân dân Thành phố (UBND-TP)")
     page.locator("main form button[type=submit]").click()
-    expect(page.locator(".flash-success")).to_contain_text("can.bo@example.com")
-    expect(page.locator(".flash-success")).not_to_contain_text("/account/invitation/")  # the mailbox only
+    expect(page.locator(".flash-success").first).to_contain_text("can.bo@example.com")
+    expect(page.locator("main")).not_to_contain_text("/account/invitation/")  # the mailbox only
+    expect(page.locator(".flash-success").last).to_contain_text("khi một quản trị viên khác phê duyệt")
+    expect(page.get_by_role("heading", name="Vai trò chờ phê duyệt")).to_be_visible()
+    expect(page.get_by_role("button", name="Phê duyệt")).to_have_count(0)  # never one's own request
     axe(page)
+
+    # the second administrator is told by email, and approves
+    approval = deliver_link(live_server, smtp_sink, second_email, "/staff/admin/users/requests")
+    second_context = browser.new_context(locale="vi-VN")
+    second = StaffSite(second_context.new_page(), live_server.url)
+    second.login(second_email, "admin password 1", second_secret)
+    second.page.goto(approval)
+    expect(second.page.locator(".role-request")).to_contain_text("can.bo@example.com")
+    axe(second.page)
+    second.page.get_by_role("button", name="Phê duyệt").click()
+    expect(second.page.locator(".flash-success")).to_contain_text("Đã phê duyệt")
+    expect(second.page.locator(".role-request")).to_have_count(0)
+    axe(second.page)
+    second_context.close()
 
     invitation = deliver_link(live_server, smtp_sink, "can.bo@example.com", "/account/invitation/")
     context = browser.new_context(locale="vi-VN")

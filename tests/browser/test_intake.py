@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -152,8 +153,8 @@ def test_feedback_without_javascript(no_js_page, city):
     expect(page.locator("#title")).to_have_value("Rác thải bên kênh")
     expect(page.locator("#reselect-files")).to_be_visible()
     # Without JavaScript too, the page says it has errors first and starts at their list.
-    assert page.title().startswith("Lỗi: ")
-    assert page.evaluate("document.activeElement && document.activeElement.id") == "error-summary"
+    expect(page).to_have_title(re.compile(r"^Lỗi: "))
+    expect(page.locator("#error-summary")).to_be_focused()  # autofocus lands once the page has loaded
     page.locator("#unit").fill("UBND P. Bến Thành, TP.HCM")  # the usual abbreviations are understood
     page.locator("#submission-form button[type=submit]").click()
     expect(page).to_have_url(city("/submit/receipt"))

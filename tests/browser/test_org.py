@@ -1,5 +1,5 @@
-"""Browser journey: an administrator creates a unit, appoints its head, and a new submission about
-that unit's field is proposed to it (and lands in its queue)."""
+"""Browser journey: an administrator creates a unit, proposes its head, a second administrator approves
+the appointment, and a new submission about that unit's field is proposed to it (and lands in its queue)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,14 @@ def _setup(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
         secret = new_totp_secret()
         admin = make_user(session, roles=[(Role.ADMIN, root)], password_hash=hash_password(PASSWORD),
                           totp_secret=secret, email_confirmed_at=now_utc(), full_name="Quản Trị Viên")
+        second_secret = new_totp_secret()
+        second = make_user(session, roles=[(Role.ADMIN, root)], password_hash=hash_password(PASSWORD),
+                           totp_secret=second_secret, email_confirmed_at=now_utc(), full_name="Quản Trị Viên Hai")
         head = make_user(session, roles=[(Role.HANDLER, root)], full_name="Phạm Thị Hoa",
                          email="hoa@example.test", email_confirmed_at=now_utc())
         session.commit()
-        return {"email": admin.email, "secret": secret, "head_email": head.email}
+        return {"email": admin.email, "secret": secret, "head_email": head.email, "second_email": second.email,
+                "second_secret": second_secret}
 
 
 def _stored_case(app, code: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -49,7 +53,8 @@ def _stored_case(app, code: str) -> tuple[int, int]:  # type: ignore[no-untyped-
         return case.unit_id, unit_id
 
 
-def test_admin_creates_a_unit_appoints_its_head_and_a_new_submission_is_routed_to_it(page, live_server, axe):
+def test_admin_creates_a_unit_appoints_its_head_and_a_new_submission_is_routed_to_it(page, browser, live_server,
+                                                                                      axe):
     data = _setup(live_server.app)
     StaffSite(page, live_server.url).login(data["email"], PASSWORD, data["secret"])
 
@@ -84,7 +89,23 @@ def test_admin_creates_a_unit_appoints_its_head_and_a_new_submission_is_routed_t
     # Appoint the head.
     page.get_by_label("Cán bộ", exact=True).select_option(label=f"Phạm Thị Hoa <{data['head_email']}>")
     page.get_by_label("Chức vụ").select_option("head")
-    page.get_by_role("button", name="Bổ nhiệm", exact=True).click()
+    page.get_by_role("button", name="Đề nghị bổ nhiệm", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text("khi một quản trị viên khác phê duyệt")
+    expect(page.get_by_role("heading", name="Bổ nhiệm chờ phê duyệt")).to_be_visible()
+    expect(page.locator(".leaders")).to_contain_text("Phạm Thị Hoa")
+    axe(page)
+
+    # A second administrator approves it (the two-person rule); then the unit has its head.
+    context = browser.new_context(locale="vi-VN")
+    second = StaffSite(context.new_page(), live_server.url)
+    second.login(data["second_email"], PASSWORD, data["second_secret"])
+    second.page.goto(live_server("/staff/admin/users/requests"))
+    expect(second.page.locator(".role-request")).to_contain_text(data["head_email"])
+    second.page.get_by_role("button", name="Phê duyệt").click()
+    expect(second.page.locator(".flash-success")).to_contain_text("Đã phê duyệt")
+    context.close()
+    page.reload()
+    expect(page.get_by_role("heading", name="Bổ nhiệm chờ phê duyệt")).to_have_count(0)
     expect(page.locator(".leaders")).to_contain_text("Người đứng đầu")
     expect(page.locator(".leaders")).to_contain_text("Phạm Thị Hoa")
 

@@ -14,7 +14,7 @@ from portal.cases.models import Case, SubmissionKind
 from portal.cases.services import receiving_unit_id, register_submission
 from portal.org import services
 from portal.org.models import UnitKind
-from tests.factories import make_case, make_rule, make_submission, make_unit, make_user
+from tests.factories import approve_as_second_admin, make_case, make_rule, make_submission, make_unit, make_user
 from tests.org.conftest import OLD
 
 
@@ -85,25 +85,36 @@ def test_a_child_cannot_outlive_its_parent(db_session, city):
 def test_one_head_at_a_time(db_session, city):
     first, second = make_user(db_session, roles=[(Role.HANDLER, city.health)]), make_user(
         db_session, roles=[(Role.HANDLER, city.health)])
-    services.appoint(db_session, city.health, first, Role.HEAD)
+    admin = make_user(db_session, roles=[(Role.ADMIN, city.root)])
+    proposed = services.appoint(db_session, city.health, first, Role.HEAD, requested_by=admin)
+    assert services.head_id(db_session, city.health.id) is None  # a proposal, until a second admin approves
+    approve_as_second_admin(db_session, proposed)
+    assert services.head_id(db_session, city.health.id) == first.id
     with pytest.raises(services.OrgError, match="đã có người đứng đầu"):
-        services.appoint(db_session, city.health, second, Role.HEAD)
-    services.appoint(db_session, city.health, second, Role.HEAD, replace=True)
+        services.appoint(db_session, city.health, second, Role.HEAD, requested_by=admin)
+    replacing = services.appoint(db_session, city.health, second, Role.HEAD, requested_by=admin, replace=True)
+    assert services.head_id(db_session, city.health.id) == first.id  # the unit keeps its head while it waits
+    approve_as_second_admin(db_session, replacing)
     assert services.head_id(db_session, city.health.id) == second.id
     assert [a.role for a in services.leaders(db_session, city.health.id)] == [Role.HEAD]
     actions = audit_actions(db_session)
+    assert actions.count("role.requested") == 2
     assert actions.count("role.granted") == 2 and actions.count("role.revoked") == 1
 
 
 def test_deputies_and_refusals(db_session, city):
     deputy = make_user(db_session, roles=[(Role.HANDLER, city.health)])
-    services.appoint(db_session, city.health, deputy, Role.DEPUTY)
+    admin = make_user(db_session, roles=[(Role.ADMIN, city.root)])
+    approve_as_second_admin(db_session, services.appoint(db_session, city.health, deputy, Role.DEPUTY,
+                                                         requested_by=admin))
     with pytest.raises(services.OrgError, match="đã là lãnh đạo"):
-        services.appoint(db_session, city.health, deputy, Role.HEAD)
+        services.appoint(db_session, city.health, deputy, Role.HEAD, requested_by=admin)
     with pytest.raises(services.OrgError, match="cán bộ"):
-        services.appoint(db_session, city.health, make_user(db_session), Role.HEAD)  # a citizen
+        services.appoint(db_session, city.health, make_user(db_session), Role.HEAD, requested_by=admin)  # a citizen
     with pytest.raises(services.OrgError):
-        services.appoint(db_session, city.health, deputy, Role.HANDLER)
+        services.appoint(db_session, city.health, deputy, Role.HANDLER, requested_by=admin)
+    with pytest.raises(services.OrgError, match="tự cấp"):
+        services.appoint(db_session, city.health, admin, Role.DEPUTY, requested_by=admin)
 
 
 def test_fields_and_wards_of_a_unit(db_session, city):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Role, RoleAssignment
+from portal.accounts.models import RequestState, Role, RoleAssignment, RoleRequest
 from portal.audit.models import AuditEntry
 from portal.org.models import OrgUnit, RoutingRule, UnitField
 from portal.org.services import head_id, unit_by_code
@@ -105,18 +105,38 @@ def test_rename_and_move(as_admin, db_session, city):
     assert (hospital.name, hospital.parent_id) == ("Bệnh viện Thành phố", city.root.id)
 
 
-def test_appoint_head_one_at_a_time_and_remove(as_admin, db_session, city):
+def _approve_waiting(app, db_session, unit_id):
+    """A second administrator approves, through the web, what waits for the unit."""
+    second = app.test_client()
+    login_as(second, make_admin(db_session))
+    waiting = db_session.scalars(select(RoleRequest).where(RoleRequest.unit_id == unit_id,
+                                                           RoleRequest.state == RequestState.PENDING)).all()
+    assert waiting
+    for request_ in waiting:
+        assert second.post(f"/staff/admin/users/requests/{request_.id}/approve").status_code == 302
+    db_session.expire_all()
+
+
+def test_appoint_head_one_at_a_time_and_remove(app, as_admin, db_session, city):
     first = make_user(db_session, roles=[(Role.HANDLER, city.health)], full_name="Trần Thị B")
     second = make_user(db_session, roles=[(Role.HANDLER, city.health)])
     url = f"{BASE}/units/{city.health.id}/leaders"
-    assert as_admin.post(url, data={"user_id": first.id, "role": "head"}).status_code == 302
+    proposed = as_admin.post(url, data={"user_id": first.id, "role": "head"}, follow_redirects=True)
+    assert "khi một quản trị viên khác phê duyệt" in proposed.get_data(as_text=True)
+    assert head_id(db_session, city.health.id) is None
+    page = as_admin.get(f"{BASE}/units/{city.health.id}").get_data(as_text=True)
+    assert "Bổ nhiệm chờ phê duyệt" in page and first.email in page
+    _approve_waiting(app, db_session, city.health.id)
+    assert head_id(db_session, city.health.id) == first.id
     refused = as_admin.post(url, data={"user_id": second.id, "role": "head"})
     assert refused.status_code == 422 and "đã có người đứng đầu" in refused.get_data(as_text=True)
     assert head_id(db_session, city.health.id) == first.id
     assert as_admin.post(url, data={"user_id": second.id, "role": "head", "replace": "y"}).status_code == 302
+    assert head_id(db_session, city.health.id) == first.id
+    _approve_waiting(app, db_session, city.health.id)
     assert head_id(db_session, city.health.id) == second.id
     page = as_admin.get(f"{BASE}/units/{city.health.id}").get_data(as_text=True)
-    assert second.email in page
+    assert second.email in page and "Bổ nhiệm chờ phê duyệt" not in page
     assignment = db_session.scalar(select(RoleAssignment).where(RoleAssignment.unit_id == city.health.id,
                                                                 RoleAssignment.role == Role.HEAD))
     assert as_admin.post(f"{url}/{assignment.id}/remove").status_code == 302

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import Case, CaseKind, Deadline, SubmissionKind
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
-from portal.deadlines.models import DeadlineRule, HolidayOverride, OverrideKind
+from portal.deadlines.models import DayUnit, DeadlineRule, HolidayOverride, OverrideKind
 from portal.deadlines.rules_data import SEED_RULES
+from portal.org import refdata
 
 STAGES = ("intake", "acceptance", "resolution")
 
@@ -83,17 +84,63 @@ def rule_code_for(case: Case, stage: str) -> str | None:
     return None
 
 
-def rule_in_force(session: Session, code: str, on: dt.date) -> DeadlineRule | None:
+class RuleRow(NamedTuple):
+    """One version of a deadline rule as the clocks use it (kept per process, shared by requests:
+    read-only, unlike the ORM row)."""
+
+    id: int
+    code: str
+    version: int
+    unit: DayUnit
+    duration: int
+    duration_complex: int | None
+    duration_especially_complex: int | None
+    duration_remote: int | None
+    duration_remote_complex: int | None
+    extension_days: int | None
+    extensions_complex: int
+    extensions_especially_complex: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    legal_basis: str
+
+
+_RULE_ROWS = select(*(getattr(DeadlineRule, name) for name in RuleRow._fields)).order_by(
+    DeadlineRule.code, DeadlineRule.valid_from.desc(), DeadlineRule.version.desc())
+
+
+def _rules(session: Session) -> dict[str, tuple[RuleRow, ...]]:
+    """Every rule version by code, the latest first. The rules and the calendar overrides are
+    reference data (portal/org/refdata.py): a change gives a new version token, so each process
+    reads them once per change instead of on every đơn received."""
+
+    def read() -> dict[str, tuple[RuleRow, ...]]:
+        by_code: dict[str, list[RuleRow]] = {}
+        for row in session.execute(_RULE_ROWS):
+            by_code.setdefault(row.code, []).append(RuleRow(*row))
+        return {code: tuple(rows) for code, rows in by_code.items()}
+
+    return refdata.snapshot(session).derived("deadline-rules", read)
+
+
+def rule_in_force(session: Session, code: str, on: dt.date) -> RuleRow | None:
     """The version of rule ``code`` in force on ``on`` (the latest version when several overlap)."""
-    return session.scalars(
-        select(DeadlineRule)
-        .where(DeadlineRule.code == code, DeadlineRule.valid_from <= on,
-               or_(DeadlineRule.valid_to.is_(None), DeadlineRule.valid_to >= on))
-        .order_by(DeadlineRule.valid_from.desc(), DeadlineRule.version.desc()).limit(1)
-    ).first()
+    for rule in _rules(session).get(code, ()):
+        if rule.valid_from <= on and (rule.valid_to is None or rule.valid_to >= on):
+            return rule
+    return None
 
 
-def duration_for(rule: DeadlineRule, *, complex_: bool = False, especially_complex: bool = False,
+def rule_version(session: Session, rule_id: int | None) -> RuleRow | None:
+    """The rule version a deadline recorded."""
+    if rule_id is None:
+        return None
+    by_id = refdata.snapshot(session).derived(
+        "deadline-rules-by-id", lambda: {rule.id: rule for rules in _rules(session).values() for rule in rules})
+    return by_id.get(rule_id)
+
+
+def duration_for(rule: RuleRow | DeadlineRule, *, complex_: bool = False, especially_complex: bool = False,
                  remote: bool = False) -> int:
     """The rule's base duration chosen by the case flags."""
     is_complex = complex_ or especially_complex
@@ -108,7 +155,7 @@ def duration_for(rule: DeadlineRule, *, complex_: bool = False, especially_compl
     return rule.duration
 
 
-def allowed_extensions(rule: DeadlineRule, *, complex_: bool, especially_complex: bool) -> int:
+def allowed_extensions(rule: RuleRow | DeadlineRule, *, complex_: bool, especially_complex: bool) -> int:
     if especially_complex:
         return rule.extensions_especially_complex
     if complex_:
@@ -117,10 +164,15 @@ def allowed_extensions(rule: DeadlineRule, *, complex_: bool, especially_complex
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
-    """The working calendar: public holidays plus the administrator's overrides."""
-    rows = session.execute(select(HolidayOverride.day, HolidayOverride.kind)).all()
-    return WorkingCalendar(extra_days_off=[d for d, k in rows if k == OverrideKind.EXTRA_DAY_OFF],
-                           make_up_days=[d for d, k in rows if k == OverrideKind.MAKE_UP_WORKING_DAY])
+    """The working calendar: public holidays plus the administrator's overrides (kept per process
+    while the overrides are unchanged, as :func:`_rules`)."""
+
+    def read() -> WorkingCalendar:
+        rows = session.execute(select(HolidayOverride.day, HolidayOverride.kind)).all()
+        return WorkingCalendar(extra_days_off=[d for d, k in rows if k == OverrideKind.EXTRA_DAY_OFF],
+                               make_up_days=[d for d, k in rows if k == OverrideKind.MAKE_UP_WORKING_DAY])
+
+    return refdata.snapshot(session).derived("calendar", read)
 
 
 def seed_rules(session: Session) -> int:
@@ -147,7 +199,7 @@ def _flags(case: Case) -> dict[str, bool]:
 
 
 def _recompute(session: Session, deadline: Deadline, case: Case, calendar: WorkingCalendar) -> None:
-    rule = session.get(DeadlineRule, deadline.rule_version_id) if deadline.rule_version_id else None
+    rule = rule_version(session, deadline.rule_version_id)
     if rule is None:
         return
     deadline.due_on = policy.due_date(deadline.starts_on, duration_for(rule, **_flags(case)), rule.unit.value,
@@ -252,7 +304,7 @@ def extend_stage(session: Session, case: Case, stage: str, days: int, *, decisio
     if not decision_number.strip():
         raise DeadlineError(_l("Cần số quyết định gia hạn."))
     deadline = open_[0]
-    rule = session.get(DeadlineRule, deadline.rule_version_id) if deadline.rule_version_id else None
+    rule = rule_version(session, deadline.rule_version_id)
     if rule is None:
         raise DeadlineError(_l("Không tìm thấy quy định thời hạn."))
     flags = _flags(case)

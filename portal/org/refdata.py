@@ -1,11 +1,12 @@
-"""Reference data kept per process: the units, the active fields, the unit tree and the routing rules.
+"""Reference data kept per process: the units, the active fields, the unit tree and the routing rules,
+and (derived by portal/deadlines/services.py) the deadline rules and the calendar's overrides.
 
 Every public form and every routing decision needs them, and they change a few times a year, so each
 process keeps one snapshot per version token instead of reading them on every request:
 
-* every flush that adds, changes or deletes a unit, field, unit-field or unit-ward link or routing
-  rule (and every ORM bulk statement on them) writes a fresh random token to the single
-  :class:`ReferenceVersion` row, in the same transaction;
+* every flush that adds, changes or deletes a unit, field, unit-field or unit-ward link, routing
+  rule, deadline rule or holiday override (and every ORM bulk statement on them) writes a fresh
+  random token to the single :class:`ReferenceVersion` row, in the same transaction;
 * a reader reads that token first (one row by primary key, once per transaction), then uses the
   snapshot kept for it, or reads the rows and keeps them under it.
 
@@ -26,10 +27,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from portal.deadlines.models import DeadlineRule, HolidayOverride
 from portal.org.models import Field, OrgUnit, ReferenceVersion, RoutingRule, UnitField, UnitKind, UnitWard
 from portal.org.routing import DEFAULT_RULES, Rule, UnitNode, UnitTree
 
-REFERENCE_TYPES: tuple[type, ...] = (OrgUnit, Field, UnitField, UnitWard, RoutingRule)
+REFERENCE_TYPES: tuple[type, ...] = (OrgUnit, Field, UnitField, UnitWard, RoutingRule, DeadlineRule, HolidayOverride)
 ROW_ID = 1
 _KEPT = 4  # snapshots kept per process, the oldest dropped first
 # Values derived from one snapshot, the oldest dropped first. Some are per day (the units active on

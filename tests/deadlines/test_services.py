@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import CaseKind
@@ -194,6 +194,29 @@ def test_overrides_change_the_calendar(rules: Session) -> None:
     case = case_of(rules, CaseKind.DENUNCIATION)
     deadline = start_stage(rules, case, "intake", D(2026, 3, 2))  # 7 WD: 4,5,6,7(sat),9,10,11
     assert deadline is not None and deadline.due_on == D(2026, 3, 11)
+
+
+def test_rules_and_calendar_are_read_once_per_change(rules: Session) -> None:
+    """The rules in force and the overrides are reference data: a process reads them once per change
+    (the version token), not on every đơn received; a change is seen at once."""
+    first, second = case_of(rules, CaseKind.DENUNCIATION), case_of(rules, CaseKind.DENUNCIATION)
+    start_stage(rules, case_of(rules, CaseKind.DENUNCIATION), "intake", D(2026, 3, 2))  # read here
+    statements: list[str] = []
+    engine = rules.get_bind().engine
+    capture = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        deadline = start_stage(rules, first, "intake", D(2026, 3, 2))
+        assert deadline is not None and deadline.due_on == D(2026, 3, 11)  # 7 WD
+        rules.add(HolidayOverride(day=D(2026, 3, 3), kind=OverrideKind.EXTRA_DAY_OFF, note="test"))
+        rules.flush()
+        moved = start_stage(rules, second, "intake", D(2026, 3, 2))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert moved is not None and moved.due_on == D(2026, 3, 12)  # the new day off counts at once
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+             and ("FROM deadline_rules" in s or "FROM holiday_overrides" in s)]
+    assert len(reads) == 2  # read again once each, after the change; not for the first đơn
 
 
 def test_start_stage_is_idempotent_and_restart_resets(rules: Session) -> None:

@@ -214,7 +214,7 @@ def test_the_time_to_complain_comes_from_the_rules_in_force_and_the_civil_code_c
     # learned Sunday 8/3/2026: day 90 is Saturday 6/6, so the period runs to Monday 8/6
     assert limit(dt.date(2026, 3, 8), False) == (90, dt.date(2026, 6, 8))
     assert limit(dt.date(2026, 3, 9), True) == (30, dt.date(2026, 4, 8))  # a second complaint: 30 days
-    old = rule_in_force(db_session, "KN-01", dt.date(2026, 3, 8))
+    old = db_session.get(DeadlineRule, rule_in_force(db_session, "KN-01", dt.date(2026, 3, 8)).id)
     db_session.add(DeadlineRule(**{c.key: getattr(old, c.key) for c in DeadlineRule.__table__.columns
                                    if c.key not in ("id", "valid_from", "version", "duration")},
                                 valid_from=dt.date(2027, 1, 1), version=old.version + 1, duration=60))

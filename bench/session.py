@@ -22,7 +22,8 @@ def demo_staff_key(app: Flask, role: str = "intake_officer", unit_code: str = "U
     """The session key (Flask-Login id) of the demo staff member holding ``role`` on ``unit_code``."""
     with app.app_context():
         session = get_db(app).sessionmaker()
-        user = session.scalars(select(User).join(RoleAssignment).join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
+        user = session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                               .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
                                .where(RoleAssignment.role == role, OrgUnit.code == unit_code)).first()
         if user is None:
             raise SystemExit(f"no {role} on {unit_code}: run `flask demo seed`")

@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -16,7 +17,7 @@ from portal.accounts import grants, services
 from portal.accounts.auth import staff_required
 from portal.accounts.forms import ROLE_LABELS, EmptyForm, RefuseRequestForm, RoleAddForm, StaffCreateForm
 from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
-from portal.accounts.permissions import Action, can, require, subtree_ids, units_where
+from portal.accounts.permissions import Action, can, holds_on_root, require, subtree_ids, units_where
 from portal.accounts.tokens import Purpose, link
 from portal.db import get_session, now_utc
 from portal.notifications.services import queue_email
@@ -83,7 +84,8 @@ def ask_approvers(session: Session, request: RoleRequest) -> None:
     for approver in approvers:
         queue_email(session, approver.email, "role_request", locale=approver.locale or "vi",
                     requester=request.requested_by, grantee=request.user, role=ROLE_LABELS[request.role],
-                    unit=request.unit, link=url_for("accounts_admin.requests", _external=True))
+                    admin_role=request.role == Role.ADMIN, unit=request.unit,
+                    link=url_for("accounts_admin.requests", _external=True))
     if not approvers:
         flash(_l("Chưa có quản trị viên nào khác quản lý đơn vị này để phê duyệt: hãy nhờ người vận hành máy chủ "
                  "tạo thêm một quản trị viên (lệnh users create-admin)."), "warning")
@@ -107,8 +109,12 @@ def index() -> str:
     managed = units_where(current_user, {Role.ADMIN}, db)
     choices = unit_choices(db, managed)
     unit_id = request.args.get("unit", type=int)
-    # The SQL form of permissions._manages_user: staff with no role yet, or a role in a managed unit.
-    where = [User.is_staff.is_(True), or_(~User.roles.any(), User.roles.any(RoleAssignment.unit_id.in_(managed)))]
+    # The SQL form of permissions._manages_user: a role in a managed unit, or no role yet and (for an
+    # administrator below the root) a role asked for in a managed unit.
+    waiting = true() if holds_on_root(current_user, Role.ADMIN) else exists().where(
+        RoleRequest.user_id == User.id, RoleRequest.unit_id.in_(managed))
+    where = [User.is_staff.is_(True), or_(and_(~User.roles.any(), waiting),
+                                          User.roles.any(RoleAssignment.unit_id.in_(managed)))]
     if unit_id in managed:
         where.append(User.roles.any(RoleAssignment.unit_id.in_(subtree_ids(db, {unit_id}))))
     else:
@@ -308,10 +314,13 @@ def approve_request(request_id: int) -> WerkzeugResponse:
         abort(403)
     try:
         grants.approve(db, request_, current_user)
+        db.commit()
     except services.AccountError as exc:
         db.rollback()
         return _refused(request_, exc)
-    db.commit()
+    except IntegrityError:  # decided, or the unit given a head, by someone else at the same moment
+        db.rollback()
+        return _refused(request_, services.AccountError(_l("Yêu cầu này đã được xử lý.")))
     return _decided(request_, _l("Đã phê duyệt: vai trò đã có hiệu lực."))
 
 

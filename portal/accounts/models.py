@@ -48,7 +48,7 @@ class User(UserMixin, Base):
     deleted_at: Mapped[dt.datetime | None]  # the account was deleted by its owner (row anonymised)
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", cascade="all, delete-orphan",
-                                                       lazy="selectin")
+                                                       lazy="selectin", foreign_keys="RoleAssignment.user_id")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
@@ -70,15 +70,23 @@ class RoleAssignment(Base):
     """A role held for one unit; it applies to the unit's whole subtree."""
 
     __tablename__ = "role_assignments"
-    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "unit_id", "role"),
+        # One người đứng đầu per unit, held by the database too (two approvals at the same moment).
+        Index("uq_role_assignments_one_head", "unit_id", unique=True,
+              sqlite_where=text("role = 'HEAD'"), postgresql_where=text("role = 'HEAD'")),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
     granted_at: Mapped[created_at]
+    # The administrator who asked for it (portal/accounts/grants.py); None for the command line and
+    # the demo. An administrator made by one may not approve that one's requests, nor the reverse.
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    user: Mapped[User] = relationship(back_populates="roles")
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
 
 
@@ -108,6 +116,7 @@ class RoleRequest(Base):
     # A head appointed in place of the current one: the replacement happens at approval, so that the
     # unit is never without its head while the request waits.
     replace_head: Mapped[bool] = mapped_column(default=False)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the head when it was asked
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[created_at]
     state: Mapped[RequestState] = mapped_column(Enum(RequestState, native_enum=False, length=16),
@@ -120,6 +129,7 @@ class RoleRequest(Base):
     unit: Mapped[OrgUnit] = relationship(lazy="joined")
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    replaces: Mapped[User | None] = relationship(foreign_keys=[replaces_id])
 
 
 class RecoveryCode(Base):

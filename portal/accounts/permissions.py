@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import abort
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role, RoleRequest, User
 from portal.db import get_session
 from portal.org import refdata
 from portal.org.models import OrgUnit
@@ -75,16 +76,23 @@ def _unit_of(obj: Any) -> int | None:
     return getattr(obj, "unit_id", None)
 
 
+def requested_units(user: User) -> set[int]:
+    """The units of the roles asked for ``user`` (portal/accounts/grants.py), decided or not."""
+    session = object_session(user) or get_session()
+    return set(session.scalars(select(RoleRequest.unit_id).where(RoleRequest.user_id == user.id)))
+
+
 def _manages_user(user: User, obj: Any) -> bool:
     """An administrator manages a staff account when one of its roles lies in the administrator's
-    subtrees (an account without any role yet is visible to every administrator)."""
+    subtrees. An account without any role yet (its first one waits for approval): when a role was
+    asked for it in those subtrees, and for administrators of the root unit in any case."""
     if not isinstance(obj, User):
         return True
     if not obj.is_staff:
         return False
-    if not obj.roles:
-        return True
     managed = units_where(user, {Role.ADMIN})
+    if not obj.roles:
+        return holds_on_root(user, Role.ADMIN) or bool(requested_units(obj) & managed)
     return any(assignment.unit_id in managed for assignment in obj.roles)
 
 
@@ -103,12 +111,14 @@ def _manages_account(user: User, obj: Any) -> bool:
     """Whole-account actions (locking, unlocking, a new invitation) reach every role of the account,
     so every one of them must lie in the administrator's subtrees: a ward's administrator must not
     lock out, or re-invite and take over, a city head who also holds a role in the ward. An account
-    without any role may have one given anywhere later: administrators of the root unit only."""
+    without any role may have one given anywhere later: administrators of the root unit, or of
+    every unit a role was asked for it in."""
     if not isinstance(obj, User) or not obj.is_staff:
         return False
-    if not obj.roles:
-        return _admin_of_root(user, obj)
     managed = units_where(user, {Role.ADMIN})
+    if not obj.roles:  # e.g. a newcomer whose first role waits: whoever manages every unit asked for it
+        asked = requested_units(obj)
+        return _admin_of_root(user, obj) or (bool(asked) and asked <= managed)
     return all(assignment.unit_id in managed for assignment in obj.roles)
 
 

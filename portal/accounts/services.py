@@ -357,8 +357,8 @@ class Grant:
 
 def current_head(session: Session, unit_id: int) -> User | None:
     """The người đứng đầu of a unit: the user holding ``Role.HEAD`` on it."""
-    return session.scalar(select(User).join(RoleAssignment).where(RoleAssignment.unit_id == unit_id,
-                                                                 RoleAssignment.role == Role.HEAD).limit(1))
+    return session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                          .where(RoleAssignment.unit_id == unit_id, RoleAssignment.role == Role.HEAD).limit(1))
 
 
 def check_grant(session: Session, user: User, role: Role, unit: OrgUnit, *, actor_id: int | None,
@@ -395,7 +395,7 @@ def assign_role(session: Session, user: User, role: Role, unit: OrgUnit, *, acto
     it directly.
     """
     check_grant(session, user, role, unit, actor_id=actor_id)
-    assignment = RoleAssignment(user_id=user.id, unit_id=unit.id, role=role)
+    assignment = RoleAssignment(user_id=user.id, unit_id=unit.id, role=role, requested_by_id=requested_by)
     session.add(assignment)
     user.is_staff = True
     session.flush()

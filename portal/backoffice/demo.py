@@ -19,7 +19,7 @@ from portal.deadlines.clock import local_today
 def _staff(session: Session, case: Case, role: Role) -> User | None:
     chain = unit_and_ancestors(session, case.unit_id)
     for unit_id in chain:  # the nearest holder of the role
-        user = session.scalar(select(User).join(RoleAssignment).where(
+        user = session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
             RoleAssignment.unit_id == unit_id, RoleAssignment.role == role, User.is_staff.is_(True)).limit(1))
         if user is not None:
             return user

@@ -651,7 +651,7 @@ def eligible_handlers(session: Session, case: Case) -> list[User]:
     from portal.cases.access import is_conflicted
 
     chain = unit_and_ancestors(session, case.unit_id)
-    users = session.scalars(select(User).join(RoleAssignment).where(
+    users = session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
         RoleAssignment.role == Role.HANDLER, RoleAssignment.unit_id.in_(chain), User.is_active_account.is_(True))
         .distinct().order_by(User.full_name, User.id)).all()
     return [u for u in users if not is_conflicted(session, u, case)]

@@ -7,6 +7,7 @@ import re
 import pyotp
 from sqlalchemy import select
 
+from portal.accounts.grants import request_grant
 from portal.accounts.models import RequestState, Role, RoleRequest, User
 from portal.audit.models import AuditEntry
 from portal.notifications.services import current_settings, send_pending
@@ -202,7 +203,10 @@ def test_admin_list_matches_the_permission_rule_and_pages_by_email(client, db_se
     local_admin = make_staff(Role.ADMIN, unit=d1)
     for i in range(STAFF_PAGE + 15):
         make_user(db_session, email=f"officer{i:03d}@example.com", roles=[(Role.HANDLER, d2 if i % 5 == 0 else d1)])
-    make_user(db_session, email="no.role.yet@example.com", roles=[], is_staff=True)
+    waiting = make_user(db_session, email="no.role.yet@example.com", roles=[], is_staff=True)
+    request_grant(db_session, waiting, Role.HANDLER, d1, requested_by=local_admin)
+    elsewhere = make_user(db_session, email="no.role.elsewhere@example.com", roles=[], is_staff=True)
+    request_grant(db_session, elsewhere, Role.HANDLER, d2, requested_by=make_staff(Role.ADMIN, unit=d2))
     login_as(client, local_admin)
     shown: list[str] = []
     url = "/staff/admin/users/"
@@ -215,5 +219,6 @@ def test_admin_list_matches_the_permission_rule_and_pages_by_email(client, db_se
     expected = [u.email for u in staff if can(local_admin, Action.USERS_MANAGE, u)]
     assert shown == expected  # the same people as the permission rule, in order, each once
     assert "no.role.yet@example.com" in shown and len(shown) > STAFF_PAGE
+    assert "no.role.elsewhere@example.com" not in shown
     first = client.get("/staff/admin/users/").get_data(as_text=True)
     assert f"{len(expected)} tài khoản" in first

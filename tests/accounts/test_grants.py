@@ -4,15 +4,17 @@ makes it take effect."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import grants
-from portal.accounts.models import RequestState, Role, RoleRequest, User
-from portal.accounts.permissions import Action, can
-from portal.accounts.services import AccountError, Grant, create_staff, set_active
+from portal.accounts.models import RequestState, Role, RoleAssignment, RoleRequest, User
+from portal.accounts.services import AccountError, create_staff, remove_role, set_active
 from portal.audit.models import AuditEntry
+from portal.db import now_utc
 from portal.notifications.models import OutboxMessage
 from portal.org.models import UnitKind
 from tests.factories import make_unit, make_user
@@ -43,7 +45,6 @@ def test_an_administrator_alone_cannot_make_a_head_of_an_account_they_control(db
     puppet = create_staff(db_session, email="puppet@example.com", full_name="Bù nhìn", grants=[], actor_id=admin.id)
     wanted = grants.request_grant(db_session, puppet, Role.HEAD, ward, requested_by=admin)
     assert _roles(db_session, puppet) == set()
-    assert not can(puppet, Action.IDENTITY_REVEAL)
 
     accomplice = create_staff(db_session, email="accomplice@example.com", full_name="Đồng lõa", grants=[],
                               actor_id=admin.id)
@@ -250,11 +251,17 @@ def test_role_decisions_need_the_csrf_token(csrf_client, db_session, tree):
     assert request_.state == RequestState.PENDING
 
 
-def test_the_cli_still_creates_the_first_administrators_directly(db_session, tree):
-    root, _ward = tree
-    user = create_staff(db_session, email="first@example.com", full_name="Đầu tiên",
-                        grants=[Grant(Role.ADMIN, root.id)], actor_id=None)
-    assert _roles(db_session, user) == {(Role.ADMIN, "ROOT")}
+def test_the_cli_still_creates_the_first_administrators_directly(app, db_session, tree):
+    """Whoever runs the server makes the first administrators (two, for the two-person rule)."""
+    runner = app.test_cli_runner()
+    for email in ("first@example.com", "second@example.com"):
+        result = runner.invoke(args=["users", "create-admin", email])
+        assert result.exit_code == 0 and "invitation link" in result.output, result.output
+    db_session.expire_all()
+    for email in ("first@example.com", "second@example.com"):
+        user = db_session.scalar(select(User).where(User.email == email))
+        assert _roles(db_session, user) == {(Role.ADMIN, "ROOT")}
+    assert db_session.scalar(select(RoleRequest)) is None
 
 
 def test_a_newcomer_whose_role_waits_is_told_why_the_back_office_is_closed(client, db_session, tree):
@@ -265,3 +272,117 @@ def test_a_newcomer_whose_role_waits_is_told_why_the_back_office_is_closed(clien
     login_as(client, newcomer)
     response = client.get("/staff/")
     assert response.status_code == 403 and "chưa có vai trò nào" in response.get_data(as_text=True)
+
+
+# --- what approval checks again (review of the first version) ----------------------------------
+
+def test_an_administrator_one_asked_for_never_approves_ones_requests(db_session, tree):
+    """A asks for an administrator role for X (a mailbox of A's), B approves it once. X must not then
+    approve A's requests, nor A X's: else A alone makes heads from then on."""
+    root, ward = tree
+    a, b = (make_user(db_session, roles=[(Role.ADMIN, root)]) for _ in range(2))
+    x = make_user(db_session, roles=[(Role.HANDLER, ward)])
+    grants.approve(db_session, grants.request_grant(db_session, x, Role.ADMIN, root, requested_by=a), b)
+    puppet, other = (make_user(db_session, roles=[(Role.HANDLER, ward)]) for _ in range(2))
+    by_a = grants.request_grant(db_session, puppet, Role.HEAD, ward, requested_by=a)
+    by_x = grants.request_grant(db_session, other, Role.INSPECTOR, ward, requested_by=x)
+    assert not grants.may_decide(db_session, x, by_a) and not grants.may_decide(db_session, a, by_x)
+    with pytest.raises(AccountError, match="quản trị viên khác"):
+        grants.approve(db_session, by_a, x)
+    # nor through a chain: X asks for Y, C approves; Y may not approve A's requests either
+    c = make_user(db_session, roles=[(Role.ADMIN, root)])
+    y = make_user(db_session, roles=[(Role.HANDLER, ward)])
+    grants.approve(db_session, grants.request_grant(db_session, y, Role.ADMIN, root, requested_by=x), c)
+    assert grants.sponsors(db_session, y.id) == {x.id, a.id}
+    assert not grants.may_decide(db_session, y, by_a)
+    assert grants.may_decide(db_session, b, by_a) and grants.may_decide(db_session, c, by_a)
+    assert db_session.scalar(select(RoleAssignment.requested_by_id).where(
+        RoleAssignment.user_id == x.id, RoleAssignment.role == Role.ADMIN)) == a.id
+
+
+def test_a_request_outlives_neither_its_requester_nor_thirty_days(db_session, tree):
+    root, ward = tree
+    requester, approver = (make_user(db_session, roles=[(Role.ADMIN, root)]) for _ in range(2))
+    officer = make_user(db_session, roles=[(Role.HANDLER, ward)])
+    request_ = grants.request_grant(db_session, officer, Role.HEAD, ward, requested_by=requester)
+    remove_role(db_session, requester.roles[0], actor_id=approver.id)  # the requester is no longer admin
+    with pytest.raises(AccountError, match="không còn là quản trị viên"):
+        grants.approve(db_session, request_, approver)
+    grants.refuse(db_session, request_, approver, "Người đề nghị đã chuyển công tác.")  # cleared by refusing
+
+    other = grants.request_grant(db_session, officer, Role.DEPUTY, ward, requested_by=approver)
+    other.requested_at = now_utc() - dt.timedelta(days=31)
+    with pytest.raises(AccountError, match="quá 30 ngày"):
+        grants.approve(db_session, other, make_user(db_session, roles=[(Role.ADMIN, root)]))
+    assert _roles(db_session, officer) == {(Role.HANDLER, "WARD")}
+
+
+def test_a_decision_taken_meanwhile_elsewhere_wins(db_session, tree):
+    """Two administrators deciding the same request at once: the second finds it decided (the state
+    is changed only where it is still pending), never a refused request whose role is in force."""
+    root, ward = tree
+    admin, first, second = (make_user(db_session, roles=[(Role.ADMIN, root)]) for _ in range(3))
+    officer = make_user(db_session, roles=[(Role.HANDLER, ward)])
+    request_ = grants.request_grant(db_session, officer, Role.HEAD, ward, requested_by=admin)
+    # the first refuses in another request: the row changes under this session's copy
+    db_session.execute(update(RoleRequest).where(RoleRequest.id == request_.id)
+                       .values(state=RequestState.REFUSED, decided_by_id=first.id),
+                       execution_options={"synchronize_session": False})
+    assert request_.state == RequestState.PENDING  # what this session still believes
+    with pytest.raises(AccountError, match="đã được xử lý"):
+        grants.approve(db_session, request_, second)
+    assert _roles(db_session, officer) == {(Role.HANDLER, "WARD")}
+    db_session.refresh(request_)
+    assert (request_.state, request_.decided_by_id) == (RequestState.REFUSED, first.id)
+
+
+def test_a_replacement_is_approved_only_against_the_head_it_was_asked_against(db_session, tree):
+    root, ward = tree
+    admin, approver = (make_user(db_session, roles=[(Role.ADMIN, root)]) for _ in range(2))
+    old = make_user(db_session, roles=[(Role.HEAD, ward)])
+    early, late = (make_user(db_session, roles=[(Role.HANDLER, ward)]) for _ in range(2))
+    stale = grants.request_grant(db_session, early, Role.HEAD, ward, requested_by=admin, replace_head=True)
+    fresh = grants.request_grant(db_session, late, Role.HEAD, ward, requested_by=admin, replace_head=True)
+    assert stale.replaces_id == fresh.replaces_id == old.id
+    grants.approve(db_session, fresh, approver)
+    with pytest.raises(AccountError, match="đã thay đổi"):
+        grants.approve(db_session, stale, approver)  # would silently remove the head just approved
+    assert (Role.HEAD, "WARD") in _roles(db_session, late) and (Role.HEAD, "WARD") not in _roles(db_session, early)
+
+
+def test_the_database_holds_one_head_per_unit(db_session, tree):
+    _root, ward = tree
+    make_user(db_session, roles=[(Role.HEAD, ward)])
+    with db_session.begin_nested(), pytest.raises(IntegrityError):
+        make_user(db_session, roles=[(Role.HEAD, ward)])
+
+
+def test_a_newcomer_is_seen_by_the_administrators_of_the_units_asked_for(client, db_session, tree):
+    root, ward = tree
+    other_ward = make_unit(db_session, code="WARD2", parent=root, kind=UnitKind.WARD_COMMITTEE)
+    ward_admin = make_user(db_session, roles=[(Role.ADMIN, ward)])
+    login_as(client, ward_admin)
+    client.post("/staff/admin/users/new", data={"full_name": "Lê Văn E", "email": "e@example.com",
+                                                "role": "handler", "unit": ward.id})
+    newcomer = db_session.scalar(select(User).where(User.email == "e@example.com"))
+    assert client.get(f"/staff/admin/users/{newcomer.id}").status_code == 200
+    assert client.post(f"/staff/admin/users/{newcomer.id}/invitation").status_code == 302  # theirs to re-invite
+    login_as(client, make_user(db_session, roles=[(Role.ADMIN, other_ward)]))
+    assert client.get(f"/staff/admin/users/{newcomer.id}").status_code == 404
+    assert "e@example.com" not in client.get("/staff/admin/users/").get_data(as_text=True)
+
+
+def test_an_administrator_role_is_flagged_to_the_approver(app, client, db_session, tree):
+    root, _ward = tree
+    admin = make_user(db_session, roles=[(Role.ADMIN, root)])
+    colleague = make_user(db_session, roles=[(Role.ADMIN, root)])
+    officer = make_user(db_session, roles=[(Role.HANDLER, root)])
+    login_as(client, admin)
+    assert client.post(f"/staff/admin/users/{officer.id}/roles",
+                       data={"role": "admin", "unit": root.id}).status_code == 302
+    mail = db_session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == colleague.email))
+    assert "tự phê duyệt được yêu cầu của người khác" in mail.body_text
+    other = app.test_client()
+    login_as(other, colleague)
+    assert "tự phê duyệt được yêu cầu của người khác" in other.get("/staff/admin/users/requests").get_data(
+        as_text=True)

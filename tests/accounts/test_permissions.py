@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 from flask_login import AnonymousUserMixin
 
+from portal.accounts.grants import request_grant
 from portal.accounts.models import Role
 from portal.accounts.permissions import Action, can, units_where
 from portal.cases.models import CaseConflict
@@ -103,8 +104,17 @@ def test_an_administrator_manages_staff_with_a_role_in_scope(db_session, org):
     assert can(admin, Action.USERS_MANAGE, inside)
     assert not can(admin, Action.USERS_MANAGE, outside)
     assert can(admin, Action.USERS_MANAGE, both)
-    assert can(admin, Action.USERS_MANAGE, no_roles)
     assert not can(admin, Action.USERS_MANAGE, citizen)
+    # an account without a role yet: an administrator of the root unit, or one over a unit a role was
+    # asked for it in (its first role waits for approval), not every administrator
+    assert not can(admin, Action.USERS_MANAGE, no_roles)
+    assert can(make_user(db_session, roles=[(Role.ADMIN, org.root)]), Action.USERS_MANAGE, no_roles)
+    assert not can(admin, Action.ACCOUNT_MANAGE, no_roles)
+    request_grant(db_session, no_roles, Role.HANDLER, org.s1, requested_by=admin)
+    assert can(admin, Action.USERS_MANAGE, no_roles) and can(admin, Action.ACCOUNT_MANAGE, no_roles)
+    request_grant(db_session, no_roles, Role.HANDLER, org.d2,
+                  requested_by=make_user(db_session, roles=[(Role.ADMIN, org.root)]))
+    assert can(admin, Action.USERS_MANAGE, no_roles) and not can(admin, Action.ACCOUNT_MANAGE, no_roles)
 
 
 # --- the same table through HTTP: 403 for a page the role may not open, 404 for an account out of scope

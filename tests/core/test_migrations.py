@@ -152,14 +152,18 @@ def test_0010_copies_conflicts_to_every_case_showing_the_same_don(empty_database
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
+    from portal.accounts.models import User
     from portal.cases.models import CaseConflict
     from portal.org.models import AccusedPerson
-    from tests.factories import make_case, make_submission, make_unit, make_user
+    from tests.factories import make_case, make_submission, make_unit
 
     with upgraded_to(empty_database, workdir, "0009") as (upgrade, engine):
         with Session(engine) as session:
             unit = make_unit(session)
-            accused, led, bystander = (make_user(session) for _ in range(3))
+            # users as rows only: the factory loads their roles, whose table has columns added later
+            accused, led, bystander = (User(email=f"u{n}@example.test", full_name=f"U{n}") for n in range(3))
+            session.add_all([accused, led, bystander])
+            session.flush()
             don = make_submission(session)
             part1, part2 = (make_case(session, unit=unit, submission=don) for _ in range(2))
             duplicate = make_case(session, unit=unit, merged_into_id=part1.id)
@@ -167,9 +171,9 @@ def test_0010_copies_conflicts_to_every_case_showing_the_same_don(empty_database
             session.add_all([AccusedPerson(case_id=part2.id, user_id=accused.id),
                              CaseConflict(case_id=part2.id, user_id=accused.id, reason="accused"),
                              CaseConflict(case_id=part2.id, user_id=led.id, reason="accused_is_their_head")])
-            session.commit()
             ids = {c.id for c in (part1, part2, duplicate)}
             other_id, people = elsewhere.id, (accused.id, led.id, bystander.id)
+            session.commit()
 
         upgrade("0010")
         with Session(engine) as session:

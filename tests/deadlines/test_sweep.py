@@ -26,12 +26,10 @@ def test_remind_then_escalate_then_parent_once(app: Flask, rules: Session, smtp_
     unit = make_unit(rules, parent=parent)
     parent_head = make_user(rules, roles=[(Role.HEAD, parent)], email="parent.head@example.test")
     head = make_user(rules, roles=[(Role.HEAD, unit)], email="head@example.test", locale="en")
-    conflicted_head = make_user(rules, roles=[(Role.HEAD, unit)], email="accused.head@example.test")
     handler = make_user(rules, roles=[(Role.HANDLER, unit)], email="handler@example.test")
     submission = make_submission(rules, unit_id=unit.id, content="Nội dung bí mật XYZ",
                                  identity={"full_name": "Trần Thị Tố Cáo"})
     case = make_case(rules, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION, handler_id=handler.id)
-    rules.add(CaseConflict(case_id=case.id, user_id=conflicted_head.id, reason="accused"))
     deadline = start_stage(rules, case, "resolution", D(2026, 3, 2))
     assert deadline is not None and deadline.due_on == D(2026, 4, 1)
     rules.commit()
@@ -68,10 +66,27 @@ def test_remind_then_escalate_then_parent_once(app: Flask, rules: Session, smtp_
     assert [(e.action, e.data["level"], e.is_public) for e in events] == [
         ("deadline_reminder", "reminder", False), ("deadline_escalation", "escalation", False),
         ("deadline_escalation", "escalation_parent", False)]
-    assert events[1].data["recipients"] == [head.id]  # never the conflicted head
+    assert events[1].data["recipients"] == [head.id]
     assert events[2].data["recipients"] == [parent_head.id]
     rules.refresh(deadline)
     assert deadline.reminded_at and deadline.escalated_at and deadline.escalated_parent_at
+
+
+def test_an_accused_head_is_never_escalated_to(app: Flask, rules: Session, smtp_sink) -> None:  # type: ignore[no-untyped-def]
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules, parent=make_unit(rules))
+    accused = make_user(rules, roles=[(Role.HEAD, unit)], email="accused.head@example.test")
+    case = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, submission=make_submission(
+        rules, unit_id=unit.id, identity={"full_name": "Trần Thị Tố Cáo"}))
+    rules.add(CaseConflict(case_id=case.id, user_id=accused.id, reason="accused"))
+    start_stage(rules, case, "resolution", D(2026, 3, 2))
+    rules.commit()
+    report = sweep(rules, settings, D(2026, 4, 2))
+    send_pending(rules, settings)
+    assert report.escalated == 1 and smtp_sink.to("accused.head@example.test") == []
+    event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                  CaseEvent.action == "deadline_escalation")).one()
+    assert event.data["recipients"] == []
 
 
 def test_no_handler_reminds_intake_officers_and_skips_met_and_paused(app: Flask, rules: Session) -> None:

@@ -88,15 +88,16 @@ def test_one_digest_per_recipient_across_batches_and_levels(app: Flask, rules: S
 
 def test_inactive_and_deleted_accounts_get_nothing(app: Flask, rules: Session) -> None:
     settings = app.config["SETTINGS"]
-    unit = make_unit(rules)
-    make_user(rules, roles=[(Role.HEAD, unit)], is_active_account=False)
-    make_user(rules, roles=[(Role.HEAD, unit)], deleted_at=now_utc())
-    deadline = _overdue_case(rules, unit, "VV-NOBODY", D(2026, 4, 1))
+    units = make_unit(rules), make_unit(rules)  # one head each: one locked, one deleted
+    make_user(rules, roles=[(Role.HEAD, units[0])], is_active_account=False)
+    make_user(rules, roles=[(Role.HEAD, units[1])], deleted_at=now_utc())
+    deadlines = [_overdue_case(rules, unit, f"VV-NOBODY-{n}", D(2026, 4, 1)) for n, unit in enumerate(units)]
     rules.commit()
     report = sweep(rules, settings, TODAY)
-    assert (report.escalated, report.emails) == (1, 0)
-    event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == deadline.case_id)).first()
-    assert event is not None and event.data["recipients"] == []
+    assert (report.escalated, report.emails) == (2, 0)
+    for deadline in deadlines:
+        event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == deadline.case_id)).first()
+        assert event is not None and event.data["recipients"] == []
     assert rules.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 

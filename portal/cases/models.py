@@ -312,6 +312,9 @@ class Deadline(Base):
     reminded_at: Mapped[dt.datetime | None]
     escalated_at: Mapped[dt.datetime | None]
     escalated_parent_at: Mapped[dt.datetime | None]
+    # An intake (xử lý đơn) still open past the hard limit from receipt (XLD-02, 45 days: NĐ 154/2026
+    # Art. 41(3)(b), a disciplinary matter for the managers): told to both heads once.
+    escalated_hard_at: Mapped[dt.datetime | None]
     unit: Mapped[str] = mapped_column(String(3), default="CAL")  # CAL | WD, copied from the rule version
     legal_basis: Mapped[str] = mapped_column(String(255), default="")  # copied from the rule version
 

@@ -82,7 +82,8 @@ def sweep_command(today_text: str | None) -> None:
     with _start_up_objects_frozen():
         report = sweep(get_session(), current_settings(), today)
     click.echo(f"reminded {report.reminded}, escalated {report.escalated}, "
-               f"escalated to parent {report.escalated_parent}, emails {report.emails}")
+               f"escalated to parent {report.escalated_parent}, past the hard limit {report.escalated_hard}, "
+               f"emails {report.emails}")
 
 
 def sweep_job() -> dict[str, Any]:
@@ -93,4 +94,5 @@ def sweep_job() -> dict[str, Any]:
     with _start_up_objects_frozen():
         report = sweep(get_session(), current_settings(), local_today())
     return {"reminded": report.reminded, "escalated": report.escalated,
-            "escalated_parent": report.escalated_parent, "emails": report.emails}
+            "escalated_parent": report.escalated_parent, "escalated_hard": report.escalated_hard,
+            "emails": report.emails}

@@ -131,6 +131,11 @@ def rule_in_force(session: Session, code: str, on: dt.date) -> RuleRow | None:
     return None
 
 
+def rules_of(session: Session, code: str) -> tuple[RuleRow, ...]:
+    """Every version of rule ``code``, the latest first."""
+    return _rules(session).get(code, ())
+
+
 def rule_version(session: Session, rule_id: int | None) -> RuleRow | None:
     """The rule version a deadline recorded."""
     if rule_id is None:

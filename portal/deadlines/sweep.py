@@ -18,18 +18,19 @@ then simply runs out), and a case is in exactly one digest because its claim is 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, insert, literal, select, update
+from sqlalchemy import ColumnElement, exists, insert, literal, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
@@ -37,7 +38,8 @@ from portal.cases.models import Case, CaseConflict, CaseEvent, Deadline
 from portal.db import now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
-from portal.deadlines.services import load_calendar
+from portal.deadlines.calendar import WorkingCalendar
+from portal.deadlines.services import RuleRow, load_calendar, rules_of
 from portal.i18n import format_day
 from portal.notifications.services import RenderedEmail, queue_rendered, release_held, render_email, revise_held
 from portal.org.models import OrgUnit
@@ -46,8 +48,11 @@ from portal.settings import Settings
 BATCH = 3000
 DIGEST_LIST = 20  # cases listed per level in a digest (the most overdue first); the rest are counted
 HOLD = dt.timedelta(minutes=10)  # a digest being written is not sent before this (renewed per batch)
-REMIND, ESCALATE, PARENT = "reminder", "escalation", "escalation_parent"
-LEVELS = (REMIND, ESCALATE, PARENT)
+REMIND, ESCALATE, PARENT, HARD = "reminder", "escalation", "escalation_parent", "escalation_hard"
+LEVELS = (REMIND, ESCALATE, PARENT, HARD)
+# The hard limit on xử lý đơn counted from receipt, whatever the kind (its length is data: the rule's
+# version in force on the day the đơn was received).
+HARD_RULE = "XLD-02"
 
 
 @dataclass
@@ -55,6 +60,7 @@ class SweepReport:
     reminded: int = 0
     escalated: int = 0
     escalated_parent: int = 0
+    escalated_hard: int = 0
     emails: int = 0
 
 
@@ -68,6 +74,7 @@ class Item:
     stage: str
     rule_code: str
     due_on: dt.date
+    starts_on: dt.date
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,7 @@ def _candidates(session: Session, condition: ColumnElement[bool]) -> Iterator[li
 def _items(session: Session, ids: list[int]) -> list[Item]:
     rows = session.execute(
         select(Deadline.id, Case.id, Case.reference, Case.unit_id, Case.handler_id, Deadline.stage,
-               Deadline.rule_code, Deadline.due_on)
+               Deadline.rule_code, Deadline.due_on, Deadline.starts_on)
         .join(Case, Case.id == Deadline.case_id).where(Deadline.id.in_(ids)).order_by(Deadline.id)).all()
     return [Item(*row) for row in rows]
 
@@ -242,7 +249,10 @@ def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
     if level == ESCALATE:
         return directory.heads.get(item.unit_id, [])
     parent = directory.parents.get(item.unit_id)
-    return directory.heads.get(parent, []) if parent else []
+    above = directory.heads.get(parent, []) if parent else []
+    if level == HARD:  # both heads: the unit's, accountable, and the superior who disciplines
+        return list(dict.fromkeys([*directory.heads.get(item.unit_id, []), *above]))
+    return above
 
 
 def _record(session: Session, run: Run, level: str, items: list[Item]) -> list[Digest]:
@@ -347,7 +357,9 @@ def _write_digests(session: Session, run: Run, touched: list[Digest]) -> None:
 
 
 def _pass(session: Session, run: Run, level: str, condition: ColumnElement[bool],
-          column: InstrumentedAttribute[Any]) -> int:
+          column: InstrumentedAttribute[Any], shown: Callable[[Item], Item] | None = None) -> int:
+    """Claim and notify, batch by batch, the deadlines matching ``condition``; ``shown``: the item
+    as its digest line shows it (e.g. with the limit it passed as its due date)."""
     done = 0
     for ids in _candidates(session, condition):
         # End the read first: the claim then opens a fresh transaction, so on SQLite it waits for the
@@ -355,17 +367,58 @@ def _pass(session: Session, run: Run, level: str, condition: ColumnElement[bool]
         session.commit()
         got = claim(session, column, ids, run.now)
         if got:
-            touched = _record(session, run, level, _items(session, got))
+            items = _items(session, got)
+            touched = _record(session, run, level, [shown(i) for i in items] if shown else items)
             _write_digests(session, run, touched)
             done += len(got)
         session.commit()
     return done
 
 
+class HardLimit(NamedTuple):
+    """One version of the hard limit: đơn received in [received_from, received_to] are past it from
+    ``latest_received`` (inclusive) back."""
+
+    received_from: dt.date
+    received_to: dt.date | None
+    latest_received: dt.date
+    rule: RuleRow
+
+
+def hard_limits(session: Session, today: dt.date, calendar: WorkingCalendar) -> list[HardLimit]:
+    """Each version of :data:`HARD_RULE`, with the last receipt day whose limit ended before
+    ``today`` (counted as every calendar-day period: from the next day, a last day off moving to the
+    next working day)."""
+    limits = []
+    for rule in rules_of(session, HARD_RULE):
+        received = today - dt.timedelta(days=rule.duration + 1)  # the latest that can be past it
+        while policy.due_date(received, rule.duration, rule.unit.value, calendar) >= today:
+            received -= dt.timedelta(days=1)
+        limits.append(HardLimit(rule.valid_from, rule.valid_to, received, rule))
+    return limits
+
+
+def _hard_condition(limits: list[HardLimit]) -> ColumnElement[bool]:
+    received = [(Deadline.starts_on >= limit.received_from)
+                & (Deadline.starts_on <= min(limit.latest_received, limit.received_to or limit.latest_received))
+                for limit in limits]
+    return Deadline.escalated_hard_at.is_(None) & (Deadline.stage == "intake") & or_(*received)
+
+
+def _hard_due(limits: list[HardLimit], calendar: WorkingCalendar, item: Item) -> Item:
+    """``item`` with the day its hard limit ended as its due date (what its digest line shows)."""
+    for limit in limits:
+        if limit.received_from <= item.starts_on and (limit.received_to is None or item.starts_on <= limit.received_to):
+            due = policy.due_date(item.starts_on, limit.rule.duration, limit.rule.unit.value, calendar)
+            return dataclasses.replace(item, due_on=due)
+    return item
+
+
 def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datetime | None = None) -> SweepReport:
     """Remind handlers before the due date, escalate overdue deadlines to the head of the unit,
-    then to the head of the parent unit; one digest email per recipient. Idempotent; ``today`` is
-    the local date."""
+    then to the head of the parent unit, and an intake still open past the hard limit from receipt
+    (:data:`HARD_RULE`) to both; one digest email per recipient. Idempotent; ``today`` is the local
+    date."""
     now = now or now_utc()
     calendar = load_calendar(session)
     remind_until = policy.add_working_days(today, settings.reminder_working_days, calendar)
@@ -383,6 +436,10 @@ def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datet
         (Deadline.escalated_at.is_not(None)) & (Deadline.escalated_parent_at.is_(None))
         & (Deadline.due_on < parent_before),
         Deadline.escalated_parent_at)
+    limits = hard_limits(session, today, calendar)
+    if limits:
+        report.escalated_hard = _pass(session, run, HARD, _hard_condition(limits), Deadline.escalated_hard_at,
+                                      shown=lambda item: _hard_due(limits, calendar, item))
     # The passes end on a read (the candidates query that found no more): end it, so that on SQLite
     # the release below starts a transaction with its write and waits for the lock, instead of failing
     # ("database is locked") when another sweep committed since that read.

@@ -15,6 +15,7 @@ from portal.deadlines.services import start_stage
 from portal.deadlines.sweep import claim, sweep
 from portal.notifications.services import send_pending
 from tests.factories import make_case, make_submission, make_unit, make_user
+from tests.helpers import login_as
 
 D = dt.date
 
@@ -166,3 +167,61 @@ def test_escalation_email_link_opens_the_case(app: Flask, rules: Session, smtp_s
     assert "KN-7Q4M-X9KD" in client.get(path, follow_redirects=True).get_data(as_text=True)
     login_as(client, stranger)
     assert client.get(path).status_code == 404
+
+
+# --- the hard limit on xử lý đơn (XLD-02, NĐ 154/2026 Art. 41(3)(b)) -----------------------------
+
+def test_an_intake_left_open_past_the_hard_limit_reaches_both_heads_once(app: Flask, rules: Session,  # type: ignore[no-untyped-def]
+                                                                       smtp_sink, client) -> None:
+    settings = app.config["SETTINGS"]
+    parent = make_unit(rules)
+    unit = make_unit(rules, parent=parent)
+    parent_head = make_user(rules, roles=[(Role.HEAD, parent)], email="parent.head@example.test")
+    head = make_user(rules, roles=[(Role.HEAD, unit)], email="head@example.test", locale="en")
+    forgotten = make_case(rules, unit=unit, kind=CaseKind.PETITION, status=CaseStatus.RECEIVED)
+    handled = make_case(rules, unit=unit, kind=CaseKind.PETITION, status=CaseStatus.RECEIVED)
+    later = make_case(rules, unit=unit, kind=CaseKind.PETITION, status=CaseStatus.RECEIVED)
+    for case, received in ((forgotten, D(2026, 2, 2)), (handled, D(2026, 2, 2)), (later, D(2026, 2, 3))):
+        assert start_stage(rules, case, "intake", received) is not None
+    handled_deadline = rules.scalars(select(Deadline).where(Deadline.case_id == handled.id)).one()
+    handled_deadline.met_at = now_utc()  # classified in time: never chased
+    rules.commit()
+
+    # received Mon 2/2/2026: day 45 is Thu 19/3, so the limit is passed from Fri 20/3
+    assert sweep(rules, settings, D(2026, 3, 19)).escalated_hard == 0
+    report = sweep(rules, settings, D(2026, 3, 20))
+    assert report.escalated_hard == 1  # the đơn received a day later is not past it yet
+    assert sweep(rules, settings, D(2026, 3, 20)).escalated_hard == 0  # once
+    event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == forgotten.id,
+                                                  CaseEvent.action == "deadline_escalation")
+                          .order_by(CaseEvent.id.desc())).first()
+    assert event.data["level"] == "escalation_hard" and event.data["recipients"] == [head.id, parent_head.id]
+    assert sweep(rules, settings, D(2026, 3, 21)).escalated_hard == 1  # the later đơn, a day later
+
+    send_pending(rules, settings)
+    [english] = [b for b in map(smtp_sink.body, smtp_sink.to("head@example.test")) if "XLD-02" in b][:1]
+    assert "past the maximum time from receipt (XLD-02" in english and "19 Mar 2026" in english
+    [vietnamese] = [b for b in map(smtp_sink.body, smtp_sink.to("parent.head@example.test")) if "XLD-02" in b][:1]
+    assert "quá thời hạn tối đa kể từ ngày nhận (XLD-02" in vietnamese and "19/03/2026" in vietnamese
+    assert forgotten.reference in vietnamese
+    login_as(client, parent_head)  # the case's history says what happened, in words
+    page = client.get(f"/staff/cases/{forgotten.id}").get_data(as_text=True)
+    assert "đơn chưa được xử lý quá thời hạn tối đa (XLD-02)" in page and "deadline_escalation" not in page
+
+
+def test_the_hard_limit_is_the_version_in_force_on_receipt(rules: Session) -> None:
+    from portal.deadlines.models import DeadlineRule
+    from portal.deadlines.services import load_calendar, rule_in_force
+    from portal.deadlines.sweep import hard_limits
+
+    first = rules.get(DeadlineRule, rule_in_force(rules, "XLD-02", D(2026, 1, 1)).id)
+    first.valid_to = D(2026, 2, 28)
+    rules.add(DeadlineRule(**{c.key: getattr(first, c.key) for c in DeadlineRule.__table__.columns
+                              if c.key not in ("id", "valid_from", "valid_to", "version", "duration")},
+                           valid_from=D(2026, 3, 1), version=first.version + 1, duration=30))
+    rules.flush()
+    limits = {limit.rule.duration: limit for limit in hard_limits(rules, D(2026, 4, 20), load_calendar(rules))}
+    # on Mon 20/4: 45 days for đơn received until 28/2 (received 3/3 -> day 45 Fri 17/4, passed; received
+    # 4/3 -> Sat 18/4 -> runs to Mon 20/4, not yet), 30 days from 1/3 (received 18/3 -> Fri 17/4, passed)
+    assert limits[45].received_to == D(2026, 2, 28) and limits[45].latest_received == D(2026, 3, 3)
+    assert limits[30].received_from == D(2026, 3, 1) and limits[30].latest_received == D(2026, 3, 18)

@@ -60,6 +60,8 @@ TEXT_LABELS: dict[str, Any] = {
     "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
     "inspection_done": _l("Kết quả kiểm tra"),
     "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
+    "notify_accused": _l("Nội dung tố cáo thông báo cho người bị tố cáo (không ghi bất kỳ điều gì giúp nhận ra "
+                         "người tố cáo)"),
 }
 REQUIRED = _l("Trường này là bắt buộc.")
 

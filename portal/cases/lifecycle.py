@@ -178,6 +178,8 @@ class Effect(enum.StrEnum):
 
 
 INTAKE_STAGE, ACCEPTANCE_STAGE, RESOLUTION_STAGE = "intake", "acceptance", "resolution"
+# Telling the accused the content of an accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)).
+NOTIFY_STAGE = "notify"
 ALL_KINDS = frozenset(CaseKind)
 NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION, CaseKind.PETITION})
 INFO_KIND = frozenset({CaseKind.DENUNCIATION_INFO})
@@ -519,7 +521,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT})),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
-      deadlines=(*_INTAKE_DONE, (Effect.START, RESOLUTION_STAGE)),
+      deadlines=(*_INTAKE_DONE, (Effect.START, RESOLUTION_STAGE), (Effect.START, NOTIFY_STAGE)),
       public=_l("Đơn của bạn đã được thụ lý để giải quyết."), notice="acceptance"),
     T("not_accept", _l("Không thụ lý"), frozenset({S.IN_REVIEW, S.PROPOSED}), S.NOT_ACCEPTED, INTAKE,
       requires=frozenset({Req.REASON, Req.TEXT}), reason_group=ReasonGroup.ELIGIBILITY,
@@ -547,6 +549,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       deadlines=_INTAKE_DONE),
     T("to_inspection", _l("Kiểm tra thông tin (cụ thể, có bằng chứng)"), frozenset({S.INFORMATION}), S.INSPECTION,
       HEADS, requires=frozenset({Req.TEXT}), kinds=INFO_KIND),
+    # Luật Tố cáo Art. 29(3): within 5 working days of the acceptance, the accused is told the content
+    # of the denunciation, never who made it (the notice carries no identifier of the denouncer).
+    T("notify_accused", _l("Thông báo nội dung tố cáo cho người bị tố cáo"), _ACCEPTED_LIKE, None, HEADS,
+      handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.DENUNCIATION}),
+      deadlines=((Effect.COMPLETE, NOTIFY_STAGE),), notice="accused_notice"),
     T("assign", _l("Giao cán bộ thụ lý"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.INVESTIGATING, HEADS,
       requires=frozenset({Req.HANDLER}), kinds=NAMED_KINDS | INFO_KIND, effect=_assign),
     T("flag", _l("Đánh dấu phức tạp, vùng sâu vùng xa"), _ACCEPTED_LIKE, None, HEADS, handler=True,

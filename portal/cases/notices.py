@@ -46,6 +46,7 @@ VARIABLES: dict[str, Any] = {
     "days": _l("Số ngày gia hạn"),
     "to_unit_name": _l("Đơn vị nhận (chuyển đơn)"),
     "received_on": _l("Ngày nhận đơn"),
+    "accused_name": _l("Người, cơ quan bị tố cáo (theo đơn)"),
 }
 
 _HEAD = ("<p><strong>{{ unit_name }}</strong></p>\n<p>Số: {{ decision_number or '……' }}</p>\n"
@@ -89,6 +90,15 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "<h2>QUYẾT ĐỊNH<br>Về việc đình chỉ giải quyết</h2>\n"
         "<p>Đình chỉ việc giải quyết hồ sơ {{ reference }} ({{ kind }}) theo quyết định số {{ decision_number }} "
         "ngày {{ decision_date }}. Lý do: {{ reason }}.</p>")),
+    # Luật Tố cáo Art. 29(3): the content, never the denouncer; ``text`` is what the officer wrote for
+    # the accused, with the denouncer's identifiers removed again before it is printed.
+    "accused_notice": ("Thông báo nội dung tố cáo", _HEAD + (
+        "<h2>THÔNG BÁO<br>Về nội dung tố cáo</h2>\n"
+        "<p>Kính gửi: {{ accused_name or '……' }}.</p>\n"
+        "<p>{{ unit_name }} đã thụ lý giải quyết tố cáo (hồ sơ {{ reference }}) theo quyết định số "
+        "{{ decision_number or '……' }} ngày {{ decision_date or '……' }}. Nội dung bị tố cáo:</p>\n<p>{{ text }}</p>\n"
+        "<p>Đề nghị ông/bà giải trình bằng văn bản và cung cấp thông tin, tài liệu có liên quan theo quy định "
+        "của Luật Tố cáo.</p>")),
     "conclusion": ("Quyết định, kết luận", _HEAD + (
         "<h2>KẾT QUẢ GIẢI QUYẾT</h2>\n<p>Hồ sơ {{ reference }} ({{ kind }}).</p>\n"
         "<p>Theo quyết định, kết luận số {{ decision_number }} ngày {{ decision_date }}:</p>\n<p>{{ text }}</p>")),
@@ -175,17 +185,22 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
     with force_locale("vi"):  # a notice is in Vietnamese whatever language the officer reads the site in
         text = Redactor.for_identity(case.submission.identity).text(event.note)
     to_unit = session.get(OrgUnit, event.data.get("to_unit_id")) if event.data.get("to_unit_id") else None
+    decided = event
+    if event.action == "notify_accused":  # the notice names the acceptance decision it follows
+        decided = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action == "accept")
+                                  .order_by(CaseEvent.id.desc()).limit(1)).first() or event
     reason = REASON_CODES.get(event.reason_code or "")
     values = {
         "reference": case.reference, "tracking_code": case.submission.tracking_code,
         "unit_name": unit.name if unit else "", "kind": str(KIND_LABELS[case.kind]) if case.kind else "",
-        "today": format_day(today, "long"), "decision_number": event.decision_number or "",
-        "decision_date": format_day(event.decision_date, "long") if event.decision_date else "",
+        "today": format_day(today, "long"), "decision_number": decided.decision_number or "",
+        "decision_date": format_day(decided.decision_date, "long") if decided.decision_date else "",
         "reason_code": event.reason_code or "", "reason": str(reason.label) if reason else "",
         # Notices go to the accused and to outside bodies too: never the reporter's identifiers.
         "text": text, "days": event.data.get("days") or "",
         "to_unit_name": to_unit.name if to_unit else "",
         "received_on": format_day(local_date(case.submission.received_at), "long"),
+        "accused_name": case.submission.accused_name or "",
     }
     assert set(values) == set(VARIABLES)
     return values

@@ -25,7 +25,7 @@ from portal.deadlines.models import DayUnit, DeadlineRule, HolidayOverride, Over
 from portal.deadlines.rules_data import SEED_RULES
 from portal.org import refdata
 
-STAGES = ("intake", "acceptance", "resolution")
+STAGES = ("intake", "acceptance", "resolution", "notify")
 
 
 class DeadlineError(ValueError):
@@ -73,6 +73,8 @@ def rule_code_for(case: Case, stage: str) -> str | None:
         return "TC-01" if kind == CaseKind.DENUNCIATION or claimed else "XLD-01"
     if stage == "acceptance":
         return "KN-02" if kind == CaseKind.COMPLAINT else None
+    if stage == "notify":  # the accused told the content of an accepted denunciation
+        return "TC-03" if kind == CaseKind.DENUNCIATION else None
     if kind == CaseKind.COMPLAINT:
         from portal.cases.lifecycle import is_second_round
 

@@ -36,7 +36,8 @@ from portal.web.downloads import csv_download
 from portal.web.nav import add_nav
 
 bp = Blueprint("deadlines", __name__)
-STAGE_LABELS = {"intake": _l("Xử lý đơn"), "acceptance": _l("Thụ lý"), "resolution": _l("Giải quyết")}
+STAGE_LABELS = {"intake": _l("Xử lý đơn"), "acceptance": _l("Thụ lý"), "resolution": _l("Giải quyết"),
+                "notify": _l("Thông báo cho người bị tố cáo")}
 FILTER_LABELS = {"open": _l("Đang giải quyết"), "due_soon": _l("Sắp đến hạn"), "overdue": _l("Quá hạn")}
 DEFAULT_PERIOD_DAYS = 90
 

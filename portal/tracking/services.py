@@ -31,6 +31,7 @@ from portal.intake.services import FileInput, attachment_rows, discard_files, st
 WITHDRAWAL = "withdrawal"
 EVIDENCE = "evidence"
 MAX_REPLY = 5000
+STAGES_NOT_SHOWN = frozenset({"notify"})  # deadlines the sender is not told about
 
 
 class TrackingError(RuntimeError):
@@ -85,18 +86,29 @@ class ReporterView:
     def status(self) -> CaseStatus:
         return self.case.status if self.case is not None else CaseStatus.RECEIVED
 
+    def _shown(self) -> tuple[dt.date | None, str | None]:
+        """The due date the sender is told, and its stage: the case's (its earliest open deadline),
+        leaving out the office's duties towards the accused (telling them the content, TC-03)."""
+        if self.case is None or self.case.due_on is None:
+            return None, None
+        open_ = [d for d in self.case.deadlines if d.met_at is None]
+        shown = [d for d in open_ if d.stage not in STAGES_NOT_SHOWN]
+        if len(shown) == len(open_):
+            return self.case.due_on, next((d.stage for d in open_ if d.due_on == self.case.due_on), None)
+        if not shown:
+            return None, None
+        earliest = min(shown, key=lambda d: d.due_on)
+        return earliest.due_on, earliest.stage
+
     @property
     def due_on(self) -> dt.date | None:
-        return self.case.due_on if self.case is not None else None
+        return self._shown()[0]
 
     @property
     def due_stage(self) -> str | None:
-        """The stage whose deadline ``due_on`` is (the earliest open one): "intake" while the đơn is
-        being classified (xử lý đơn), "resolution" once accepted, ..."""
-        if self.case is None or self.case.due_on is None:
-            return None
-        open_ = [d for d in self.case.deadlines if d.met_at is None and d.due_on == self.case.due_on]
-        return open_[0].stage if open_ else None
+        """The stage whose deadline ``due_on`` is: "intake" while the đơn is being classified (xử lý
+        đơn), "resolution" once accepted, ..."""
+        return self._shown()[1]
 
 
 def reporter_view(session: Session, submission: Submission) -> ReporterView:

@@ -20,7 +20,7 @@ from portal.cases.lifecycle import (
     apply_transition,
     available,
 )
-from portal.cases.models import Attachment, Case, CaseKind, CaseStatus
+from portal.cases.models import Attachment, Case, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.services import CaseError, audit_original_download, pseudonym, reveal_identity
 from portal.deadlines.services import seed_rules
 from tests.factories import make_case, make_submission, make_unit, make_user
@@ -248,3 +248,44 @@ def test_termination_and_resumption_each_have_their_written_notice(db_session, p
     assert termination.code == "termination" and "7/QĐ-ĐC" in termination.body
     assert "Người gửi rút toàn bộ nội dung" in termination.body
     assert resumed.is_public and ended.is_public
+
+
+def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_denouncer(db_session, people, app):
+    """Luật Tố cáo Art. 29(3) (TC-03): within 5 working days of the acceptance, the content goes to
+    the accused; the notice carries no identifier of the denouncer, whatever the officer typed. The
+    sender's status page keeps the resolution deadline."""
+    from portal.cases import notices
+    from portal.tracking.services import reporter_view
+
+    seed_rules(db_session)
+    head, handler = people["head"], people["handler"]
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, accused_name="Ông Trần Văn B",
+                                 identity={"full_name": "Lê Thị Tố Giác", "phone": "0901234567"})
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+                     submission=submission, handler_id=handler.id)
+    accepted_on = dt.date(2026, 11, 2)  # a Monday
+    apply_transition(db_session, head, case, "accept", TransitionInput(decision_number="12/QĐ-TL",
+                                                                       decision_date=accepted_on), version=None)
+    stages = {d.stage: d for d in case.deadlines if d.met_at is None}
+    assert stages["notify"].rule_code == "TC-03" and stages["notify"].due_on == dt.date(2026, 11, 9)  # 5 WD
+    assert case.due_on == dt.date(2026, 11, 9)  # the office's nearest duty
+    view = reporter_view(db_session, submission)
+    assert (view.due_stage, view.due_on) == ("resolution", stages["resolution"].due_on)  # not the accused's
+
+    event = apply_transition(db_session, handler, case, "notify_accused", TransitionInput(
+        text="Ông B bị tố cáo nhận tiền của hộ kinh doanh; bà Lê Thị Tố Giác, số 0901234567, là người biết rõ."),
+        version=None)
+    assert stages["notify"].met_at is not None and case.due_on == stages["resolution"].due_on
+    assert not event.is_public  # the sender's page does not list what went to the accused
+    with app.test_request_context():
+        notice = notices.render_notice(db_session, case, event)
+    assert notice.code == "accused_notice"
+    assert "Ông Trần Văn B" in notice.body and "12/QĐ-TL" in notice.body and "nhận tiền" in notice.body
+    for secret in ("Lê Thị Tố Giác", "0901234567", submission.tracking_code):
+        assert secret not in notice.body
+
+    complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
+    apply_transition(db_session, head, complaint, "accept", TransitionInput(decision_number="13/QĐ-TL",
+                                                                            decision_date=accepted_on), version=None)
+    assert "notify" not in {d.stage for d in complaint.deadlines}
+    assert "notify_accused" not in {t.name for t in available(db_session, head, complaint)}

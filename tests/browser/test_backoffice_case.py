@@ -132,6 +132,16 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
     cases.expect_status("Đã thụ lý")
     cases.act("Giao cán bộ thụ lý", handler="Cán bộ Thụ Lý")
     cases.expect_status("Đang xác minh")
+    # TC-03: the accused is told the content within 5 working days, never who denounced them
+    expect(page.locator("main")).to_contain_text("Thông báo cho người bị tố cáo")  # the running deadline
+    cases.act("Thông báo nội dung tố cáo cho người bị tố cáo",
+              text="Ông N. bị tố cáo nhận tiền để cấp giấy chứng nhận nhanh (người tố cáo: Phạm Văn Tố).")
+    page.get_by_role("link", name="Xem, in thông báo").last.click()
+    expect(page.locator(".notice")).to_contain_text("Nguyễn Văn N.")
+    expect(page.locator(".notice")).to_contain_text("12/QĐ-TTr")
+    expect(page.locator(".notice")).not_to_contain_text("Phạm Văn Tố")
+    axe(page)
+    cases.open(case_id)
     cases.act("Đánh dấu phức tạp, vùng sâu vùng xa", **{"criteria-1": "on"})
     cases.expect_status("Phức tạp")
     cases.act("Gia hạn giải quyết", decision_number="13/QĐ-TTr", decision_date=today, days="30")

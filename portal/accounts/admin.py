@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -305,15 +306,11 @@ def _refused(request_: RoleRequest, exc: services.AccountError) -> WerkzeugRespo
     return redirect(_back(request_))
 
 
-@bp.post("/requests/<int:request_id>/approve")
-@staff_required
-def approve_request(request_id: int) -> WerkzeugResponse:
+def _settle(request_: RoleRequest, decide: Callable[[], Any], message: Any) -> WerkzeugResponse:
+    """Take a decision on ``request_`` (one commit), or say why it could not be taken."""
     db = get_session()
-    request_ = _request_in_scope(db, request_id)
-    if not grants.may_decide(db, current_user, request_):
-        abort(403)
     try:
-        grants.approve(db, request_, current_user)
+        decide()
         db.commit()
     except services.AccountError as exc:
         db.rollback()
@@ -321,7 +318,18 @@ def approve_request(request_id: int) -> WerkzeugResponse:
     except IntegrityError:  # decided, or the unit given a head, by someone else at the same moment
         db.rollback()
         return _refused(request_, services.AccountError(_l("Yêu cầu này đã được xử lý.")))
-    return _decided(request_, _l("Đã phê duyệt: vai trò đã có hiệu lực."))
+    return _decided(request_, message)
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@staff_required
+def approve_request(request_id: int) -> WerkzeugResponse:
+    db = get_session()
+    request_ = _request_in_scope(db, request_id)
+    if not grants.may_decide(db, current_user, request_):
+        abort(403)
+    return _settle(request_, lambda: grants.approve(db, request_, current_user),
+                   _l("Đã phê duyệt: vai trò đã có hiệu lực."))
 
 
 @bp.post("/requests/<int:request_id>/refuse")
@@ -334,12 +342,8 @@ def refuse_request(request_id: int) -> Any:
     form = RefuseRequestForm()
     if not form.validate_on_submit():
         return _requests_page(db, (request_.id, form), 400)
-    try:
-        grants.refuse(db, request_, current_user, form.reason.data or "")
-    except services.AccountError as exc:
-        return _refused(request_, exc)
-    db.commit()
-    return _decided(request_, _l("Đã từ chối yêu cầu."))
+    return _settle(request_, lambda: grants.refuse(db, request_, current_user, form.reason.data or ""),
+                   _l("Đã từ chối yêu cầu."))
 
 
 @bp.post("/requests/<int:request_id>/cancel")
@@ -349,9 +353,4 @@ def cancel_request(request_id: int) -> WerkzeugResponse:
     request_ = _request_in_scope(db, request_id)
     if request_.requested_by_id != current_user.id:
         abort(403)
-    try:
-        grants.cancel(db, request_, current_user)
-    except services.AccountError as exc:
-        return _refused(request_, exc)
-    db.commit()
-    return _decided(request_, _l("Đã rút yêu cầu."))
+    return _settle(request_, lambda: grants.cancel(db, request_, current_user), _l("Đã rút yêu cầu."))

@@ -583,7 +583,7 @@ def notice_template(code: str) -> Any:
         status = 422
     session.commit()
     return render_template("backoffice/case_notice_template.html", form=form, template=template,
-                           variables=notices.VARIABLES), status
+                           variables=notices.variables_for(code)), status
 
 
 # --- the lifecycle table, readable by every staff member ------------------------------------------

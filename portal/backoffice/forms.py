@@ -61,7 +61,8 @@ TEXT_LABELS: dict[str, Any] = {
     "inspection_done": _l("Kết quả kiểm tra"),
     "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
     "notify_accused": _l("Nội dung tố cáo thông báo cho người bị tố cáo (không ghi bất kỳ điều gì giúp nhận ra "
-                         "người tố cáo)"),
+                         "người tố cáo: chỉ họ tên, địa chỉ, số giấy tờ, điện thoại, thư điện tử đã ghi của người "
+                         "gửi được tự động che)"),
 }
 REQUIRED = _l("Trường này là bắt buộc.")
 

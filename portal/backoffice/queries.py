@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, Subquery, Table, and_, func, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, load_only
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from portal.accounts.models import Role, User
 from portal.accounts.permissions import units_where
@@ -367,18 +365,6 @@ def _split(session: Session, scope: Scope | None) -> bool:
     # planner weighs LIMIT against selectivity itself and gets the single statement.
     return (scope is not None and 0 < len(scope.units) <= MAX_BRANCHES
             and session.get_bind().dialect.name == "sqlite")
-
-
-@compiles(Table, "sqlite")
-def _sqlite_table(table: Table, compiler: SQLCompiler, **kw: Any) -> str:
-    """Render ``Select.with_hint(Case, "INDEXED BY ...", "sqlite")`` (SQLAlchemy drops from-hints on
-    SQLite). Without table statistics SQLite would rather read an equality index (status, kind,
-    field) and sort every match than walk the ordered index and stop at the page size."""
-    text = compiler.visit_table(table, **kw)
-    hints = kw.get("fromhints")
-    if kw.get("asfrom") and hints and table in hints:
-        text += " " + hints[table]
-    return text
 
 
 OrderSpec = tuple[ColumnElement[Any], bool]  # (key column, descending)

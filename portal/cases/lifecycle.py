@@ -473,6 +473,7 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
         child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="T", parent_id=case.id,
                           kind=None)
         child.summary = part
+        _start_receipt_clocks(session, child)  # each part runs from its whole's receipt (XLD-01, XLD-02)
         children.append(child.id)
     event.data = {**event.data, "children": children}
 
@@ -572,7 +573,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.WITHDRAWAL, Req.TEXT}), effect=_withdraw),
     T("terminate", _l("Đình chỉ giải quyết"), _ACCEPTED_LIKE, S.TERMINATED, HEADS,
       requires=frozenset({Req.REASON, Req.DECISION}), reason_group=ReasonGroup.TERMINATION,
-      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE),), public=_l("Việc giải quyết đơn của bạn đã bị đình chỉ."),
+      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.COMPLETE, NOTIFY_STAGE)),
+      public=_l("Việc giải quyết đơn của bạn đã bị đình chỉ."),
       notice="termination"),  # Luật Khiếu nại Art. 10, Luật Tố cáo Art. 34: the decision is sent in writing
     T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
       requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}), deadlines=((Effect.COMPLETE, RESOLUTION_STAGE),),
@@ -621,12 +623,17 @@ def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
     return (kind or case.kind) in NAMED_KINDS and case.submission.is_anonymous
 
 
+ACCUSED_FIRST_MESSAGE = _l("Người bị tố cáo chưa được thông báo nội dung tố cáo: hãy thông báo trước khi kết luận.")
+
+
 def legal_refusal(case: Case, transition: Transition) -> Any | None:
     """Why the law forbids ``transition`` on ``case`` whatever its status (None: it does not)."""
     if transition.name in NAMED_ONLY and unsigned(case):
         return UNSIGNED_MESSAGE
     if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):
         return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
+    if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
+        return ACCUSED_FIRST_MESSAGE  # Luật Tố cáo Art. 29(3), 31: the accused is heard before the conclusion
     return None
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Date, Enum, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, bigintpk, created_at, intpk, str64, str255
@@ -296,6 +296,12 @@ class Deadline(Base):
     """One statutory deadline of a case stage."""
 
     __tablename__ = "deadlines"
+    __table_args__ = (
+        # The sweep's hard-limit pass (XLD-02) reads the open intakes not yet reported, by receipt day.
+        Index("ix_deadlines_intake_unreported", "starts_on",
+              sqlite_where=text("met_at IS NULL AND stage = 'intake' AND escalated_hard_at IS NULL"),
+              postgresql_where=text("met_at IS NULL AND stage = 'intake' AND escalated_hard_at IS NULL")),
+    )
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)

@@ -26,7 +26,7 @@ from portal.cases.redaction import Redactor
 from portal.deadlines.clock import local_date, local_today
 
 __all__ = ["DEFAULTS", "VARIABLES", "NoticeError", "NoticeTemplate", "RenderedNotice", "check_template",
-           "get_template", "render_notice", "seed_templates", "update_template"]
+           "get_template", "render_notice", "seed_templates", "update_template", "variables_for"]
 from portal.db import now_utc
 from portal.org.models import OrgUnit
 from portal.security import sanitize_html
@@ -48,6 +48,19 @@ VARIABLES: dict[str, Any] = {
     "received_on": _l("Ngày nhận đơn"),
     "accused_name": _l("Người, cơ quan bị tố cáo (theo đơn)"),
 }
+
+# What a notice to the accused may not carry, on top of the identity it never carries: the sender's
+# tracking code, the case reference (the first case of a đơn is referenced by its tracking code) and
+# the day of receipt, each of which ties the notice to the one the denouncer holds.
+ACCUSED_HIDDEN = frozenset({"tracking_code", "reference", "received_on"})
+
+
+def variables_for(code: str) -> dict[str, Any]:
+    """The variables the template ``code`` may use."""
+    if code == "accused_notice":
+        return {name: label for name, label in VARIABLES.items() if name not in ACCUSED_HIDDEN}
+    return dict(VARIABLES)
+
 
 _HEAD = ("<p><strong>{{ unit_name }}</strong></p>\n<p>Số: {{ decision_number or '……' }}</p>\n"
          "<p>Ngày {{ today }}</p>\n")
@@ -91,11 +104,12 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "<p>Đình chỉ việc giải quyết hồ sơ {{ reference }} ({{ kind }}) theo quyết định số {{ decision_number }} "
         "ngày {{ decision_date }}. Lý do: {{ reason }}.</p>")),
     # Luật Tố cáo Art. 29(3): the content, never the denouncer; ``text`` is what the officer wrote for
-    # the accused, with the denouncer's identifiers removed again before it is printed.
+    # the accused, with the identifiers recorded for the sender masked again before it is printed
+    # (the officer still must not describe the denouncer: masking finds recorded values only).
     "accused_notice": ("Thông báo nội dung tố cáo", _HEAD + (
         "<h2>THÔNG BÁO<br>Về nội dung tố cáo</h2>\n"
         "<p>Kính gửi: {{ accused_name or '……' }}.</p>\n"
-        "<p>{{ unit_name }} đã thụ lý giải quyết tố cáo (hồ sơ {{ reference }}) theo quyết định số "
+        "<p>{{ unit_name }} đã thụ lý giải quyết tố cáo theo quyết định số "
         "{{ decision_number or '……' }} ngày {{ decision_date or '……' }}. Nội dung bị tố cáo:</p>\n<p>{{ text }}</p>\n"
         "<p>Đề nghị ông/bà giải trình bằng văn bản và cung cấp thông tin, tài liệu có liên quan theo quy định "
         "của Luật Tố cáo.</p>")),
@@ -141,21 +155,23 @@ def seed_templates(session: Session) -> int:
     return len(set(DEFAULTS) - existing)
 
 
-def check_template(body: str) -> None:
-    """Refuse a template that does not compile or uses variables outside :data:`VARIABLES`."""
+def check_template(body: str, code: str = "") -> None:
+    """Refuse a template that does not compile or uses variables outside those of ``code``
+    (:func:`variables_for`)."""
     from jinja2 import meta
 
     try:
         parsed = _env.parse(body)
     except TemplateError as exc:
         raise NoticeError(str(exc)) from exc
-    unknown = meta.find_undeclared_variables(parsed) - set(VARIABLES)
+    allowed = variables_for(code)
+    unknown = meta.find_undeclared_variables(parsed) - set(allowed)
     if unknown:
         raise NoticeError(", ".join(sorted(unknown)))
     # A template can parse and still fail on every notice ("{{ 1/0 }}", "{{ 1 + 'a' }}", a range
     # past the sandbox's limit): render it once now, with a sample of each variable, so the
     # administrator hears about it instead of every officer who prints a notice.
-    _render(body, {**{name: f"[{name}]" for name in VARIABLES}, "days": 30})  # as notice_variables: days is a number
+    _render(body, {**{name: f"[{name}]" for name in allowed}, "days": 30})  # as notice_variables: days is a number
 
 
 def _render(body: str, values: dict[str, Any]) -> str:
@@ -167,7 +183,7 @@ def _render(body: str, values: dict[str, Any]) -> str:
 
 
 def update_template(session: Session, template: NoticeTemplate, *, title: str, body: str, user_id: int) -> None:
-    check_template(body)
+    check_template(body, template.code)
     template.title = title.strip()
     template.body = body
     template.updated_at = now_utc()
@@ -182,8 +198,11 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
     from portal.i18n import format_day
 
     unit = session.get(OrgUnit, case.unit_id)
+    submission = case.submission
     with force_locale("vi"):  # a notice is in Vietnamese whatever language the officer reads the site in
-        text = Redactor.for_identity(case.submission.identity).text(event.note)
+        text = Redactor.for_identity(submission.identity).text(event.note)
+        if submission.representative_name:  # a group's representative is a sender too
+            text = Redactor.for_values(full_name=submission.representative_name).text(text)
     to_unit = session.get(OrgUnit, event.data.get("to_unit_id")) if event.data.get("to_unit_id") else None
     decided = event
     if event.action == "notify_accused":  # the notice names the acceptance decision it follows
@@ -217,5 +236,8 @@ def render_notice(session: Session, case: Case, event: CaseEvent, *, today: dt.d
     if code is None:
         raise KeyError(event.action)
     template = get_template(session, code)
-    html = _render(template.body, notice_variables(session, case, event, today or local_today()))
+    allowed = variables_for(code)
+    values = {name: value for name, value in notice_variables(session, case, event, today or local_today()).items()
+              if name in allowed}
+    html = _render(template.body, values)
     return RenderedNotice(code, template.title, sanitize_html(html))

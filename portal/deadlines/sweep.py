@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, exists, insert, literal, literal_column, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
@@ -39,6 +39,7 @@ from portal.db import now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
 from portal.deadlines.calendar import WorkingCalendar
+from portal.deadlines.clock import local_today
 from portal.deadlines.services import RuleRow, load_calendar, rules_of
 from portal.i18n import format_day
 from portal.notifications.services import RenderedEmail, queue_rendered, release_held, render_email, revise_held
@@ -53,6 +54,7 @@ LEVELS = (REMIND, ESCALATE, PARENT, HARD)
 # The hard limit on xử lý đơn counted from receipt, whatever the kind (its length is data: the rule's
 # version in force on the day the đơn was received).
 HARD_RULE = "XLD-02"
+NOTIFY_STAGE = "notify"  # telling the accused (TC-03): the heads act on it, not the intake officers
 
 
 @dataclass
@@ -129,12 +131,13 @@ class Directory:
 
     heads: dict[int, list[int]]
     officers: dict[int, list[int]]
-    parents: dict[int, int | None]
+    parents: dict[int, int | None]  # the tree as it is (scope)
+    superiors: dict[int, int | None]  # the nearest unit above still in force (escalation)
     case_units: dict[int, set[int]] = field(default_factory=dict)  # user -> units where they hold a case role
     users: dict[int, tuple[str, str] | None] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session) -> Directory:
+    def load(cls, session: Session, today: dt.date | None = None) -> Directory:
         from portal.cases.access import CASE_ROLES
 
         holders: dict[Role, dict[int, list[int]]] = {Role.HEAD: defaultdict(list),
@@ -146,8 +149,18 @@ class Directory:
             case_units[user_id].add(unit_id)
             if role in holders:
                 holders[role][unit_id].append(user_id)
-        parents = dict(session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all())
-        return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents, case_units)
+        rows = session.execute(select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.valid_to)).all()
+        parents = {unit_id: parent_id for unit_id, parent_id, _valid_to in rows}
+        day = today or local_today()
+        retired = {unit_id for unit_id, _parent, valid_to in rows if valid_to is not None and valid_to <= day}
+        superiors: dict[int, int | None] = {}
+        for unit_id, parent_id, _valid_to in rows:  # an abolished level is skipped (the districts, 1/7/2025)
+            seen: set[int] = set()
+            while parent_id in retired and parent_id not in seen:
+                seen.add(parent_id)
+                parent_id = parents.get(parent_id)
+            superiors[unit_id] = parent_id
+        return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents, superiors, case_units)
 
     def works_over(self, user_id: int, unit_id: int) -> bool:
         """Does ``user_id`` hold a case role on ``unit_id`` or one of its ancestors (may they open
@@ -217,14 +230,17 @@ _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(N
                                Case.status.not_in([s.value for s in CLOSED_STATUSES]))
 
 
-def _candidates(session: Session, condition: ColumnElement[bool]) -> Iterator[list[int]]:
-    """Ids of open, running deadlines matching ``condition``, in batches (keyset on id)."""
+def _candidates(session: Session, condition: ColumnElement[bool], index: str | None = None) -> Iterator[list[int]]:
+    """Ids of open, running deadlines matching ``condition``, in batches (keyset on id); ``index``:
+    the index SQLite must read them through (it would otherwise walk every open deadline)."""
     last = 0
     while True:
-        ids = list(session.scalars(
-            select(Deadline.id).where(condition, Deadline.met_at.is_(None), Deadline.paused_since.is_(None),
-                                      Deadline.id > last, _case_is_open)
-            .order_by(Deadline.id).limit(BATCH)))
+        stmt = (select(Deadline.id).where(condition, Deadline.met_at.is_(None), Deadline.paused_since.is_(None),
+                                          Deadline.id > last, _case_is_open)
+                .order_by(Deadline.id).limit(BATCH))
+        if index is not None:
+            stmt = stmt.with_hint(Deadline, f"INDEXED BY {index}", "sqlite")
+        ids = list(session.scalars(stmt))
         if not ids:
             return
         last = ids[-1]
@@ -245,11 +261,13 @@ def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
         # a handler moved to another unit no longer sees the case: its intake officers are told instead
         if item.handler_id and directory.works_over(item.handler_id, item.unit_id):
             return [item.handler_id]
+        if item.stage == NOTIFY_STAGE:  # only the heads (and the handler they assign) tell the accused
+            return directory.heads.get(item.unit_id, [])
         return directory.officers.get(item.unit_id, [])
     if level == ESCALATE:
         return directory.heads.get(item.unit_id, [])
-    parent = directory.parents.get(item.unit_id)
-    above = directory.heads.get(parent, []) if parent else []
+    superior = directory.superiors.get(item.unit_id)
+    above = directory.heads.get(superior, []) if superior else []
     if level == HARD:  # both heads: the unit's, accountable, and the superior who disciplines
         return list(dict.fromkeys([*directory.heads.get(item.unit_id, []), *above]))
     return above
@@ -357,11 +375,12 @@ def _write_digests(session: Session, run: Run, touched: list[Digest]) -> None:
 
 
 def _pass(session: Session, run: Run, level: str, condition: ColumnElement[bool],
-          column: InstrumentedAttribute[Any], shown: Callable[[Item], Item] | None = None) -> int:
+          column: InstrumentedAttribute[Any], shown: Callable[[Item], Item] | None = None,
+          index: str | None = None) -> int:
     """Claim and notify, batch by batch, the deadlines matching ``condition``; ``shown``: the item
     as its digest line shows it (e.g. with the limit it passed as its due date)."""
     done = 0
-    for ids in _candidates(session, condition):
+    for ids in _candidates(session, condition, index):
         # End the read first: the claim then opens a fresh transaction, so on SQLite it waits for the
         # write lock (busy timeout) instead of failing when another sweep committed meanwhile.
         session.commit()
@@ -402,7 +421,9 @@ def _hard_condition(limits: list[HardLimit]) -> ColumnElement[bool]:
     received = [(Deadline.starts_on >= limit.received_from)
                 & (Deadline.starts_on <= min(limit.latest_received, limit.received_to or limit.latest_received))
                 for limit in limits]
-    return Deadline.escalated_hard_at.is_(None) & (Deadline.stage == "intake") & or_(*received)
+    # the stage written out, as the partial index ix_deadlines_intake_unreported says it (SQLite uses a
+    # partial index only for a query that repeats its condition, a bound parameter does not)
+    return Deadline.escalated_hard_at.is_(None) & (Deadline.stage == literal_column("'intake'")) & or_(*received)
 
 
 def _hard_due(limits: list[HardLimit], calendar: WorkingCalendar, item: Item) -> Item:
@@ -410,7 +431,7 @@ def _hard_due(limits: list[HardLimit], calendar: WorkingCalendar, item: Item) ->
     for limit in limits:
         if limit.received_from <= item.starts_on and (limit.received_to is None or item.starts_on <= limit.received_to):
             due = policy.due_date(item.starts_on, limit.rule.duration, limit.rule.unit.value, calendar)
-            return dataclasses.replace(item, due_on=due)
+            return dataclasses.replace(item, due_on=due, rule_code=HARD_RULE)
     return item
 
 
@@ -423,7 +444,7 @@ def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datet
     calendar = load_calendar(session)
     remind_until = policy.add_working_days(today, settings.reminder_working_days, calendar)
     parent_before = today - dt.timedelta(days=settings.escalation_parent_days)
-    run = Run(settings, today, now, Directory.load(session), f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}")
+    run = Run(settings, today, now, Directory.load(session, today), f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}")
     report = SweepReport()
     report.reminded = _pass(
         session, run, REMIND,
@@ -439,7 +460,8 @@ def sweep(session: Session, settings: Settings, today: dt.date, *, now: dt.datet
     limits = hard_limits(session, today, calendar)
     if limits:
         report.escalated_hard = _pass(session, run, HARD, _hard_condition(limits), Deadline.escalated_hard_at,
-                                      shown=lambda item: _hard_due(limits, calendar, item))
+                                      shown=lambda item: _hard_due(limits, calendar, item),
+                                      index="ix_deadlines_intake_unreported")
     # The passes end on a read (the candidates query that found no more): end it, so that on SQLite
     # the release below starts a transaction with its write and waits for the lock, instead of failing
     # ("database is locked") when another sweep committed since that read.

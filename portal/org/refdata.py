@@ -12,7 +12,9 @@ process keeps one snapshot per version token instead of reading them on every re
 
 A token is never reused, so a snapshot can only be served for the state it was read from: a change
 rolled back leaves an orphan token behind, and a change committed elsewhere shows up as a new token
-at the next transaction of every process. Without the row (an empty schema) nothing is kept.
+at the next transaction of every process. Without the row (an empty schema) nothing is kept. A
+change made by raw SQL (a data migration, a console) must bump the token too (:func:`bump`), or
+the running processes keep what they read until they restart.
 """
 
 from __future__ import annotations
@@ -193,6 +195,13 @@ def bump(session: Session) -> None:
                                   execution_options={"synchronize_session": False}).rowcount
         if not changed:
             session.execute(insert(ReferenceVersion).values(id=ROW_ID, token=token))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_token(session: Session, _transaction: Any) -> None:
+    """A savepoint rolled back takes its token change with it: read the token again after any
+    transaction (or savepoint) ends."""
+    session.info.pop(_INFO_KEY, None)
 
 
 @event.listens_for(Session, "before_flush")

@@ -260,9 +260,11 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     seed_rules(db_session)
     head, handler = people["head"], people["handler"]
     submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, accused_name="Ông Trần Văn B",
-                                 identity={"full_name": "Lê Thị Tố Giác", "phone": "0901234567"})
+                                 identity={"full_name": "Lê Thị Tố Giác", "phone": "0901234567"},
+                                 representative_name="Phạm Đại Diện")
+    # as in production, the đơn's first case is referenced by its tracking code
     case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
-                     submission=submission, handler_id=handler.id)
+                     submission=submission, handler_id=handler.id, reference=submission.tracking_code)
     accepted_on = dt.date(2026, 11, 2)  # a Monday
     apply_transition(db_session, head, case, "accept", TransitionInput(decision_number="12/QĐ-TL",
                                                                        decision_date=accepted_on), version=None)
@@ -272,17 +274,39 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     view = reporter_view(db_session, submission)
     assert (view.due_stage, view.due_on) == ("resolution", stages["resolution"].due_on)  # not the accused's
 
+    apply_transition(db_session, head, case, "assign", TransitionInput(handler_id=handler.id), version=None)
+    assert case.status == CaseStatus.INVESTIGATING
+    assert "resolve" not in {t.name for t in available(db_session, head, case)}  # the accused is heard first
+    with pytest.raises(IllegalTransition, match="chưa được thông báo"):
+        apply_transition(db_session, head, case, "resolve", TransitionInput(text="Kết luận", decision_number="1",
+                                                                            decision_date=accepted_on), version=None)
     event = apply_transition(db_session, handler, case, "notify_accused", TransitionInput(
-        text="Ông B bị tố cáo nhận tiền của hộ kinh doanh; bà Lê Thị Tố Giác, số 0901234567, là người biết rõ."),
-        version=None)
+        text="Ông B bị tố cáo nhận tiền của hộ kinh doanh; bà Lê Thị Tố Giác, số 0901234567, và ông Phạm Đại Diện "
+             "là người biết rõ."), version=None)
     assert stages["notify"].met_at is not None and case.due_on == stages["resolution"].due_on
     assert not event.is_public  # the sender's page does not list what went to the accused
     with app.test_request_context():
         notice = notices.render_notice(db_session, case, event)
     assert notice.code == "accused_notice"
     assert "Ông Trần Văn B" in notice.body and "12/QĐ-TL" in notice.body and "nhận tiền" in notice.body
-    for secret in ("Lê Thị Tố Giác", "0901234567", submission.tracking_code):
+    for secret in ("Lê Thị Tố Giác", "0901234567", "Phạm Đại Diện", submission.tracking_code):
         assert secret not in notice.body
+    # nor can an administrator's template bring the tracking code, the reference or the receipt day back
+    for leak in ("{{ tracking_code }}", "{{ reference }}", "{{ received_on }}"):
+        with pytest.raises(notices.NoticeError):
+            notices.check_template(f"<p>{leak}</p>", "accused_notice")
+    notices.check_template("<p>{{ reference }}</p>", "acceptance")  # the sender's own notices may
+    assert "resolve" in {t.name for t in available(db_session, head, case)}
+
+    # a case terminated before the accused was told stops that clock too
+    other = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+                      submission=make_submission(db_session, kind=SubmissionKind.DENUNCIATION,
+                                                 identity={"full_name": "Người Khác"}))
+    apply_transition(db_session, head, other, "accept", TransitionInput(decision_number="14/QĐ-TL",
+                                                                        decision_date=accepted_on), version=None)
+    apply_transition(db_session, head, other, "terminate", TransitionInput(
+        reason_code="TERM-WITHDRAWN", decision_number="15/QĐ-ĐC", decision_date=accepted_on), version=None)
+    assert all(d.met_at is not None for d in other.deadlines) and other.due_on is None
 
     complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
     apply_transition(db_session, head, complaint, "accept", TransitionInput(decision_number="13/QĐ-TL",

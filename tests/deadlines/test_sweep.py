@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role
-from portal.cases.models import CaseConflict, CaseEvent, CaseKind, CaseStatus, Deadline
+from portal.cases.models import Case, CaseConflict, CaseEvent, CaseKind, CaseStatus, Deadline
 from portal.db import now_utc
+from portal.deadlines.clock import local_date
 from portal.deadlines.services import start_stage
 from portal.deadlines.sweep import claim, sweep
 from portal.notifications.services import send_pending
@@ -225,3 +226,52 @@ def test_the_hard_limit_is_the_version_in_force_on_receipt(rules: Session) -> No
     # 4/3 -> Sat 18/4 -> runs to Mon 20/4, not yet), 30 days from 1/3 (received 18/3 -> Fri 17/4, passed)
     assert limits[45].received_to == D(2026, 2, 28) and limits[45].latest_received == D(2026, 3, 3)
     assert limits[30].received_from == D(2026, 3, 1) and limits[30].latest_received == D(2026, 3, 18)
+
+
+def test_telling_the_accused_is_reminded_to_the_heads_who_do_it(app: Flask, rules: Session) -> None:
+    """TC-03: the heads (or the handler they assign) tell the accused; the intake officers cannot."""
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)])
+    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    case = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.ACCEPTED)
+    deadline = start_stage(rules, case, "notify", D(2026, 3, 2))  # 5 WD: Mon 9/3
+    assert deadline is not None and (deadline.rule_code, deadline.due_on) == ("TC-03", D(2026, 3, 9))
+    rules.commit()
+    assert sweep(rules, settings, D(2026, 3, 5)).reminded == 1
+    event = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).one()
+    assert event.data["recipients"] == [head.id]
+
+
+def test_escalation_above_skips_an_abolished_level(app: Flask, rules: Session) -> None:
+    """The district level ended on 1/7/2025: a ward's overdue case goes to the city, not to the
+    retired district (which has nobody to tell)."""
+    settings = app.config["SETTINGS"]
+    city = make_unit(rules)
+    district = make_unit(rules, parent=city, valid_to=D(2025, 7, 1))
+    ward = make_unit(rules, parent=district)
+    city_head = make_user(rules, roles=[(Role.HEAD, city)])
+    make_user(rules, roles=[(Role.HEAD, district)])  # still recorded, no longer in force
+    case = make_case(rules, unit=ward, kind=CaseKind.PETITION, status=CaseStatus.RECEIVED)
+    start_stage(rules, case, "intake", D(2026, 2, 2))
+    rules.commit()
+    report = sweep(rules, settings, D(2026, 3, 20))
+    assert report.escalated_parent == 1 and report.escalated_hard == 1
+    events = rules.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+    by_level = {e.data["level"]: e for e in events}
+    assert by_level["escalation_parent"].data["recipients"] == [city_head.id]
+    assert by_level["escalation_hard"].data["recipients"] == [city_head.id]  # the ward has no head here
+    assert by_level["escalation_hard"].note.startswith("XLD-02 2026-03-19")  # the limit it passed
+
+
+def test_parts_of_a_split_submission_run_from_the_whole_s_receipt(rules: Session) -> None:
+    from portal.cases.lifecycle import TransitionInput, apply_transition
+
+    unit = make_unit(rules)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    case = make_case(rules, unit=unit, status=CaseStatus.IN_REVIEW, kind=None)
+    apply_transition(rules, officer, case, "split", TransitionInput(parts=("Phần một", "Phần hai")), version=None)
+    parts = rules.scalars(select(Deadline).join(Case, Case.id == Deadline.case_id)
+                          .where(Case.parent_id == case.id, Deadline.met_at.is_(None))).all()
+    assert len(parts) == 2 and {d.stage for d in parts} == {"intake"}  # XLD-01, and XLD-02 behind it
+    assert {d.starts_on for d in parts} == {local_date(case.submission.received_at)}

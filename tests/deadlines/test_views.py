@@ -72,6 +72,8 @@ def org(db_session: Session) -> dict[str, object]:
     city_open = make_case(s, unit=city, kind=CaseKind.DENUNCIATION, status=CaseStatus.ACCEPTED)
     add_deadline(s, city_open, starts=D(2026, 2, 11), due=D(2026, 3, 13))
     add_deadline(s, city_open, starts=D(2026, 3, 1), due=D(2026, 3, 5), met=local(D(2026, 3, 4)), stage="intake")
+    # telling the accused (TC-03) is a duty beside the case's handling: not in its figures
+    add_deadline(s, city_open, starts=D(2026, 3, 5), due=D(2026, 3, 12), met=local(D(2026, 3, 6)), stage="notify")
     old = make_case(s, unit=city, kind=CaseKind.PETITION, status=CaseStatus.CLOSED)
     add_deadline(s, old, starts=D(2025, 12, 1), due=D(2025, 12, 16), met=local(D(2025, 12, 20)))
     hidden = make_case(s, unit=city, kind=CaseKind.DENUNCIATION, status=CaseStatus.ACCEPTED)

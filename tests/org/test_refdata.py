@@ -151,3 +151,18 @@ def test_without_the_version_row_nothing_is_kept(db_session):
     db_session.execute(ReferenceVersion.__table__.delete())
     first = refdata.snapshot(db_session)
     assert refdata.snapshot(db_session) is not first and "Đơn vị A" in _names(db_session)
+
+
+def test_a_change_rolled_back_to_a_savepoint_is_not_served(db_session, city):
+    """The calendar read inside a savepoint that is then rolled back must not outlive it."""
+    from portal.deadlines.models import HolidayOverride, OverrideKind
+    from portal.deadlines.services import load_calendar
+
+    day = dt.date(2026, 3, 3)
+    assert load_calendar(db_session).is_working_day(day)
+    savepoint = db_session.begin_nested()
+    db_session.add(HolidayOverride(day=day, kind=OverrideKind.EXTRA_DAY_OFF, note="thử"))
+    db_session.flush()
+    assert not load_calendar(db_session).is_working_day(day)
+    savepoint.rollback()
+    assert load_calendar(db_session).is_working_day(day)  # the day off went with the savepoint

@@ -78,23 +78,18 @@ def _send_invitation(session: Session, user: User) -> None:
                 link=url)
 
 
-def ask_approvers(session: Session, request: RoleRequest) -> None:
-    """Tell the administrators who may approve ``request`` that it waits (or the requester that
+def ask_approvers(session: Session, request_: RoleRequest) -> None:
+    """Tell the administrators who may approve ``request_`` that it waits (or the requester that
     nobody can yet: a second administrator has to be made first)."""
-    approvers = grants.approvers(session, request)
-    for approver in approvers:
-        queue_email(session, approver.email, "role_request", locale=approver.locale or "vi",
-                    requester=request.requested_by, grantee=request.user, role=ROLE_LABELS[request.role],
-                    admin_role=request.role == Role.ADMIN, unit=request.unit,
-                    link=url_for("accounts_admin.requests", _external=True))
-    if not approvers:
+    if not grants.notify_approvers(session, request_, url_for("accounts_admin.requests", _external=True)):
         flash(_l("Chưa có quản trị viên nào khác quản lý đơn vị này để phê duyệt: hãy nhờ người vận hành máy chủ "
                  "tạo thêm một quản trị viên (lệnh users create-admin)."), "warning")
 
 
-def flash_requested(request: RoleRequest) -> None:
+def flash_requested(request_: RoleRequest) -> None:
+    """Say that the role was asked for, not given."""
     flash(_l("Đã đề nghị giao vai trò %(role)s tại %(unit)s. Vai trò có hiệu lực khi một quản trị viên khác phê "
-             "duyệt.", role=ROLE_LABELS[request.role], unit=request.unit.display_name(str(get_locale() or "vi"))),
+             "duyệt.", role=ROLE_LABELS[request_.role], unit=request_.unit.display_name(str(get_locale() or "vi"))),
           "success")
 
 
@@ -165,16 +160,20 @@ def create() -> Any:
     return render_template("accounts/admin/create.html", form=form), 400 if request.method == "POST" else 200
 
 
-def _detail_page(db: Session, user: User, form: RoleAddForm, status: int = 200) -> tuple[str, int]:
+def _detail_page(db: Session, user: User, form: RoleAddForm, status: int = 200,
+                 refusing: tuple[int, RefuseRequestForm] | None = None) -> tuple[str, int]:
+    """The account's page: its roles, the roles waiting for it, the forms (``refusing``: a refusal
+    sent from this page that failed its checks, shown again with what was typed)."""
     managed = units_where(current_user, {Role.ADMIN}, db)
     waiting = [r for r in grants.pending(db, user_id=user.id) if r.unit_id in managed]
     return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
                            role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
                            whole=can(current_user, Action.ACCOUNT_MANAGE, user), waiting=waiting,
-                           may_decide=_decider(db)), status
+                           may_decide=_decider(db), refusing=refusing), status
 
 
-def _decider(db: Session) -> Any:
+def _decider(db: Session) -> Callable[[RoleRequest], bool]:
+    """For the templates: may the current administrator decide this request?"""
     return lambda request_: grants.may_decide(db, current_user, request_)
 
 
@@ -301,7 +300,8 @@ def _decided(request_: RoleRequest, message: Any) -> WerkzeugResponse:
     return redirect(_back(request_))
 
 
-def _refused(request_: RoleRequest, exc: services.AccountError) -> WerkzeugResponse:
+def _failed(request_: RoleRequest, exc: services.AccountError) -> WerkzeugResponse:
+    """A decision that could not be taken: say why, where it was asked."""
     flash(exc.message, "error")
     return redirect(_back(request_))
 
@@ -314,16 +314,17 @@ def _settle(request_: RoleRequest, decide: Callable[[], Any], message: Any) -> W
         db.commit()
     except services.AccountError as exc:
         db.rollback()
-        return _refused(request_, exc)
+        return _failed(request_, exc)
     except IntegrityError:  # decided, or the unit given a head, by someone else at the same moment
         db.rollback()
-        return _refused(request_, services.AccountError(_l("Yêu cầu này đã được xử lý.")))
+        return _failed(request_, services.AccountError(_l("Yêu cầu này đã được xử lý.")))
     return _decided(request_, message)
 
 
 @bp.post("/requests/<int:request_id>/approve")
 @staff_required
 def approve_request(request_id: int) -> WerkzeugResponse:
+    """Approve a role request: the role takes effect (never the requester's or the grantee's own)."""
     db = get_session()
     request_ = _request_in_scope(db, request_id)
     if not grants.may_decide(db, current_user, request_):
@@ -335,12 +336,17 @@ def approve_request(request_id: int) -> WerkzeugResponse:
 @bp.post("/requests/<int:request_id>/refuse")
 @staff_required
 def refuse_request(request_id: int) -> Any:
+    """Turn a role request down, with an optional reason (audited)."""
     db = get_session()
     request_ = _request_in_scope(db, request_id)
     if not grants.may_decide(db, current_user, request_):
         abort(403)
     form = RefuseRequestForm()
     if not form.validate_on_submit():
+        if request.form.get("back") == "detail":
+            role_form = RoleAddForm(formdata=None)
+            _fill_choices(role_form, db)
+            return _detail_page(db, request_.user, role_form, 400, refusing=(request_.id, form))
         return _requests_page(db, (request_.id, form), 400)
     return _settle(request_, lambda: grants.refuse(db, request_, current_user, form.reason.data or ""),
                    _l("Đã từ chối yêu cầu."))
@@ -349,6 +355,7 @@ def refuse_request(request_id: int) -> Any:
 @bp.post("/requests/<int:request_id>/cancel")
 @staff_required
 def cancel_request(request_id: int) -> WerkzeugResponse:
+    """The requesting administrator withdraws their request."""
     db = get_session()
     request_ = _request_in_scope(db, request_id)
     if request_.requested_by_id != current_user.id:

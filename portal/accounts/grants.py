@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.accounts.models import RequestState, Role, RoleAssignment, RoleRequest, User
 from portal.accounts.permissions import roles_over, unit_and_ancestors
@@ -100,7 +101,8 @@ def _close(session: Session, request: RoleRequest, state: RequestState, approver
     if not changed:
         session.expire(request)
         raise AccountError(_l("Yêu cầu này đã được xử lý."))
-    request.state, request.decided_by_id, request.decided_at, request.reason = state, approver.id, at, reason
+    for key, value in (("state", state), ("decided_by_id", approver.id), ("decided_at", at), ("reason", reason)):
+        set_committed_value(request, key, value)  # as written: no second UPDATE at the next flush
 
 
 def _still_asked(session: Session, request: RoleRequest) -> None:
@@ -171,12 +173,26 @@ def pending(session: Session, *, units: Iterable[int] | None = None, user_id: in
 
 
 def approvers(session: Session, request: RoleRequest) -> list[User]:
-    """The administrators who may decide ``request`` (to tell them it waits)."""
+    """The administrators who may decide ``request`` (:func:`may_decide`), to tell them it waits."""
     chain = unit_and_ancestors(session, request.unit_id)
     users = session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
                             .where(RoleAssignment.role == Role.ADMIN, RoleAssignment.unit_id.in_(chain),
                                    User.is_active_account.is_(True), User.deleted_at.is_(None),
                                    User.id.not_in([request.requested_by_id, request.user_id]))
                             .distinct().order_by(User.email))
-    return list(users)
+    return [user for user in users if may_decide(session, user, request)]
+
+
+def notify_approvers(session: Session, request: RoleRequest, link: str) -> int:
+    """Queue an email to each administrator who may decide ``request`` (in their language), with
+    ``link`` to the requests page; returns how many there are (0: a second administrator is needed)."""
+    from portal.accounts.forms import ROLE_LABELS
+    from portal.notifications.services import queue_email
+
+    found = approvers(session, request)
+    for approver in found:
+        queue_email(session, approver.email, "role_request", locale=approver.locale or "vi",
+                    requester=request.requested_by, grantee=request.user, role=ROLE_LABELS[request.role],
+                    admin_role=request.role == Role.ADMIN, unit=request.unit, link=link)
+    return len(found)
 

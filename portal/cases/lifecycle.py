@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
-from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.models import NOTIFY_STAGE, Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.text import clean_text
 from portal.db import now_utc
 from portal.deadlines.clock import local_date, local_today
+from portal.org import refdata
 from portal.org.models import OrgUnit
 
 logger = logging.getLogger(__name__)
@@ -178,8 +179,6 @@ class Effect(enum.StrEnum):
 
 
 INTAKE_STAGE, ACCEPTANCE_STAGE, RESOLUTION_STAGE = "intake", "acceptance", "resolution"
-# Telling the accused the content of an accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)).
-NOTIFY_STAGE = "notify"
 ALL_KINDS = frozenset(CaseKind)
 NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION, CaseKind.PETITION})
 INFO_KIND = frozenset({CaseKind.DENUNCIATION_INFO})
@@ -479,13 +478,9 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
 
 
 def _direct_superior(session: Session, unit_id: int) -> int:
-    """The nearest unit above ``unit_id`` still in force (an abolished level is skipped: the district
+    """The nearest unit above ``unit_id`` in force today (an abolished level is skipped: the district
     level ended on 1/7/2025); the unit itself when it has none."""
-    unit = session.get(OrgUnit, unit_id)
-    parent = session.get(OrgUnit, unit.parent_id) if unit is not None and unit.parent_id else None
-    while parent is not None and parent.valid_to is not None and parent.valid_to < local_today():
-        parent = session.get(OrgUnit, parent.parent_id) if parent.parent_id else None
-    return parent.id if parent is not None else unit_id
+    return refdata.snapshot(session).superior(unit_id, local_today()) or unit_id
 
 
 def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:

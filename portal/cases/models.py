@@ -292,6 +292,13 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+# The stage of telling the accused the content of an accepted denunciation (TC-03, Luật Tố cáo
+# Art. 29(3)): a duty beside the case's handling. The sender is not told about it, and the
+# accountability figures of the case's handling leave it out.
+NOTIFY_STAGE = "notify"
+SIDE_STAGES = frozenset({NOTIFY_STAGE})
+
+
 class Deadline(Base):
     """One statutory deadline of a case stage."""
 

@@ -111,7 +111,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "<p>Kính gửi: {{ accused_name or '……' }}.</p>\n"
         "<p>{{ unit_name }} đã thụ lý giải quyết tố cáo theo quyết định số "
         "{{ decision_number or '……' }} ngày {{ decision_date or '……' }}. Nội dung bị tố cáo:</p>\n<p>{{ text }}</p>\n"
-        "<p>Đề nghị ông/bà giải trình bằng văn bản và cung cấp thông tin, tài liệu có liên quan theo quy định "
+        "<p>Đề nghị người bị tố cáo giải trình bằng văn bản và cung cấp thông tin, tài liệu có liên quan theo quy định "
         "của Luật Tố cáo.</p>")),
     "conclusion": ("Quyết định, kết luận", _HEAD + (
         "<h2>KẾT QUẢ GIẢI QUYẾT</h2>\n<p>Hồ sơ {{ reference }} ({{ kind }}).</p>\n"

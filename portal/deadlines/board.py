@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import units_where
 from portal.cases.access import visible_cases_clause
-from portal.cases.models import Case, CaseStatus, Deadline
+from portal.cases.models import SIDE_STAGES, Case, CaseStatus, Deadline
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.clock import LOCAL_TZ, local_date
@@ -148,9 +148,6 @@ def open_figures(session: Session, clause: ColumnElement[bool], *, today: dt.dat
     return per_unit
 
 
-SIDE_STAGES = ("notify",)  # deadlines of a duty beside the case's handling, not counted in its figures
-
-
 def add_met_figures(session: Session, clause: ColumnElement[bool], period: tuple[dt.date, dt.date],
                     per_unit: defaultdict[int, Figures]) -> None:
     """Add to ``per_unit`` the deadlines of cases matching ``clause`` met during ``period`` (local
@@ -159,8 +156,9 @@ def add_met_figures(session: Session, clause: ColumnElement[bool], period: tuple
     met_rows = session.execute(
         select(Case.unit_id, Deadline.starts_on, Deadline.due_on, Deadline.met_at)
         .join(Case, Case.id == Deadline.case_id)
-        # the clocks of the case itself: telling the accused (TC-03, a few days) would lower the average
-        .where(clause, Deadline.met_at >= low, Deadline.met_at < high, Deadline.stage.not_in(SIDE_STAGES))
+        # met figures: the clocks of the case's handling (telling the accused, a few days, would lower
+        # the average); open and overdue counts follow Case.due_on, where every running clock counts
+        .where(clause, Deadline.met_at >= low, Deadline.met_at < high, Deadline.stage.not_in(list(SIDE_STAGES)))
         .execution_options(yield_per=2000))
     for unit_id, starts_on, due_on, met_at in met_rows:
         met_day = local_date(met_at)

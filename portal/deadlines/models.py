@@ -9,6 +9,7 @@ from sqlalchemy import Date, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, created_at, intpk, str255
+from portal.org import refdata
 
 
 class DayUnit(enum.StrEnum):
@@ -79,3 +80,8 @@ class HolidayOverride(Base):
                                                     values_callable=lambda e: [m.value for m in e]))
     note: Mapped[str255] = mapped_column(default="")
     created_at: Mapped[created_at]
+
+
+# The rules and the calendar's overrides are read once per change by each process, as reference data
+# (portal/deadlines/services.py): any change to them gives the reference data a new version token.
+refdata.register(DeadlineRule, HolidayOverride)

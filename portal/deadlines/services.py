@@ -18,14 +18,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import Case, CaseKind, Deadline, SubmissionKind
+from portal.cases.models import NOTIFY_STAGE, Case, CaseKind, Deadline, SubmissionKind
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.models import DayUnit, DeadlineRule, HolidayOverride, OverrideKind
 from portal.deadlines.rules_data import SEED_RULES
 from portal.org import refdata
 
-STAGES = ("intake", "acceptance", "resolution", "notify")
+STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE)
 
 
 class DeadlineError(ValueError):
@@ -73,7 +73,7 @@ def rule_code_for(case: Case, stage: str) -> str | None:
         return "TC-01" if kind == CaseKind.DENUNCIATION or claimed else "XLD-01"
     if stage == "acceptance":
         return "KN-02" if kind == CaseKind.COMPLAINT else None
-    if stage == "notify":  # the accused told the content of an accepted denunciation
+    if stage == NOTIFY_STAGE:  # the accused told the content of an accepted denunciation
         return "TC-03" if kind == CaseKind.DENUNCIATION else None
     if kind == CaseKind.COMPLAINT:
         from portal.cases.lifecycle import is_second_round

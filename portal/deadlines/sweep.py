@@ -6,14 +6,16 @@ a few statements: one ``INSERT`` of the case events, one of new emails. Each bat
 code); memory stays bounded by the batch size and the number of recipients.
 
 Every notice is recorded on the case (a non-public :class:`CaseEvent` naming its recipients) and on
-the deadline (the claimed ``reminded_at`` / ``escalated_at`` / ``escalated_parent_at`` stamp).
+the deadline (the claimed ``reminded_at`` / ``escalated_at`` / ``escalated_parent_at`` /
+``escalated_hard_at`` stamp).
 
 Emails are digests: each recipient gets ONE email per sweep listing how many cases reached each
 level and the most overdue of them (a head with 20,000 overdue cases does not want 20,000 emails).
 The digest is queued with the first batch that concerns the recipient and *held* (not sendable)
 while the sweep runs; later batches revise it in their own transaction, and the end of the sweep
 releases it. So every committed claim is always in a queued email, even if the sweep dies (the hold
-then simply runs out), and a case is in exactly one digest because its claim is taken once.
+then simply runs out), and each notice of a case is in exactly one digest because its claim is
+taken once (a case overdue and past the hard limit is listed under both levels).
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from typing import Any, NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, insert, literal, literal_column, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.cases.models import Case, CaseConflict, CaseEvent, Deadline
+from portal.cases.models import NOTIFY_STAGE, Case, CaseConflict, CaseEvent, Deadline
 from portal.db import now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
@@ -43,7 +46,7 @@ from portal.deadlines.clock import local_today
 from portal.deadlines.services import RuleRow, load_calendar, rules_of
 from portal.i18n import format_day
 from portal.notifications.services import RenderedEmail, queue_rendered, release_held, render_email, revise_held
-from portal.org.models import OrgUnit
+from portal.org import refdata
 from portal.settings import Settings
 
 BATCH = 3000
@@ -51,10 +54,16 @@ DIGEST_LIST = 20  # cases listed per level in a digest (the most overdue first);
 HOLD = dt.timedelta(minutes=10)  # a digest being written is not sent before this (renewed per batch)
 REMIND, ESCALATE, PARENT, HARD = "reminder", "escalation", "escalation_parent", "escalation_hard"
 LEVELS = (REMIND, ESCALATE, PARENT, HARD)
+# What a case's history says of each notice the sweep recorded on it.
+LEVEL_LABELS = {
+    REMIND: _l("Nhắc hạn cho cán bộ"),
+    ESCALATE: _l("Báo quá hạn cho người đứng đầu đơn vị"),
+    PARENT: _l("Báo quá hạn cho người đứng đầu cấp trên"),
+    HARD: _l("Cảnh báo: đơn quá thời hạn tối đa mà chưa được xử lý (XLD-02), đã báo người đứng đầu đơn vị và cấp trên"),
+}
 # The hard limit on xử lý đơn counted from receipt, whatever the kind (its length is data: the rule's
 # version in force on the day the đơn was received).
 HARD_RULE = "XLD-02"
-NOTIFY_STAGE = "notify"  # telling the accused (TC-03): the heads act on it, not the intake officers
 
 
 @dataclass
@@ -149,17 +158,10 @@ class Directory:
             case_units[user_id].add(unit_id)
             if role in holders:
                 holders[role][unit_id].append(user_id)
-        rows = session.execute(select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.valid_to)).all()
-        parents = {unit_id: parent_id for unit_id, parent_id, _valid_to in rows}
+        snap = refdata.snapshot(session)
         day = today or local_today()
-        retired = {unit_id for unit_id, _parent, valid_to in rows if valid_to is not None and valid_to <= day}
-        superiors: dict[int, int | None] = {}
-        for unit_id, parent_id, _valid_to in rows:  # an abolished level is skipped (the districts, 1/7/2025)
-            seen: set[int] = set()
-            while parent_id in retired and parent_id not in seen:
-                seen.add(parent_id)
-                parent_id = parents.get(parent_id)
-            superiors[unit_id] = parent_id
+        parents = {unit.id: unit.parent_id for unit in snap.units}
+        superiors = {unit.id: snap.superior(unit.id, day) for unit in snap.units}  # abolished levels skipped
         return cls(holders[Role.HEAD], holders[Role.INTAKE_OFFICER], parents, superiors, case_units)
 
     def works_over(self, user_id: int, unit_id: int) -> bool:

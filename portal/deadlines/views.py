@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
 from portal.audit.services import record
-from portal.cases.models import Case
+from portal.cases.models import NOTIFY_STAGE, Case
 from portal.db import get_session
 from portal.deadlines import board as board_q
 from portal.deadlines.clock import local_today
@@ -32,12 +32,13 @@ from portal.deadlines.services import (
     new_rule_version,
     rule_history,
 )
+from portal.deadlines.sweep import LEVEL_LABELS
 from portal.web.downloads import csv_download
 from portal.web.nav import add_nav
 
 bp = Blueprint("deadlines", __name__)
 STAGE_LABELS = {"intake": _l("Xử lý đơn"), "acceptance": _l("Thụ lý"), "resolution": _l("Giải quyết"),
-                "notify": _l("Thông báo cho người bị tố cáo")}
+                NOTIFY_STAGE: _l("Thông báo cho người bị tố cáo")}
 FILTER_LABELS = {"open": _l("Đang giải quyết"), "due_soon": _l("Sắp đến hạn"), "overdue": _l("Quá hạn")}
 DEFAULT_PERIOD_DAYS = 90
 
@@ -225,7 +226,8 @@ def holiday_delete(override_id: int) -> BaseResponse:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp, url_prefix="/staff")
-    app.jinja_env.globals.update(case_deadline_views=case_deadline_views, deadline_stage_labels=STAGE_LABELS)
+    app.jinja_env.globals.update(case_deadline_views=case_deadline_views, deadline_stage_labels=STAGE_LABELS,
+                                 deadline_level_labels=LEVEL_LABELS)
     add_nav(app, "staff", "deadlines.board", _l("Bảng trách nhiệm"),
             visible=lambda: can(current_user, Action.BOARD_VIEW), order=60)
     add_nav(app, "staff", "deadlines.rules", _l("Quy định thời hạn"),

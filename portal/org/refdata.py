@@ -29,11 +29,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from portal.deadlines.models import DeadlineRule, HolidayOverride
 from portal.org.models import Field, OrgUnit, ReferenceVersion, RoutingRule, UnitField, UnitKind, UnitWard
 from portal.org.routing import DEFAULT_RULES, Rule, UnitNode, UnitTree
 
-REFERENCE_TYPES: tuple[type, ...] = (OrgUnit, Field, UnitField, UnitWard, RoutingRule, DeadlineRule, HolidayOverride)
+REFERENCE_TYPES: tuple[type, ...] = (OrgUnit, Field, UnitField, UnitWard, RoutingRule)  # and what features register
 ROW_ID = 1
 _KEPT = 4  # snapshots kept per process, the oldest dropped first
 # Values derived from one snapshot, the oldest dropped first. Some are per day (the units active on
@@ -112,6 +111,12 @@ class Snapshot:
             current = parents.get(current)
         return chain
 
+    def superior(self, unit_id: int, day: dt.date) -> int | None:
+        """The nearest unit above ``unit_id`` in force on ``day``: an abolished level is skipped (the
+        district level ended on 1/7/2025); None at the top."""
+        active = self.derived(("active-ids", day), lambda: frozenset(u.id for u in self.active_units(day)))
+        return next((above for above in self.ancestors(unit_id)[1:] if above in active), None)
+
     def _children(self) -> dict[int, tuple[int, ...]]:
         below: dict[int, list[int]] = {}
         for unit in self.units:
@@ -143,6 +148,13 @@ _FIELDS = select(Field.id, Field.name, Field.name_en).where(Field.is_active.is_(
 _RULES = (select(RoutingRule.code, RoutingRule.name, RoutingRule.strategy, RoutingRule.kind,
                  RoutingRule.second_complaint, RoutingRule.field_id, RoutingRule.target_unit_id)
           .where(RoutingRule.is_active.is_(True)).order_by(RoutingRule.position, RoutingRule.code))
+
+
+def register(*types: type) -> None:
+    """Make a change to rows of ``types`` give the reference data a new token (a feature whose own
+    reference data is derived from the snapshot, e.g. the deadline rules)."""
+    global REFERENCE_TYPES
+    REFERENCE_TYPES = tuple(dict.fromkeys((*REFERENCE_TYPES, *types)))
 
 
 def snapshot(session: Session) -> Snapshot:

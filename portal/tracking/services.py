@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.cases.models import (
+    SIDE_STAGES,
     Attachment,
     Case,
     CaseEvent,
@@ -31,7 +32,6 @@ from portal.intake.services import FileInput, attachment_rows, discard_files, st
 WITHDRAWAL = "withdrawal"
 EVIDENCE = "evidence"
 MAX_REPLY = 5000
-STAGES_NOT_SHOWN = frozenset({"notify"})  # deadlines the sender is not told about
 
 
 class TrackingError(RuntimeError):
@@ -92,7 +92,7 @@ class ReporterView:
         if self.case is None or self.case.due_on is None:
             return None, None
         open_ = [d for d in self.case.deadlines if d.met_at is None]
-        shown = [d for d in open_ if d.stage not in STAGES_NOT_SHOWN]
+        shown = [d for d in open_ if d.stage not in SIDE_STAGES]
         if len(shown) == len(open_):
             return self.case.due_on, next((d.stage for d in open_ if d.due_on == self.case.due_on), None)
         if not shown:

@@ -194,6 +194,10 @@ def test_requests_page_decisions_and_refusals(app, client, db_session, tree):
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert too_long in text and 'aria-invalid="true"' in text  # the typed text is kept, the error named
+    from_page = other.post(f"/staff/admin/users/requests/{request_.id}/refuse", data={"reason": too_long,
+                                                                                      "back": "detail"})
+    assert from_page.status_code == 400 and too_long in from_page.get_data(as_text=True)
+    assert "Đề nghị giao vai trò" in from_page.get_data(as_text=True)  # the account's page, not the list
     db_session.expire_all()
     assert request_.state == RequestState.PENDING
     done = other.post(f"/staff/admin/users/requests/{request_.id}/approve", data={"back": "detail"})
@@ -381,8 +385,8 @@ def test_an_administrator_role_is_flagged_to_the_approver(app, client, db_sessio
     assert client.post(f"/staff/admin/users/{officer.id}/roles",
                        data={"role": "admin", "unit": root.id}).status_code == 302
     mail = db_session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == colleague.email))
-    assert "tự phê duyệt được yêu cầu của người khác" in mail.body_text
+    assert "có quyền phê duyệt yêu cầu của các quản trị viên khác" in mail.body_text
     other = app.test_client()
     login_as(other, colleague)
-    assert "tự phê duyệt được yêu cầu của người khác" in other.get("/staff/admin/users/requests").get_data(
+    assert "có quyền phê duyệt yêu cầu của các quản trị viên khác" in other.get("/staff/admin/users/requests").get_data(
         as_text=True)

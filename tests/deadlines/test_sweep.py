@@ -201,13 +201,13 @@ def test_an_intake_left_open_past_the_hard_limit_reaches_both_heads_once(app: Fl
 
     send_pending(rules, settings)
     [english] = [b for b in map(smtp_sink.body, smtp_sink.to("head@example.test")) if "XLD-02" in b][:1]
-    assert "past the maximum time from receipt (XLD-02" in english and "19 Mar 2026" in english
+    assert "not handled within the maximum time from receipt (XLD-02" in english and "19 Mar 2026" in english
     [vietnamese] = [b for b in map(smtp_sink.body, smtp_sink.to("parent.head@example.test")) if "XLD-02" in b][:1]
-    assert "quá thời hạn tối đa kể từ ngày nhận (XLD-02" in vietnamese and "19/03/2026" in vietnamese
+    assert "quá thời hạn tối đa kể từ ngày nhận mà chưa được xử lý (XLD-02" in vietnamese and "19/03/2026" in vietnamese
     assert forgotten.reference in vietnamese
     login_as(client, parent_head)  # the case's history says what happened, in words
     page = client.get(f"/staff/cases/{forgotten.id}").get_data(as_text=True)
-    assert "đơn chưa được xử lý quá thời hạn tối đa (XLD-02)" in page and "deadline_escalation" not in page
+    assert "đơn quá thời hạn tối đa mà chưa được xử lý (XLD-02)" in page and "deadline_escalation" not in page
 
 
 def test_the_hard_limit_is_the_version_in_force_on_receipt(rules: Session) -> None:

@@ -169,12 +169,14 @@ def _detail_page(db: Session, user: User, form: RoleAddForm, status: int = 200,
     return render_template("accounts/admin/detail.html", user=user, form=form, action_form=EmptyForm(),
                            role_labels=ROLE_LABELS, managed=managed, is_self=user.id == current_user.id,
                            whole=can(current_user, Action.ACCOUNT_MANAGE, user), waiting=waiting,
-                           may_decide=_decider(db), refusing=refusing), status
+                           **_request_context(db, refusing)), status
 
 
-def _decider(db: Session) -> Callable[[RoleRequest], bool]:
-    """For the templates: may the current administrator decide this request?"""
-    return lambda request_: grants.may_decide(db, current_user, request_)
+def _request_context(db: Session, refusing: tuple[int, RefuseRequestForm] | None) -> dict[str, Any]:
+    """What the role-request macro needs: may the current administrator decide a request, is it
+    past its time, and a refusal to show again with what was typed."""
+    return {"may_decide": lambda request_: grants.may_decide(db, current_user, request_),
+            "is_stale": grants.is_stale, "stale_days": grants.VALID_FOR.days, "refusing": refusing}
 
 
 @bp.get("/<int:user_id>")
@@ -277,7 +279,7 @@ def _requests_page(db: Session, refusing: tuple[int, RefuseRequestForm] | None =
     managed = units_where(current_user, {Role.ADMIN}, db)
     waiting = grants.pending(db, units=managed)
     return render_template("accounts/admin/requests.html", waiting=waiting, role_labels=ROLE_LABELS,
-                           action_form=EmptyForm(), may_decide=_decider(db), refusing=refusing), status
+                           action_form=EmptyForm(), **_request_context(db, refusing)), status
 
 
 @bp.get("/requests")

@@ -105,6 +105,11 @@ def _close(session: Session, request: RoleRequest, state: RequestState, approver
         set_committed_value(request, key, value)  # as written: no second UPDATE at the next flush
 
 
+def is_stale(request: RoleRequest) -> bool:
+    """Past :data:`VALID_FOR`: it can only be refused (and asked again)."""
+    return now_utc() - request.requested_at > VALID_FOR
+
+
 def _still_asked(session: Session, request: RoleRequest) -> None:
     """What approval checks about the request itself: its requester still administers the unit
     (else one administrator alone would make the grant), and it is recent."""
@@ -112,7 +117,7 @@ def _still_asked(session: Session, request: RoleRequest) -> None:
     if not (requester.is_active_account and Role.ADMIN in roles_over(requester, request.unit_id, session)):
         raise AccountError(_l("Người đề nghị không còn là quản trị viên của đơn vị này: yêu cầu không thể được "
                               "phê duyệt; hãy từ chối và đề nghị lại nếu cần."))
-    if now_utc() - request.requested_at > VALID_FOR:
+    if is_stale(request):
         raise AccountError(_l("Yêu cầu đã quá %(days)s ngày: hãy từ chối và đề nghị lại nếu cần.",
                               days=VALID_FOR.days))
 

@@ -390,3 +390,18 @@ def test_an_administrator_role_is_flagged_to_the_approver(app, client, db_sessio
     login_as(other, colleague)
     assert "có quyền phê duyệt yêu cầu của các quản trị viên khác" in other.get("/staff/admin/users/requests").get_data(
         as_text=True)
+
+
+def test_a_request_past_thirty_days_offers_only_refusal(app, client, db_session, tree):
+    root, ward = tree
+    admin, colleague = (make_user(db_session, roles=[(Role.ADMIN, root)]) for _ in range(2))
+    officer = make_user(db_session, roles=[(Role.HANDLER, ward)])
+    request_ = grants.request_grant(db_session, officer, Role.DEPUTY, ward, requested_by=admin)
+    login_as(client, colleague)
+    fresh = client.get("/staff/admin/users/requests").get_data(as_text=True)
+    assert f"/requests/{request_.id}/approve" in fresh and "quá 30 ngày" not in fresh
+    request_.requested_at = now_utc() - dt.timedelta(days=31)
+    db_session.flush()
+    stale = client.get("/staff/admin/users/requests").get_data(as_text=True)
+    assert f"/requests/{request_.id}/approve" not in stale and f"/requests/{request_.id}/refuse" in stale
+    assert "quá 30 ngày" in stale

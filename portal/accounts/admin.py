@@ -274,6 +274,15 @@ def _request_in_scope(db: Session, request_id: int) -> RoleRequest:
     return request_
 
 
+def _request_to_decide(db: Session, request_id: int) -> RoleRequest:
+    """A role request in scope that the current administrator may decide; 403 when they may not
+    (its requester, its grantee, or an administrator made at the requester's request)."""
+    request_ = _request_in_scope(db, request_id)
+    if not grants.may_decide(db, current_user, request_):
+        abort(403)
+    return request_
+
+
 def _requests_page(db: Session, refusing: tuple[int, RefuseRequestForm] | None = None,
                    status: int = 200) -> tuple[str, int]:
     managed = units_where(current_user, {Role.ADMIN}, db)
@@ -328,9 +337,7 @@ def _settle(request_: RoleRequest, decide: Callable[[], Any], message: Any) -> W
 def approve_request(request_id: int) -> WerkzeugResponse:
     """Approve a role request: the role takes effect (never the requester's or the grantee's own)."""
     db = get_session()
-    request_ = _request_in_scope(db, request_id)
-    if not grants.may_decide(db, current_user, request_):
-        abort(403)
+    request_ = _request_to_decide(db, request_id)
     return _settle(request_, lambda: grants.approve(db, request_, current_user),
                    _l("Đã phê duyệt: vai trò đã có hiệu lực."))
 
@@ -340,9 +347,7 @@ def approve_request(request_id: int) -> WerkzeugResponse:
 def refuse_request(request_id: int) -> Any:
     """Turn a role request down, with an optional reason (audited)."""
     db = get_session()
-    request_ = _request_in_scope(db, request_id)
-    if not grants.may_decide(db, current_user, request_):
-        abort(403)
+    request_ = _request_to_decide(db, request_id)
     form = RefuseRequestForm()
     if not form.validate_on_submit():
         if request.form.get("back") == "detail":

@@ -131,6 +131,7 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
     return render_template(
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
+        held_back=lifecycle.held_back(session, current_user, case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         # The request that revealed the identity shows the text as received; every other one masks it.
@@ -176,6 +177,9 @@ def _transition_or_refuse(case: Case, name: str) -> lifecycle.Transition:
         abort(403)
     if request.method == "POST" and request.form.get("version", type=int) not in (None, case.version):
         abort(409, description=str(lifecycle.STALE_MESSAGE))  # changed since the form was shown
+    refusal = lifecycle.legal_refusal(case, transition) if case.status in transition.sources else None
+    if refusal is not None:
+        abort(409, description=str(refusal))  # what the law asks first, not just "not now"
     if not lifecycle.state_allows(case, transition):
         abort(409, description=_("Không thể “%(action)s” khi hồ sơ đang ở trạng thái “%(status)s”.",
                                  action=transition.label, status=lifecycle.STATUS_LABELS[case.status]))

@@ -54,6 +54,8 @@ def _walk(session: Session, case: Case, plan: str) -> bool:
     apply_transition(session, officer, case, "propose", TransitionInput(text="Đủ điều kiện thụ lý."), version=None)
     if plan == "proposed":
         return True
+    if kind == CaseKind.DENUNCIATION:  # the head checks who denounces before thụ lý (Luật Tố cáo Art. 24(1))
+        apply_transition(session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"), version=None)
     apply_transition(session, head, case, "accept", TransitionInput(**decision), version=None)
     if handler is not None:
         apply_transition(session, head, case, "assign", TransitionInput(handler_id=handler.id), version=None)

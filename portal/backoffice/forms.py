@@ -92,7 +92,9 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
             choices=_choices([(r.code, f"{r.code} — {r.label}") for r in REASON_CODES.values()
                      if r.group == ReasonGroup.ELIGIBILITY]), validators=[Optional()])
     if Req.REASON in req and transition.reason_group:
-        Form.reason_code = SelectField(_l("Lý do"), choices=_choices([("", _l("— Chọn lý do —"))] + [
+        identity = transition.reason_group == ReasonGroup.IDENTITY
+        Form.reason_code = SelectField(_l("Cách xác minh nhân thân") if identity else _l("Lý do"), choices=_choices([
+            ("", _l("— Chọn cách xác minh —") if identity else _l("— Chọn lý do —"))] + [
             (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)]),
             validators=[InputRequired(REQUIRED)])
     if Req.TARGET_UNIT in req:

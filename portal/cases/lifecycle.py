@@ -53,6 +53,7 @@ class ReasonGroup(enum.StrEnum):
     ARCHIVE = "archive"  # lưu đơn
     TERMINATION = "termination"  # đình chỉ
     SUSPENSION = "suspension"  # tạm đình chỉ
+    IDENTITY = "identity"  # how a denouncer's identity was checked
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ReasonCode:
 
 
 _E, _A, _T, _P = ReasonGroup.ELIGIBILITY, ReasonGroup.ARCHIVE, ReasonGroup.TERMINATION, ReasonGroup.SUSPENSION
+_I = ReasonGroup.IDENTITY
 _KN, _TC = frozenset({CaseKind.COMPLAINT}), frozenset({CaseKind.DENUNCIATION})
 
 REASON_CODES: dict[str, ReasonCode] = {r.code: r for r in (
@@ -107,6 +109,13 @@ REASON_CODES: dict[str, ReasonCode] = {r.code: r for r in (
     # Suspension (tạm đình chỉ)
     ReasonCode("SUSP-FORCE", _l("Sự kiện bất khả kháng hoặc trở ngại khách quan"), _P),
     ReasonCode("SUSP-AWAIT", _l("Cần chờ kết quả giải quyết của cơ quan khác về vấn đề liên quan"), _P),
+    # How a named denouncer's identity was checked (Luật Tố cáo Art. 24(1); NĐ 154/2026 Art. 12(1)):
+    # a choice, never free text, so the case history cannot carry an identity number by mistake.
+    ReasonCode("ID-DOC", _l("Đối chiếu giấy tờ tùy thân (căn cước, hộ chiếu) người tố cáo xuất trình"), _I, _TC),
+    ReasonCode("ID-VNEID", _l("Đối chiếu tài khoản định danh điện tử (VNeID) hoặc Cơ sở dữ liệu quốc gia về dân cư"),
+               _I, _TC),
+    ReasonCode("ID-PLACE", _l("Xác minh tại nơi cư trú hoặc nơi công tác của người tố cáo"), _I, _TC),
+    ReasonCode("ID-AGENCY", _l("Cơ quan, tổ chức có thẩm quyền xác nhận"), _I, _TC),
 )}
 
 
@@ -217,6 +226,7 @@ class Transition:
     target: CaseStatus | None  # None: the status does not change (a decision recorded on the case)
     roles: frozenset[Role]  # relative to the case's unit scope (a role on the unit or an ancestor)
     handler: bool = False  # the assigned handler may make it too
+    identity: bool = False  # only for those who may see the sender's identity (portal.cases.access)
     requires: frozenset[Req] = frozenset()
     kinds: frozenset[CaseKind] = NAMED_KINDS  # case kinds it applies to (None kind: see needs_kind)
     needs_kind: bool = True  # False: also for a case whose kind is not decided yet
@@ -477,6 +487,10 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
     event.data = {**event.data, "children": children}
 
 
+def _verify_identity(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.submission.identity_verified_at = now_utc()  # the method is the event's reason code
+
+
 def _direct_superior(session: Session, unit_id: int) -> int:
     """The nearest unit above ``unit_id`` in force today (an abolished level is skipped: the district
     level ended on 1/7/2025); the unit itself when it has none."""
@@ -515,6 +529,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT})),
     T("return_to_review", _l("Trả lại để xử lý đơn"), frozenset({S.PROPOSED}), S.IN_REVIEW, HEADS,
       requires=frozenset({Req.TEXT})),
+    # Luật Tố cáo Art. 24(1): the denouncer's identity is checked during xử lý đơn (TC-01), by the
+    # unit's head, who may see it (deputies and intake officers see a pseudonym); thụ lý waits for it.
+    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), frozenset({S.IN_REVIEW, S.PROPOSED}), None,
+      frozenset({Role.HEAD}), identity=True, requires=frozenset({Req.REASON}), reason_group=ReasonGroup.IDENTITY,
+      kinds=frozenset({CaseKind.DENUNCIATION}), effect=_verify_identity),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
       deadlines=(*_INTAKE_DONE, (Effect.START, RESOLUTION_STAGE), (Effect.START, NOTIFY_STAGE)),
@@ -594,6 +613,11 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
 
     if not getattr(user, "is_staff", False) or not can_view_case(session, user, case):
         return False
+    if transition.identity:
+        from portal.cases.access import may_reveal_identity
+
+        if not may_reveal_identity(session, user, case):
+            return False
     if transition.handler and case.handler_id is not None and case.handler_id == user.id:
         return True
     return bool(roles_over(user, case.unit_id, session) & transition.roles)
@@ -602,7 +626,7 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
 # A complaint or a denunciation whose sender gave no name cannot be accepted (thụ lý): the Luật Khiếu
 # nại needs the complainant's name and address, and the Luật Tố cáo Art. 25 handles an unsigned
 # denunciation as information, never under the procedure (LEGAL.md §3).
-NAMED_ONLY = frozenset({"propose", "accept"})
+NAMED_ONLY = frozenset({"propose", "verify_identity", "accept"})
 NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})
 UNSIGNED_MESSAGE = _l("Đơn không ghi tên người gửi nên không thể thụ lý như khiếu nại hoặc tố cáo. Đơn tố cáo "
                       "không ghi tên được xử lý như thông tin có nội dung tố cáo (“Chuyển vào thông tin tố cáo "
@@ -618,6 +642,10 @@ def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
     return (kind or case.kind) in NAMED_KINDS and case.submission.is_anonymous
 
 
+IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Luật Tố cáo Điều 24 khoản 1): người đứng "
+                            "đầu đơn vị xác minh (“Xác minh nhân thân người tố cáo”) trước khi quyết định thụ lý. Nếu "
+                            "không xác định được người tố cáo, đơn được xử lý như thông tin có nội dung tố cáo.")
+IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 ACCUSED_FIRST_MESSAGE = _l("Người bị tố cáo chưa được thông báo nội dung tố cáo: hãy thông báo trước khi kết luận.")
 
 
@@ -625,6 +653,11 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     """Why the law forbids ``transition`` on ``case`` whatever its status (None: it does not)."""
     if transition.name in NAMED_ONLY and unsigned(case):
         return UNSIGNED_MESSAGE
+    if transition.name == "verify_identity" and case.submission.identity_verified_at is not None:
+        return IDENTITY_DONE_MESSAGE
+    if transition.name == "accept" and case.kind == CaseKind.DENUNCIATION \
+            and case.submission.identity_verified_at is None:
+        return IDENTITY_FIRST_MESSAGE  # Luật Tố cáo Art. 24(1), 29: thụ lý follows the identity check
     if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):
         return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
     if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
@@ -652,6 +685,20 @@ def may(session: Session, user: User, case: Case, name: str) -> bool:
 def available(session: Session, user: User, case: Case) -> list[Transition]:
     """The transitions ``user`` may make on ``case`` now, in table order."""
     return [t for t in TRANSITIONS.values() if state_allows(case, t) and role_allows(session, user, case, t)]
+
+
+def held_back(session: Session, user: User, case: Case) -> list[tuple[Transition, Any]]:
+    """The transitions ``user`` could make on ``case`` now but for the law, with why (the case page
+    says so instead of silently leaving the button out)."""
+    held = []
+    for t in TRANSITIONS.values():
+        if case.status not in t.sources or (case.kind is None and t.needs_kind) \
+                or (case.kind is not None and case.kind not in t.kinds):
+            continue
+        refusal = legal_refusal(case, t)
+        if refusal is not None and refusal is not IDENTITY_DONE_MESSAGE and role_allows(session, user, case, t):
+            held.append((t, refusal))
+    return held
 
 
 def eligible_handlers(session: Session, case: Case) -> list[User]:

@@ -82,6 +82,10 @@ class Submission(Base):
     late_reason: Mapped[str] = mapped_column(Text, default="")
     # Accent-folded lower-case copy of title+content for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Luật Tố cáo Art. 24(1): a named denouncer's identity is checked during xử lý đơn, before thụ lý,
+    # by someone who may see it (the "verify_identity" transition, portal/cases/lifecycle.py). Kept on
+    # the đơn: its split parts and forwarded copies share the one identity.
+    identity_verified_at: Mapped[dt.datetime | None]
 
     identity: Mapped[ReporterIdentity | None] = relationship(back_populates="submission", uselist=False,
                                                              cascade="all, delete-orphan")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.audit.models import AuditEntry
 from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, Message, MessageKind, NoticeTemplate
+from portal.db import now_utc
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.helpers import login_as
 
@@ -29,7 +30,8 @@ def setup(db_session):
     officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)])
     other_head = make_user(db_session, roles=[(Role.HEAD, other)])
     submission = make_submission(db_session, unit_id=unit.id, identity={"full_name": NAME, "phone": "0901234567"},
-                                 content="<script>alert(1)</script> Xây dựng trái phép\ndòng hai")
+                                 content="<script>alert(1)</script> Xây dựng trái phép\ndòng hai",
+                                 identity_verified_at=now_utc())  # the head checked it (see below for before)
     case = make_case(db_session, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION,
                      status=CaseStatus.PROPOSED)
     return {"unit": unit, "other": other, "head": head, "deputy": deputy, "handler": handler, "officer": officer,
@@ -320,3 +322,41 @@ def test_the_lifecycle_table_is_readable_by_staff(client, setup):
     page = client.get("/staff/cases/lifecycle").get_data(as_text=True)
     assert page.count('<th scope="row">') == len(TRANSITIONS)
     assert "Quyết định thụ lý" in page and "người đứng đầu" in page
+
+
+def test_the_head_records_the_identity_check_before_thu_ly(client, setup):
+    """A signed denunciation not yet identified: the page says why thụ lý waits, the head records how
+    the identity was checked (a list, a failed form keeps nothing typed wrongly), then may accept."""
+    case, db = setup["case"], setup["db"]
+    case.submission.identity_verified_at = None
+    db.flush()
+    login_as(client, setup["deputy"])
+    body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "/act/verify_identity" not in body and "/act/accept" not in body
+    assert 'id="held-accept"' in body and "Chưa xác minh nhân thân người tố cáo" in body
+
+    login_as(client, setup["head"])
+    body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert f"/staff/cases/{case.id}/act/verify_identity" in body and 'id="identity-check"' in body
+    form = client.get(f"/staff/cases/{case.id}/act/verify_identity").get_data(as_text=True)
+    assert "Cách xác minh nhân thân" in form and "ID-VNEID" in form and "F-LANG" not in form
+    refused = client.post(f"/staff/cases/{case.id}/act/accept", data={
+        "version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"})
+    assert refused.status_code == 409 and "Chưa xác minh nhân thân" in refused.get_data(as_text=True)
+    missing = client.post(f"/staff/cases/{case.id}/act/verify_identity", data={"version": case.version})
+    assert missing.status_code == 422 and "bắt buộc" in missing.get_data(as_text=True)
+    db.refresh(case.submission)
+    assert case.submission.identity_verified_at is None
+
+    done = client.post(f"/staff/cases/{case.id}/act/verify_identity", data={"version": case.version,
+                                                                          "reason_code": "ID-DOC"})
+    assert done.status_code == 302
+    db.refresh(case)
+    db.refresh(case.submission)
+    assert case.submission.identity_verified_at is not None
+    body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Đã xác minh nhân thân" in body and "ID-DOC" in body and 'id="held-accept"' not in body
+    assert NAME not in body  # recording the check reveals nothing
+    accepted = client.post(f"/staff/cases/{case.id}/act/accept", data={
+        "version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"})
+    assert accepted.status_code == 302

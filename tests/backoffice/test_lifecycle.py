@@ -21,9 +21,9 @@ from portal.cases.lifecycle import (
     apply_transition,
     reason_codes,
 )
-from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.deadlines.services import seed_rules, start_stage
-from tests.factories import make_case, make_unit, make_user
+from tests.factories import make_case, make_submission, make_unit, make_user
 
 
 @dataclass
@@ -89,7 +89,11 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
                          handler_id=world.actors[ASSIGNED_HANDLER].id)
         assert start_stage(db_session, case, "resolution", dt.date.today()) is not None
         return case
-    return make_case(db_session, unit=world.unit, kind=kind_for(transition), status=status,
+    submission = None
+    if transition.identity:  # the identity check is for a signed denunciation
+        submission = make_submission(db_session, unit_id=world.unit.id, kind=SubmissionKind.DENUNCIATION,
+                                     identity={})
+    return make_case(db_session, unit=world.unit, submission=submission, kind=kind_for(transition), status=status,
                      handler_id=world.actors[ASSIGNED_HANDLER].id)
 
 

@@ -14,6 +14,7 @@ from portal.audit.services import verify
 from portal.cases.lifecycle import (
     TRANSITIONS,
     IllegalTransition,
+    NotAllowed,
     RequirementError,
     StaleCase,
     TransitionInput,
@@ -31,6 +32,7 @@ def people(db_session):
     unit = make_unit(db_session)
     return {"unit": unit, "head": make_user(db_session, roles=[(Role.HEAD, unit)]),
             "officer": make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)]),
+            "deputy": make_user(db_session, roles=[(Role.DEPUTY, unit)]),
             "handler": make_user(db_session, roles=[(Role.HANDLER, unit)])}
 
 
@@ -266,6 +268,7 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
                      submission=submission, handler_id=handler.id, reference=submission.tracking_code)
     accepted_on = dt.date(2026, 11, 2)  # a Monday
+    apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"), version=None)
     apply_transition(db_session, head, case, "accept", TransitionInput(decision_number="12/QĐ-TL",
                                                                        decision_date=accepted_on), version=None)
     stages = {d.stage: d for d in case.deadlines if d.met_at is None}
@@ -302,6 +305,7 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     other = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
                       submission=make_submission(db_session, kind=SubmissionKind.DENUNCIATION,
                                                  identity={"full_name": "Người Khác"}))
+    apply_transition(db_session, head, other, "verify_identity", TransitionInput(reason_code="ID-VNEID"), version=None)
     apply_transition(db_session, head, other, "accept", TransitionInput(decision_number="14/QĐ-TL",
                                                                         decision_date=accepted_on), version=None)
     apply_transition(db_session, head, other, "terminate", TransitionInput(
@@ -313,3 +317,59 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
                                                                             decision_date=accepted_on), version=None)
     assert "notify" not in {d.stage for d in complaint.deadlines}
     assert "notify_accused" not in {t.name for t in available(db_session, head, complaint)}
+
+
+def test_a_named_denouncer_is_identified_before_thu_ly_by_the_head_who_may_see_them(db_session, people):
+    """Luật Tố cáo Art. 24(1): the identity check is part of xử lý đơn. Only the unit's head (who may
+    reveal the identity) records it, by a method from a list (no free text to carry an ID number);
+    thụ lý waits for it; it is recorded once for the đơn, so its split parts share it."""
+    from portal.cases.lifecycle import IDENTITY_FIRST_MESSAGE, held_back
+
+    head, deputy, officer = people["head"], people["deputy"], people["officer"]
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, identity={"full_name": "Lê Văn Tố"})
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+                     submission=submission)
+    decision = TransitionInput(decision_number="21/QĐ-TL", decision_date=dt.date(2026, 11, 2))
+
+    assert "accept" not in {t.name for t in available(db_session, head, case)}
+    assert [(t.name, str(why)) for t, why in held_back(db_session, head, case)] == [
+        ("accept", str(IDENTITY_FIRST_MESSAGE))]
+    with pytest.raises(IllegalTransition, match="Chưa xác minh nhân thân"):
+        apply_transition(db_session, head, case, "accept", decision, version=None)
+    assert case.status == CaseStatus.PROPOSED and submission.identity_verified_at is None
+
+    # the deputy and the intake officer see a pseudonym: they cannot vouch for the identity
+    for user in (deputy, officer):
+        assert "verify_identity" not in {t.name for t in available(db_session, user, case)}
+        with pytest.raises(NotAllowed):
+            apply_transition(db_session, user, case, "verify_identity", TransitionInput(reason_code="ID-DOC"),
+                             version=None)
+    with pytest.raises(RequirementError):  # a method from the list, nothing else
+        apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="F-LANG"),
+                         version=None)
+    assert submission.identity_verified_at is None
+
+    event = apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-PLACE"),
+                             version=None)
+    assert (event.reason_code, event.is_public, case.status) == ("ID-PLACE", False, CaseStatus.PROPOSED)
+    assert submission.identity_verified_at is not None
+    assert "verify_identity" not in {t.name for t in available(db_session, head, case)}  # once
+    with pytest.raises(IllegalTransition, match="đã được xác minh"):
+        apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"),
+                         version=None)
+    assert held_back(db_session, head, case) == []
+    apply_transition(db_session, head, case, "accept", decision, version=None)
+    assert case.status == CaseStatus.ACCEPTED
+
+    # a part of the same đơn is verified already; an unsigned denunciation is never "verified"
+    part = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+                     submission=submission)
+    assert "accept" in {t.name for t in available(db_session, head, part)}
+    unsigned = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW)
+    with pytest.raises(IllegalTransition, match="không ghi tên"):
+        apply_transition(db_session, head, unsigned, "verify_identity", TransitionInput(reason_code="ID-DOC"),
+                         version=None)
+    # complaints are not concerned
+    complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
+    assert "verify_identity" not in {t.name for t in available(db_session, head, complaint)}
+    apply_transition(db_session, head, complaint, "accept", decision, version=None)

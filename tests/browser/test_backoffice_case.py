@@ -1,5 +1,5 @@
 """Browser journeys across roles on the case page: an anonymous denunciation to the information queue;
-a signed denunciation accepted by the head, assigned, extended and resolved, and the citizen reading
+a signed denunciation identified and accepted by the head, assigned, extended and resolved, and the citizen reading
 the result; a duplicate merged; a multi-content đơn split."""
 
 from __future__ import annotations
@@ -127,7 +127,16 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
 
     _login(page, city.url, people["head"])
     cases.open(case_id)
+    # Luật Tố cáo Art. 24(1): thụ lý waits for the head to check who denounces, and the page says so
+    expect(page.locator("#held-accept")).to_contain_text("Chưa xác minh nhân thân người tố cáo")
+    expect(page.locator("#identity-check")).to_contain_text("Chưa xác minh nhân thân")
+    cases.expect_no_action("Quyết định thụ lý")
     axe(page)
+    cases.act("Xác minh nhân thân người tố cáo", reason_code="ID-DOC — Đối chiếu giấy tờ tùy thân (căn cước, hộ "
+                                                             "chiếu) người tố cáo xuất trình")
+    expect(page.locator("#identity-check")).to_contain_text("Đã xác minh nhân thân")
+    expect(page.locator(".timeline")).to_contain_text("Cách xác minh nhân thân: ID-DOC")
+    expect(page.locator("main")).not_to_contain_text("Phạm Văn Tố")
     cases.act("Quyết định thụ lý", decision_number="12/QĐ-TTr", decision_date=today)
     cases.expect_status("Đã thụ lý")
     cases.act("Giao cán bộ thụ lý", handler="Cán bộ Thụ Lý")

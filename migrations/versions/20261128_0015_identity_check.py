@@ -1,4 +1,4 @@
-"""submissions.identity_verified_at: a named denouncer's identity checked before thụ lý (Luật Tố cáo
+"""cases.identity_verified_at: a named denouncer's identity checked before thụ lý (Luật Tố cáo
 Art. 24(1))
 
 Revision ID: 0015
@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('identity_verified_at', portal.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('identity_verified_at')

@@ -132,6 +132,7 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
         held_back=lifecycle.held_back(session, current_user, case),
+        identity_check=lifecycle.needs_identity_check(case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         # The request that revealed the identity shows the text as received; every other one masks it.

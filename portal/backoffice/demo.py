@@ -13,6 +13,7 @@ from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import unit_and_ancestors
 from portal.cases.lifecycle import TransitionError, TransitionInput, apply_transition, kind_for_submission
 from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.services import reveal_identity
 from portal.deadlines.clock import local_today
 
 
@@ -55,6 +56,7 @@ def _walk(session: Session, case: Case, plan: str) -> bool:
     if plan == "proposed":
         return True
     if kind == CaseKind.DENUNCIATION:  # the head checks who denounces before thụ lý (Luật Tố cáo Art. 24(1))
+        reveal_identity(session, head, case, "Đối chiếu nhân thân người tố cáo (dữ liệu mẫu)")
         apply_transition(session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"), version=None)
     apply_transition(session, head, case, "accept", TransitionInput(**decision), version=None)
     if handler is not None:

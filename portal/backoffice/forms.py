@@ -28,6 +28,7 @@ from portal.cases.lifecycle import (
     COMPLEXITY_CRITERIA,
     KIND_LABELS,
     REASON_CODES,
+    REASON_HEADINGS,
     ReasonGroup,
     Req,
     Transition,
@@ -60,6 +61,7 @@ TEXT_LABELS: dict[str, Any] = {
     "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
     "inspection_done": _l("Kết quả kiểm tra"),
     "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
+    "lengthen_intake": _l("Căn cứ kéo dài (những nơi phải kiểm tra, hoặc việc ủy quyền kiểm tra)"),
     "notify_accused": _l("Nội dung tố cáo thông báo cho người bị tố cáo (không ghi bất kỳ điều gì giúp nhận ra "
                          "người tố cáo: chỉ họ tên, địa chỉ, số giấy tờ, điện thoại, thư điện tử đã ghi của người "
                          "gửi được tự động che)"),
@@ -93,10 +95,12 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
                      if r.group == ReasonGroup.ELIGIBILITY]), validators=[Optional()])
     if Req.REASON in req and transition.reason_group:
         identity = transition.reason_group == ReasonGroup.IDENTITY
-        Form.reason_code = SelectField(_l("Cách xác minh nhân thân") if identity else _l("Lý do"), choices=_choices([
+        Form.reason_code = SelectField(REASON_HEADINGS.get(transition.reason_group, _l("Lý do")), choices=_choices([
             ("", _l("— Chọn cách xác minh —") if identity else _l("— Chọn lý do —"))] + [
             (r.code, f"{r.code} — {r.label}") for r in reason_codes(transition.reason_group, case.kind)]),
-            validators=[InputRequired(REQUIRED)])
+            validators=[InputRequired(REQUIRED)],
+            description=_l("Trước đó, hãy xem thông tin người gửi ở trang hồ sơ (có ghi nhật ký) để đối chiếu.")
+            if identity else "")
     if Req.TARGET_UNIT in req:
         Form.target_unit = SelectField(_l("Đơn vị nhận đơn"), choices=_choices([("", _l("— Chọn đơn vị —"))]) + [
             SelectChoice(str(i), _l("%(unit)s (không thể chuyển: người bị tố cáo đứng đầu hoặc làm cấp phó)", unit=n),

@@ -119,6 +119,10 @@ REASON_CODES: dict[str, ReasonCode] = {r.code: r for r in (
 )}
 
 
+# What a reason code answers, where it is not "why" (forms and the case history label it so).
+REASON_HEADINGS: dict[ReasonGroup, Any] = {ReasonGroup.IDENTITY: _l("Cách xác minh nhân thân")}
+
+
 def reason_codes(group: ReasonGroup, kind: CaseKind | None = None) -> list[ReasonCode]:
     """The reason codes of ``group`` that apply to a case of ``kind``."""
     return [r for r in REASON_CODES.values() if r.group == group and (r.kinds is None or kind in r.kinds)]
@@ -184,6 +188,7 @@ class Effect(enum.StrEnum):
     EXTEND = "extend"
     PAUSE = "pause"
     RESUME = "resume"
+    LENGTHEN = "lengthen"  # the longer limit the rule allows, once (TC-01)
     REFRESH = "refresh"  # flags changed: recompute due dates
 
 
@@ -482,13 +487,27 @@ def _split(session: Session, user: User, case: Case, data: TransitionInput, even
         child = _new_case(session, case, unit_id=case.unit_id, status=S.IN_REVIEW, suffix="T", parent_id=case.id,
                           kind=None)
         child.summary = part
+        child.identity_verified_at = case.identity_verified_at  # the same sender, already checked
         _start_receipt_clocks(session, child)  # each part runs from its whole's receipt (XLD-01, XLD-02)
         children.append(child.id)
     event.data = {**event.data, "children": children}
 
 
+VERIFY_AFTER_REVEAL_MESSAGE = _l("Hãy xem thông tin người gửi (mục “Người gửi”, có ghi nhật ký) và đối chiếu trước "
+                                 "khi ghi nhận đã xác minh nhân thân.")
+
+
 def _verify_identity(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
-    case.submission.identity_verified_at = now_utc()  # the method is the event's reason code
+    """Record the check (the method is the event's reason code) by someone who looked at the identity:
+    their audited reveal of this đơn's sender must come first."""
+    from portal.audit.models import AuditEntry
+
+    revealed = session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "identity.reveal", AuditEntry.actor_id == user.id,
+        AuditEntry.object_type == "submission", AuditEntry.object_id == str(case.submission_id)).limit(1))
+    if revealed is None:
+        raise RequirementError(VERIFY_AFTER_REVEAL_MESSAGE)
+    case.identity_verified_at = now_utc()
 
 
 def _direct_superior(session: Session, unit_id: int) -> int:
@@ -518,6 +537,7 @@ _INTAKE_DONE = ((Effect.COMPLETE, INTAKE_STAGE), (Effect.COMPLETE, ACCEPTANCE_ST
 # Both clocks run from receipt (restarting them after classification applies the decided kind's rule).
 _INTAKE_START = ((Effect.START, INTAKE_STAGE), (Effect.START, ACCEPTANCE_STAGE))
 _ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
+_INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     T("take", _l("Nhận xử lý đơn"), frozenset({S.RECEIVED}), S.IN_REVIEW, INTAKE,
@@ -531,9 +551,12 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT})),
     # Luật Tố cáo Art. 24(1): the denouncer's identity is checked during xử lý đơn (TC-01), by the
     # unit's head, who may see it (deputies and intake officers see a pseudonym); thụ lý waits for it.
-    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), frozenset({S.IN_REVIEW, S.PROPOSED}), None,
+    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), _INTAKE_OPEN, None,
       frozenset({Role.HEAD}), identity=True, requires=frozenset({Req.REASON}), reason_group=ReasonGroup.IDENTITY,
       kinds=frozenset({CaseKind.DENUNCIATION}), effect=_verify_identity),
+    T("lengthen_intake", _l("Kéo dài xử lý ban đầu (kiểm tra ở nhiều nơi, ủy quyền)"),
+      _INTAKE_OPEN, None, HEADS, requires=frozenset({Req.TEXT}),
+      kinds=frozenset({CaseKind.DENUNCIATION}), deadlines=((Effect.LENGTHEN, INTAKE_STAGE),)),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
       deadlines=(*_INTAKE_DONE, (Effect.START, RESOLUTION_STAGE), (Effect.START, NOTIFY_STAGE)),
@@ -613,11 +636,10 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
 
     if not getattr(user, "is_staff", False) or not can_view_case(session, user, case):
         return False
-    if transition.identity:
-        from portal.cases.access import may_reveal_identity
+    if transition.identity:  # the head of the case's own unit, not of a unit above (portal.cases.access)
+        from portal.cases.access import is_responsible_head
 
-        if not may_reveal_identity(session, user, case):
-            return False
+        return is_responsible_head(session, user, case)
     if transition.handler and case.handler_id is not None and case.handler_id == user.id:
         return True
     return bool(roles_over(user, case.unit_id, session) & transition.roles)
@@ -646,6 +668,13 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
                             "đầu đơn vị xác minh (“Xác minh nhân thân người tố cáo”) trước khi quyết định thụ lý. Nếu "
                             "không xác định được người tố cáo, đơn được xử lý như thông tin có nội dung tố cáo.")
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
+LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
+ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for
+def needs_identity_check(case: Case) -> bool:
+    """A signed denunciation: its sender is identified before thụ lý (Luật Tố cáo Art. 24(1))."""
+    return case.kind == CaseKind.DENUNCIATION and not unsigned(case)
+
+
 ACCUSED_FIRST_MESSAGE = _l("Người bị tố cáo chưa được thông báo nội dung tố cáo: hãy thông báo trước khi kết luận.")
 
 
@@ -653,10 +682,12 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     """Why the law forbids ``transition`` on ``case`` whatever its status (None: it does not)."""
     if transition.name in NAMED_ONLY and unsigned(case):
         return UNSIGNED_MESSAGE
-    if transition.name == "verify_identity" and case.submission.identity_verified_at is not None:
+    if transition.name == "verify_identity" and case.identity_verified_at is not None:
         return IDENTITY_DONE_MESSAGE
-    if transition.name == "accept" and case.kind == CaseKind.DENUNCIATION \
-            and case.submission.identity_verified_at is None:
+    if transition.name == "lengthen_intake" and any(d.stage == INTAKE_STAGE and d.met_at is None
+                                                    and d.extensions_count for d in case.deadlines):
+        return LENGTHENED_MESSAGE  # Luật Tố cáo Art. 24(1): at most 10 working days in all
+    if transition.name == "accept" and needs_identity_check(case) and case.identity_verified_at is None:
         return IDENTITY_FIRST_MESSAGE  # Luật Tố cáo Art. 24(1), 29: thụ lý follows the identity check
     if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):
         return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
@@ -665,15 +696,18 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     return None
 
 
-def state_allows(case: Case, transition: Transition) -> bool:
-    """Whether ``transition`` starts from the case's status and applies to its kind."""
+def _applies(case: Case, transition: Transition) -> bool:
+    """Whether ``transition`` starts from the case's status and fits its kind (the law aside)."""
     if case.status not in transition.sources:
-        return False
-    if legal_refusal(case, transition) is not None:
         return False
     if case.kind is None:
         return not transition.needs_kind
     return case.kind in transition.kinds
+
+
+def state_allows(case: Case, transition: Transition) -> bool:
+    """Whether ``transition`` starts from the case's status, applies to its kind, and the law allows it."""
+    return _applies(case, transition) and legal_refusal(case, transition) is None
 
 
 def may(session: Session, user: User, case: Case, name: str) -> bool:
@@ -692,11 +726,10 @@ def held_back(session: Session, user: User, case: Case) -> list[tuple[Transition
     says so instead of silently leaving the button out)."""
     held = []
     for t in TRANSITIONS.values():
-        if case.status not in t.sources or (case.kind is None and t.needs_kind) \
-                or (case.kind is not None and case.kind not in t.kinds):
+        if t.name in ONCE or not _applies(case, t):
             continue
         refusal = legal_refusal(case, t)
-        if refusal is not None and refusal is not IDENTITY_DONE_MESSAGE and role_allows(session, user, case, t):
+        if refusal is not None and role_allows(session, user, case, t):
             held.append((t, refusal))
     return held
 
@@ -828,6 +861,11 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
             try:
                 deadlines.extend_stage(session, case, stage, data.days or 0, decision_number=data.decision_number,
                                        decision_date=data.decision_date)
+            except deadlines.DeadlineError as exc:
+                raise RequirementError(exc.message) from exc
+        elif effect == Effect.LENGTHEN:
+            try:
+                deadlines.lengthen_stage(session, case, stage)
             except deadlines.DeadlineError as exc:
                 raise RequirementError(exc.message) from exc
         elif effect == Effect.PAUSE:

@@ -82,10 +82,6 @@ class Submission(Base):
     late_reason: Mapped[str] = mapped_column(Text, default="")
     # Accent-folded lower-case copy of title+content for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # Luật Tố cáo Art. 24(1): a named denouncer's identity is checked during xử lý đơn, before thụ lý,
-    # by someone who may see it (the "verify_identity" transition, portal/cases/lifecycle.py). Kept on
-    # the đơn: its split parts and forwarded copies share the one identity.
-    identity_verified_at: Mapped[dt.datetime | None]
 
     identity: Mapped[ReporterIdentity | None] = relationship(back_populates="submission", uselist=False,
                                                              cascade="all, delete-orphan")
@@ -213,6 +209,10 @@ class Case(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[created_at]
     closed_at: Mapped[dt.datetime | None]
+    # Luật Tố cáo Art. 24(1): a named denouncer's identity is checked during xử lý đơn, before thụ lý,
+    # by the head of the unit handling it (the "verify_identity" transition). Per case: a unit the
+    # đơn is forwarded or taken to again checks for itself; the parts of a split đơn keep the check.
+    identity_verified_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     # Queues and keyset pagination (portal.backoffice.queries): per unit in due-date or arrival order

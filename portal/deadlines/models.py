@@ -46,7 +46,9 @@ class DeadlineRule(Base):
     duration_especially_complex: Mapped[int | None]
     duration_remote: Mapped[int | None]
     duration_remote_complex: Mapped[int | None]
-    extension_days: Mapped[int | None]  # length of one extension (calendar days)
+    # length of one extension, in the rule's unit; with no extension allowed by complexity, the longer
+    # limit the rule allows once in stated circumstances (TC-01: deadlines.services.lengthen_stage)
+    extension_days: Mapped[int | None]
     extensions_complex: Mapped[int] = mapped_column(default=0)  # extensions allowed for a complex case
     extensions_especially_complex: Mapped[int] = mapped_column(default=0)
     pauses_excluded: Mapped[bool] = mapped_column(default=False)  # suspended time is not counted

@@ -52,7 +52,7 @@ SEED_RULES: list[dict[str, Any]] = [
          starts_at="Ngày thụ lý", duration_complex=45, duration_especially_complex=45,
          legal_basis="Luật Khiếu nại Điều 50", confidence="V", note="Thụ lý: 10 ngày từ ngày nhận đơn."),
     dict(code="TC-01", kind="tố cáo", stage="Xử lý ban đầu, xác minh người tố cáo", stage_key="intake", duration=7,
-         unit="WD", starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 24(1)", confidence="V",
+         unit="WD", starts_at="Ngày nhận đơn", extension_days=3, legal_basis="Luật Tố cáo Điều 24(1)", confidence="V",
          note="Tối đa 10 ngày làm việc nếu phải kiểm tra ở nhiều nơi hoặc ủy quyền."),
     dict(code="TC-02", kind="tố cáo", stage="Chuyển đơn nếu không thuộc thẩm quyền và thông báo", duration=5,
          unit="WD", starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 24(2); TT 05/2021 Điều 14",

@@ -267,7 +267,8 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     rule = rule_in_force(session, code, start_on)
     if rule is None:
         return None
-    restarted = bool(existing) and existing[0].starts_on != start_on
+    # a new start, or another rule (a reclassified đơn): earlier extensions and pauses lapse
+    restarted = bool(existing) and (existing[0].starts_on != start_on or existing[0].rule_code != rule.code)
     if existing:
         deadline = existing[0]
     else:
@@ -279,7 +280,7 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     deadline.starts_on = start_on
     deadline.unit = rule.unit.value
     deadline.legal_basis = rule.legal_basis
-    if not existing or restarted:  # a new clock: earlier extensions and pauses lapse
+    if not existing or restarted:
         deadline.extension_days = deadline.extensions_count = deadline.paused_days = 0
         deadline.paused_since = None
     deadline.due_on = start_on
@@ -297,6 +298,28 @@ def complete_stage(session: Session, case: Case, stage: str, at: dt.datetime) ->
     deadline = open_[0]
     deadline.met_at = at
     deadline.paused_since = None
+    update_case_due(case)
+    session.flush()
+    return deadline
+
+
+def lengthen_stage(session: Session, case: Case, stage: str) -> Deadline:
+    """The longer limit a rule allows in stated circumstances, once, without a written decision: its
+    extension days when it allows no extension by complexity (TC-01: 10 working days instead of 7
+    when the checks take place at several places or are delegated, Luật Tố cáo Art. 24(1))."""
+    open_ = _open(case, stage)
+    if not open_:
+        raise DeadlineError(_l("Giai đoạn này không có thời hạn đang chạy."))
+    deadline = open_[0]
+    rule = rule_version(session, deadline.rule_version_id)
+    if rule is None:
+        raise DeadlineError(_l("Không tìm thấy quy định thời hạn."))
+    if not rule.extension_days or rule.extensions_complex or rule.extensions_especially_complex:
+        raise DeadlineError(_l("Quy định %(code)s không cho phép kéo dài thời hạn này.", code=rule.code))
+    if deadline.extensions_count:
+        raise DeadlineError(_l("Thời hạn này đã được kéo dài (chỉ một lần)."))
+    deadline.extension_days, deadline.extensions_count = rule.extension_days, 1
+    _recompute(session, deadline, case, load_calendar(session))
     update_case_due(case)
     session.flush()
     return deadline

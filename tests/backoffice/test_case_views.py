@@ -30,10 +30,9 @@ def setup(db_session):
     officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)])
     other_head = make_user(db_session, roles=[(Role.HEAD, other)])
     submission = make_submission(db_session, unit_id=unit.id, identity={"full_name": NAME, "phone": "0901234567"},
-                                 content="<script>alert(1)</script> Xây dựng trái phép\ndòng hai",
-                                 identity_verified_at=now_utc())  # the head checked it (see below for before)
+                                 content="<script>alert(1)</script> Xây dựng trái phép\ndòng hai")
     case = make_case(db_session, unit=unit, submission=submission, kind=CaseKind.DENUNCIATION,
-                     status=CaseStatus.PROPOSED)
+                     status=CaseStatus.PROPOSED, identity_verified_at=now_utc())  # the head checked who it is
     return {"unit": unit, "other": other, "head": head, "deputy": deputy, "handler": handler, "officer": officer,
             "other_head": other_head, "case": case, "db": db_session}
 
@@ -325,10 +324,10 @@ def test_the_lifecycle_table_is_readable_by_staff(client, setup):
 
 
 def test_the_head_records_the_identity_check_before_thu_ly(client, setup):
-    """A signed denunciation not yet identified: the page says why thụ lý waits, the head records how
-    the identity was checked (a list, a failed form keeps nothing typed wrongly), then may accept."""
+    """A signed denunciation not yet identified: the page says why thụ lý waits; the head looks at the
+    identity (audited), records how it was checked (from a list), then may accept."""
     case, db = setup["case"], setup["db"]
-    case.submission.identity_verified_at = None
+    case.identity_verified_at = None
     db.flush()
     login_as(client, setup["deputy"])
     body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
@@ -345,15 +344,19 @@ def test_the_head_records_the_identity_check_before_thu_ly(client, setup):
     assert refused.status_code == 409 and "Chưa xác minh nhân thân" in refused.get_data(as_text=True)
     missing = client.post(f"/staff/cases/{case.id}/act/verify_identity", data={"version": case.version})
     assert missing.status_code == 422 and "bắt buộc" in missing.get_data(as_text=True)
-    db.refresh(case.submission)
-    assert case.submission.identity_verified_at is None
+    unseen = client.post(f"/staff/cases/{case.id}/act/verify_identity", data={"version": case.version,
+                                                                            "reason_code": "ID-DOC"})
+    assert unseen.status_code == 422 and "Hãy xem thông tin người gửi" in unseen.get_data(as_text=True)
+    db.refresh(case)
+    assert case.identity_verified_at is None
+    revealed = client.post(f"/staff/cases/{case.id}/reveal", data={"reason": "Đối chiếu nhân thân"})
+    assert NAME in revealed.get_data(as_text=True)
 
     done = client.post(f"/staff/cases/{case.id}/act/verify_identity", data={"version": case.version,
                                                                           "reason_code": "ID-DOC"})
     assert done.status_code == 302
     db.refresh(case)
-    db.refresh(case.submission)
-    assert case.submission.identity_verified_at is not None
+    assert case.identity_verified_at is not None
     body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
     assert "Đã xác minh nhân thân" in body and "ID-DOC" in body and 'id="held-accept"' not in body
     assert NAME not in body  # recording the check reveals nothing

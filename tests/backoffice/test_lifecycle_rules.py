@@ -29,8 +29,9 @@ from tests.factories import make_case, make_submission, make_unit, make_user
 
 @pytest.fixture
 def people(db_session):
-    unit = make_unit(db_session)
-    return {"unit": unit, "head": make_user(db_session, roles=[(Role.HEAD, unit)]),
+    root = make_unit(db_session)
+    unit = make_unit(db_session, parent=root)
+    return {"root": root, "unit": unit, "head": make_user(db_session, roles=[(Role.HEAD, unit)]),
             "officer": make_user(db_session, roles=[(Role.INTAKE_OFFICER, unit)]),
             "deputy": make_user(db_session, roles=[(Role.DEPUTY, unit)]),
             "handler": make_user(db_session, roles=[(Role.HANDLER, unit)])}
@@ -268,6 +269,7 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
                      submission=submission, handler_id=handler.id, reference=submission.tracking_code)
     accepted_on = dt.date(2026, 11, 2)  # a Monday
+    reveal_identity(db_session, head, case, "Đối chiếu nhân thân")
     apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"), version=None)
     apply_transition(db_session, head, case, "accept", TransitionInput(decision_number="12/QĐ-TL",
                                                                        decision_date=accepted_on), version=None)
@@ -305,6 +307,7 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     other = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
                       submission=make_submission(db_session, kind=SubmissionKind.DENUNCIATION,
                                                  identity={"full_name": "Người Khác"}))
+    reveal_identity(db_session, head, other, "Đối chiếu nhân thân")
     apply_transition(db_session, head, other, "verify_identity", TransitionInput(reason_code="ID-VNEID"), version=None)
     apply_transition(db_session, head, other, "accept", TransitionInput(decision_number="14/QĐ-TL",
                                                                         decision_date=accepted_on), version=None)
@@ -321,55 +324,89 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
 
 def test_a_named_denouncer_is_identified_before_thu_ly_by_the_head_who_may_see_them(db_session, people):
     """Luật Tố cáo Art. 24(1): the identity check is part of xử lý đơn. Only the unit's head (who may
-    reveal the identity) records it, by a method from a list (no free text to carry an ID number);
-    thụ lý waits for it; it is recorded once for the đơn, so its split parts share it."""
-    from portal.cases.lifecycle import IDENTITY_FIRST_MESSAGE, held_back
+    reveal the identity) records it, after looking at it (their audited reveal), by a method from a
+    list (no free text to carry an ID number); thụ lý waits for it. Each unit that handles the đơn
+    checks for itself; the parts of a split đơn keep the check."""
+    from portal.cases.lifecycle import (
+        IDENTITY_FIRST_MESSAGE,
+        VERIFY_AFTER_REVEAL_MESSAGE,
+        held_back,
+        needs_identity_check,
+    )
 
     head, deputy, officer = people["head"], people["deputy"], people["officer"]
+    above = make_user(db_session, roles=[(Role.HEAD, people["root"])])
     submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, identity={"full_name": "Lê Văn Tố"})
-    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
                      submission=submission)
     decision = TransitionInput(decision_number="21/QĐ-TL", decision_date=dt.date(2026, 11, 2))
+    method = TransitionInput(reason_code="ID-PLACE")
 
+    apply_transition(db_session, officer, case, "propose", TransitionInput(text="Đủ điều kiện"), version=None)
     assert "accept" not in {t.name for t in available(db_session, head, case)}
     assert [(t.name, str(why)) for t, why in held_back(db_session, head, case)] == [
         ("accept", str(IDENTITY_FIRST_MESSAGE))]
     with pytest.raises(IllegalTransition, match="Chưa xác minh nhân thân"):
         apply_transition(db_session, head, case, "accept", decision, version=None)
-    assert case.status == CaseStatus.PROPOSED and submission.identity_verified_at is None
+    assert case.status == CaseStatus.PROPOSED and case.identity_verified_at is None
 
-    # the deputy and the intake officer see a pseudonym: they cannot vouch for the identity
-    for user in (deputy, officer):
+    # the deputy and the intake officer see a pseudonym, and a head above is not the unit's head
+    for user in (deputy, officer, above):
         assert "verify_identity" not in {t.name for t in available(db_session, user, case)}
         with pytest.raises(NotAllowed):
-            apply_transition(db_session, user, case, "verify_identity", TransitionInput(reason_code="ID-DOC"),
-                             version=None)
+            apply_transition(db_session, user, case, "verify_identity", method, version=None)
     with pytest.raises(RequirementError):  # a method from the list, nothing else
         apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="F-LANG"),
                          version=None)
-    assert submission.identity_verified_at is None
+    with pytest.raises(RequirementError) as unseen:  # nobody vouches for an identity they did not look at
+        apply_transition(db_session, head, case, "verify_identity", method, version=None)
+    assert unseen.value.lazy_message is VERIFY_AFTER_REVEAL_MESSAGE and case.identity_verified_at is None
+    reveal_identity(db_session, head, case, "Đối chiếu nhân thân")
 
-    event = apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-PLACE"),
-                             version=None)
+    event = apply_transition(db_session, head, case, "verify_identity", method, version=None)
     assert (event.reason_code, event.is_public, case.status) == ("ID-PLACE", False, CaseStatus.PROPOSED)
-    assert submission.identity_verified_at is not None
+    assert case.identity_verified_at is not None
     assert "verify_identity" not in {t.name for t in available(db_session, head, case)}  # once
     with pytest.raises(IllegalTransition, match="đã được xác minh"):
-        apply_transition(db_session, head, case, "verify_identity", TransitionInput(reason_code="ID-DOC"),
-                         version=None)
+        apply_transition(db_session, head, case, "verify_identity", method, version=None)
     assert held_back(db_session, head, case) == []
     apply_transition(db_session, head, case, "accept", decision, version=None)
     assert case.status == CaseStatus.ACCEPTED
 
-    # a part of the same đơn is verified already; an unsigned denunciation is never "verified"
-    part = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
-                     submission=submission)
-    assert "accept" in {t.name for t in available(db_session, head, part)}
+    # split during xử lý đơn, the parts keep the check; forwarded, the competent unit checks again
+    whole = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                      submission=submission, identity_verified_at=case.identity_verified_at)
+    apply_transition(db_session, officer, whole, "split", TransitionInput(parts=("Nội dung một", "Nội dung hai")),
+                     version=None)
+    parts = db_session.scalars(select(Case).where(Case.parent_id == whole.id)).all()
+    assert len(parts) == 2 and all(p.identity_verified_at == case.identity_verified_at for p in parts)
+    other_unit = make_unit(db_session, parent=people["root"])
+    sent = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                     submission=submission, identity_verified_at=case.identity_verified_at)
+    apply_transition(db_session, officer, sent, "forward", TransitionInput(target_unit_id=other_unit.id,
+                                                                          text="Chuyển đơn"), version=None)
+    received = db_session.scalar(select(Case).where(Case.forwarded_from_id == sent.id))
+    assert received.identity_verified_at is None and needs_identity_check(received)
+
     unsigned = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW)
     with pytest.raises(IllegalTransition, match="không ghi tên"):
-        apply_transition(db_session, head, unsigned, "verify_identity", TransitionInput(reason_code="ID-DOC"),
-                         version=None)
-    # complaints are not concerned
+        apply_transition(db_session, head, unsigned, "verify_identity", method, version=None)
     complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
     assert "verify_identity" not in {t.name for t in available(db_session, head, complaint)}
     apply_transition(db_session, head, complaint, "accept", decision, version=None)
+
+
+def test_the_page_says_why_an_action_waits(db_session, people):
+    """held_back lists what the user could do but for the law, with why: the conclusion before the
+    accused was told (TC-03), thụ lý of an unsigned denunciation; never an action already done once."""
+    from portal.cases.lifecycle import ACCUSED_FIRST_MESSAGE, UNSIGNED_MESSAGE, held_back
+    from portal.deadlines.services import start_stage
+
+    seed_rules(db_session)
+    head = people["head"]
+    told = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.INVESTIGATING)
+    start_stage(db_session, told, "notify", dt.date(2026, 11, 2))
+    assert [(t.name, why) for t, why in held_back(db_session, head, told)] == [("resolve", ACCUSED_FIRST_MESSAGE)]
+    assert held_back(db_session, people["officer"], told) == []  # not theirs to do anyway
+    unsigned = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED)
+    assert [(t.name, why) for t, why in held_back(db_session, head, unsigned)] == [("accept", UNSIGNED_MESSAGE)]

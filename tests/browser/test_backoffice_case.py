@@ -132,6 +132,15 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
     expect(page.locator("#identity-check")).to_contain_text("Chưa xác minh nhân thân")
     cases.expect_no_action("Quyết định thụ lý")
     axe(page)
+    # TC-01: up to 10 working days instead of 7 when the checks take place at several places, once
+    lengthen = "Kéo dài xử lý ban đầu (kiểm tra ở nhiều nơi, ủy quyền)"
+    cases.act(lengthen, text="Phải kiểm tra tại phường Bến Thành và phường Sài Gòn.")
+    expect(page.locator(".timeline")).to_contain_text("phường Sài Gòn")
+    cases.expect_no_action(lengthen)
+    # the head looks at who it is (audited), then records how the identity was checked
+    page.locator("#reason").fill("Đối chiếu nhân thân người tố cáo với căn cước")
+    page.get_by_role("button", name="Xem thông tin người gửi").click()
+    expect(page.locator(".identity-revealed")).to_contain_text("079088001234")
     cases.act("Xác minh nhân thân người tố cáo", reason_code="ID-DOC — Đối chiếu giấy tờ tùy thân (căn cước, hộ "
                                                              "chiếu) người tố cáo xuất trình")
     expect(page.locator("#identity-check")).to_contain_text("Đã xác minh nhân thân")

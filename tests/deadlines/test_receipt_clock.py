@@ -90,3 +90,53 @@ def test_a_forwarded_don_runs_from_its_receipt_by_the_competent_unit(app, rules,
         ("intake", today), ("acceptance", today)}
     apply_transition(rules, receiver, child, "take", TransitionInput(), version=child.version)
     assert {d.starts_on for d in child.deadlines if d.met_at is None} == {today}  # taking it keeps that day
+
+
+def test_a_denunciations_initial_handling_may_run_ten_working_days_once(app, rules, storage):
+    """LEGAL.md TC-01 (Luật Tố cáo Art. 24(1)): 7 working days from receipt, up to 10 when the checks
+    take place at several places or are delegated. The head or a deputy records why, once; the longer
+    limit lapses if the đơn turns out not to be a denunciation."""
+    import pytest
+
+    from portal.cases.lifecycle import IllegalTransition, NotAllowed, RequirementError, available
+    from portal.cases.models import CaseKind
+    from portal.deadlines.models import DeadlineRule
+    from portal.deadlines.policy import add_working_days
+    from portal.deadlines.services import load_calendar
+
+    unit = make_unit(rules)
+    officer = make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    deputy = make_user(rules, roles=[(Role.DEPUTY, unit)])
+    case = receive(rules, app, SubmissionKind.DENUNCIATION, anonymous=False, unit_id=unit.id).case
+    received, calendar = local_date(case.submission.received_at), load_calendar(rules)
+    apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.DENUNCIATION),
+                     version=case.version)
+    (intake,) = [d for d in case.deadlines if d.met_at is None]
+    assert (intake.rule_code, intake.due_on) == ("TC-01", add_working_days(received, 7, calendar))
+
+    assert "lengthen_intake" not in {t.name for t in available(rules, officer, case)}
+    with pytest.raises(NotAllowed):
+        apply_transition(rules, officer, case, "lengthen_intake", TransitionInput(text="Hai nơi"), version=None)
+    with pytest.raises(RequirementError):  # the reason is required
+        apply_transition(rules, deputy, case, "lengthen_intake", TransitionInput(), version=None)
+    apply_transition(rules, deputy, case, "lengthen_intake", TransitionInput(
+        text="Phải kiểm tra tại phường Bến Thành và phường Sài Gòn."), version=None)
+    assert intake.due_on == add_working_days(received, 10, calendar) and case.due_on == intake.due_on
+    assert "lengthen_intake" not in {t.name for t in available(rules, deputy, case)}
+    with pytest.raises(IllegalTransition, match="đã được kéo dài"):
+        apply_transition(rules, deputy, case, "lengthen_intake", TransitionInput(text="Lần nữa"), version=None)
+    assert intake.due_on == add_working_days(received, 10, calendar)
+
+    # classified again as a petition: XLD-01's own limit, without the denunciation's longer one
+    apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.PETITION), version=case.version)
+    assert (intake.rule_code, intake.extension_days, intake.extensions_count) == ("XLD-01", 0, 0)
+
+    # a rule version that allows no longer limit refuses it with its code
+    other = receive(rules, app, SubmissionKind.DENUNCIATION, anonymous=False, unit_id=unit.id).case
+    apply_transition(rules, officer, other, "classify", TransitionInput(kind=CaseKind.DENUNCIATION),
+                     version=other.version)
+    for rule in rules.query(DeadlineRule).filter_by(code="TC-01"):
+        rule.extension_days = None
+    rules.flush()
+    with pytest.raises(RequirementError, match="TC-01"):
+        apply_transition(rules, deputy, other, "lengthen_intake", TransitionInput(text="Hai nơi"), version=None)

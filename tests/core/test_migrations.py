@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -210,3 +211,32 @@ def test_0010_copies_conflicts_to_every_case_showing_the_same_don(empty_database
         assert conflicts == {(case_id, user_id) for case_id in ids for user_id in people[:2]}
         assert accused_rows == {(case_id, people[0]) for case_id in ids}
         assert other_id not in {case_id for case_id, _ in conflicts}
+
+
+def test_0016_gives_tc01_its_longer_limit_and_a_new_reference_token(empty_database, workdir):
+    """TC-01 rows stored before get the 3 extra working days (10 in all, Luật Tố cáo Art. 24(1)); a
+    rule an administrator changed otherwise is left alone; running processes see a new token."""
+    from sqlalchemy.orm import Session
+
+    from portal.deadlines.models import DayUnit, DeadlineRule
+    from portal.org.models import ReferenceVersion
+
+    def rule(code: str, version: int, **values: object) -> DeadlineRule:
+        return DeadlineRule(code=code, version=version, kind="tố cáo", stage="Xử lý ban đầu", duration=7,
+                            unit=DayUnit.WD, starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 24(1)",
+                            confidence="V", valid_from=dt.date(2000 + version, 1, 1), **values)
+
+    with upgraded_to(empty_database, workdir, "0015") as (upgrade, engine):
+        with Session(engine) as session:
+            session.add_all([rule("TC-01", 1), rule("TC-01", 2, extension_days=5, extensions_complex=1),
+                             rule("TC-04", 1)])
+            session.commit()
+            before = session.scalar(select(ReferenceVersion.token))  # written by the flush (refdata)
+
+        upgrade("0016")
+        with Session(engine) as session:
+            rows = session.execute(select(DeadlineRule.code, DeadlineRule.version, DeadlineRule.extension_days)
+                                   .order_by(DeadlineRule.code, DeadlineRule.version)).all()
+            token = session.scalar(select(ReferenceVersion.token))
+    assert [tuple(r) for r in rows] == [("TC-01", 1, 3), ("TC-01", 2, 5), ("TC-04", 1, None)]
+    assert before and token != before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,8 @@ KINDS = [
         _l("Đề nghị xem xét lại một quyết định hành chính hoặc hành vi hành chính mà bạn cho là trái pháp luật, "
            "xâm phạm trực tiếp quyền, lợi ích của chính bạn."),
         _l("Ủy ban phường ra quyết định thu hồi đất của gia đình bạn mà bạn cho là sai."),
-        _l("Phải ghi rõ họ tên, địa chỉ (không gửi ẩn danh được) và gửi trong 90 ngày kể từ khi biết quyết định."),
+        _l("Phải ghi rõ họ tên, địa chỉ (không gửi ẩn danh được) và gửi trong thời hiệu khiếu nại kể từ khi biết "
+           "quyết định."),
     ),
     KindInfo(
         SubmissionKind.DENUNCIATION,
@@ -58,5 +59,22 @@ KINDS = [
 ]
 
 
+def complaint_limit_days() -> int | None:
+    """The time to file a first complaint in force today (rule KN-01: data with effective dates, not
+    a number in the text); None when no rule is loaded."""
+    from portal.db import get_session
+    from portal.deadlines.clock import local_today
+    from portal.intake.services import complaint_days
+
+    days = complaint_days(get_session(), local_today())
+    return days[0] if days else None
+
+
 def kinds_overview() -> list[KindInfo]:
-    return KINDS
+    """The four kinds, the complaint's time limit as the rule in force says."""
+    days = complaint_limit_days()
+    if days is None:
+        return KINDS
+    needs = _l("Phải ghi rõ họ tên, địa chỉ (không gửi ẩn danh được) và gửi trong %(days)s ngày kể từ khi biết "
+               "quyết định.", days=days)
+    return [replace(info, needs=needs) if info.kind == SubmissionKind.COMPLAINT else info for info in KINDS]

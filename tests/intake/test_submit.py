@@ -25,11 +25,33 @@ def html(response) -> str:  # type: ignore[no-untyped-def]
 
 # -- pages -----------------------------------------------------------------------------------------
 
-def test_start_page_explains_the_four_kinds(client):
+def test_start_page_explains_the_four_kinds(client, db_session):
+    """The complaint's time limit is the rule in force today (KN-01, data with effective dates): no
+    number in the text while no rule is loaded, and a new version shows as soon as it is in force."""
+    from portal.deadlines.models import DeadlineRule
+    from portal.deadlines.services import seed_rules
+    from portal.web.pagecache import get_cache
+
     page = html(client.get("/submit"))
     for kind in KINDS:
         assert f'href="/submit/{kind}"' in page
-    assert "90 ngày" in page and "ẩn danh" in page
+    assert "ẩn danh" in page and "ngày kể từ khi biết" not in page and "thời hiệu khiếu nại" in page
+
+    seed_rules(db_session)
+    db_session.commit()
+    get_cache(client.application).clear()
+    page = html(client.get("/submit"))
+    assert page.count("90 ngày kể từ khi biết quyết định") == 2  # the kind's card and the chooser
+
+    kn01 = db_session.query(DeadlineRule).filter_by(code="KN-01").one()
+    kn01.valid_to = dt.date.today() - dt.timedelta(days=1)
+    db_session.add(DeadlineRule(code="KN-01", version=kn01.version + 1, kind=kn01.kind, stage=kn01.stage,
+                                duration=60, unit=kn01.unit, starts_at=kn01.starts_at, legal_basis="Luật mới",
+                                confidence="V", valid_from=dt.date.today()))
+    db_session.commit()
+    get_cache(client.application).clear()
+    page = html(client.get("/submit"))
+    assert page.count("60 ngày kể từ khi biết quyết định") == 2 and "90 ngày" not in page
 
 
 def test_start_page_is_served_from_the_page_cache_to_anonymous_visitors(app, client):

@@ -582,7 +582,9 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     T("archive", _l("Lưu đơn"), frozenset({S.RECEIVED, S.IN_REVIEW, S.INFORMATION}), S.ARCHIVED, INTAKE,
       requires=frozenset({Req.REASON}), reason_group=ReasonGroup.ARCHIVE, kinds=ALL_KINDS, needs_kind=False,
       deadlines=_INTAKE_DONE),
-    T("to_information", _l("Chuyển vào thông tin tố cáo nặc danh"), frozenset({S.RECEIVED, S.IN_REVIEW}),
+    # Luật Tố cáo Art. 25: an unsigned denunciation, or one whose sender cannot be identified (found
+    # when the head checks the identity, possibly once proposed), is handled as information.
+    T("to_information", _l("Xử lý như thông tin có nội dung tố cáo"), _INTAKE_OPEN,
       S.INFORMATION, INTAKE, kinds=ALL_KINDS, needs_kind=False, effect=_to_information,
       deadlines=_INTAKE_DONE),
     T("to_inspection", _l("Kiểm tra thông tin (cụ thể, có bằng chứng)"), frozenset({S.INFORMATION}), S.INSPECTION,
@@ -651,8 +653,8 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
 NAMED_ONLY = frozenset({"propose", "verify_identity", "accept"})
 NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})
 UNSIGNED_MESSAGE = _l("Đơn không ghi tên người gửi nên không thể thụ lý như khiếu nại hoặc tố cáo. Đơn tố cáo "
-                      "không ghi tên được xử lý như thông tin có nội dung tố cáo (“Chuyển vào thông tin tố cáo "
-                      "nặc danh”); khiếu nại không ghi tên thì không thụ lý.")
+                      "không ghi tên được xử lý như thông tin có nội dung tố cáo (“Xử lý như thông tin có nội "
+                      "dung tố cáo”); khiếu nại không ghi tên thì không thụ lý.")
 
 
 THIRD_ROUND_MESSAGE = _l("Khiếu nại này đã được giải quyết lần hai; không có lần khiếu nại thứ ba. Người khiếu "
@@ -666,7 +668,7 @@ def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
 
 IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Luật Tố cáo Điều 24 khoản 1): người đứng "
                             "đầu đơn vị xác minh (“Xác minh nhân thân người tố cáo”) trước khi quyết định thụ lý. Nếu "
-                            "không xác định được người tố cáo, đơn được xử lý như thông tin có nội dung tố cáo.")
+                            "không xác định được người tố cáo: “Xử lý như thông tin có nội dung tố cáo”.")
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
 ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for

@@ -23,7 +23,7 @@ from portal.cases.lifecycle import (
 )
 from portal.cases.models import Attachment, Case, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.services import CaseError, audit_original_download, pseudonym, reveal_identity
-from portal.deadlines.services import seed_rules
+from portal.deadlines.services import seed_rules, start_stage
 from tests.factories import make_case, make_submission, make_unit, make_user
 
 
@@ -400,7 +400,6 @@ def test_the_page_says_why_an_action_waits(db_session, people):
     """held_back lists what the user could do but for the law, with why: the conclusion before the
     accused was told (TC-03), thụ lý of an unsigned denunciation; never an action already done once."""
     from portal.cases.lifecycle import ACCUSED_FIRST_MESSAGE, UNSIGNED_MESSAGE, held_back
-    from portal.deadlines.services import start_stage
 
     seed_rules(db_session)
     head = people["head"]
@@ -410,3 +409,17 @@ def test_the_page_says_why_an_action_waits(db_session, people):
     assert held_back(db_session, people["officer"], told) == []  # not theirs to do anyway
     unsigned = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED)
     assert [(t.name, why) for t, why in held_back(db_session, head, unsigned)] == [("accept", UNSIGNED_MESSAGE)]
+
+
+def test_a_denouncer_who_cannot_be_identified_leaves_the_procedure_as_information(db_session, people):
+    """Luật Tố cáo Art. 25: found at the head's check (the đơn already proposed), a denouncer who cannot
+    be identified makes the đơn information: no thụ lý, the intake clocks stop, nothing is public."""
+    seed_rules(db_session)
+    submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, identity={"full_name": "Tên Giả"})
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
+                     submission=submission)
+    start_stage(db_session, case, "intake", dt.date(2026, 11, 2))
+    event = apply_transition(db_session, people["head"], case, "to_information", TransitionInput(), version=None)
+    assert (case.status, case.kind, event.is_public) == (CaseStatus.INFORMATION, CaseKind.DENUNCIATION_INFO, False)
+    assert all(d.met_at is not None for d in case.deadlines) and case.due_on is None
+    assert not {"accept", "verify_identity"} & {t.name for t in available(db_session, people["head"], case)}

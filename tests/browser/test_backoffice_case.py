@@ -99,7 +99,7 @@ def test_anonymous_denunciation_goes_to_the_information_queue(page, city, axe): 
     expect(page.locator(".identity")).to_contain_text("Đơn nặc danh")
     cases.expect_no_action("Quyết định thụ lý")
     axe(page)
-    cases.act("Chuyển vào thông tin tố cáo nặc danh")
+    cases.act("Xử lý như thông tin có nội dung tố cáo")
     cases.expect_status("Thông tin tố cáo (nặc danh)")
     cases.expect_no_action("Đề xuất thụ lý")
     page.goto(city("/staff/queues/information"))

@@ -231,7 +231,7 @@ class Transition:
     target: CaseStatus | None  # None: the status does not change (a decision recorded on the case)
     roles: frozenset[Role]  # relative to the case's unit scope (a role on the unit or an ancestor)
     handler: bool = False  # the assigned handler may make it too
-    identity: bool = False  # only for those who may see the sender's identity (portal.cases.access)
+    identity: bool = False  # only the head of the case's own unit, who may see the sender's identity
     requires: frozenset[Req] = frozenset()
     kinds: frozenset[CaseKind] = NAMED_KINDS  # case kinds it applies to (None kind: see needs_kind)
     needs_kind: bool = True  # False: also for a case whose kind is not decided yet
@@ -672,6 +672,8 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
 ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for
+
+
 def needs_identity_check(case: Case) -> bool:
     """A signed denunciation: its sender is identified before thụ lý (Luật Tố cáo Art. 24(1))."""
     return case.kind == CaseKind.DENUNCIATION and not unsigned(case)

@@ -244,6 +244,7 @@ def hold_forward_to_its_limit(session: Session, case: Case) -> Deadline | None:
         return None
     deadline.rule_code, deadline.rule_version_id = rule.code, rule.id
     deadline.unit, deadline.legal_basis = rule.unit.value, rule.legal_basis
+    deadline.extension_days = deadline.extensions_count = 0  # TC-01's longer limit is not the forwarding's
     _recompute(session, deadline, case, load_calendar(session))
     update_case_due(case)
     session.flush()

@@ -131,6 +131,18 @@ def test_a_denunciations_initial_handling_may_run_ten_working_days_once(app, rul
     apply_transition(rules, officer, case, "classify", TransitionInput(kind=CaseKind.PETITION), version=case.version)
     assert (intake.rule_code, intake.extension_days, intake.extensions_count) == ("XLD-01", 0, 0)
 
+    # forwarded as outside competence, it is judged against TC-02 (5 working days), without TC-01's 3 more
+    sent = receive(rules, app, SubmissionKind.DENUNCIATION, anonymous=False, unit_id=unit.id).case
+    apply_transition(rules, officer, sent, "classify", TransitionInput(kind=CaseKind.DENUNCIATION),
+                     version=sent.version)
+    apply_transition(rules, deputy, sent, "lengthen_intake", TransitionInput(text="Ủy quyền kiểm tra"), version=None)
+    apply_transition(rules, officer, sent, "take", TransitionInput(), version=None)
+    apply_transition(rules, officer, sent, "forward", TransitionInput(target_unit_id=make_unit(rules).id,
+                                                                      text="Không thuộc thẩm quyền"), version=None)
+    (held,) = [d for d in sent.deadlines if d.stage == "intake"]
+    sent_on = local_date(sent.submission.received_at)
+    assert (held.rule_code, held.due_on) == ("TC-02", add_working_days(sent_on, 5, calendar))
+
     # a rule version that allows no longer limit refuses it with its code
     other = receive(rules, app, SubmissionKind.DENUNCIATION, anonymous=False, unit_id=unit.id).case
     apply_transition(rules, officer, other, "classify", TransitionInput(kind=CaseKind.DENUNCIATION),

@@ -32,7 +32,7 @@ from portal.backoffice.forms import (
 )
 from portal.cases import evidence, lifecycle, notices
 from portal.cases.evidence import file_label_number, working_copy_name
-from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind
+from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind, SubmissionKind
 from portal.cases.redaction import Redactor
 from portal.cases.services import (
     CaseError,
@@ -43,8 +43,9 @@ from portal.cases.services import (
     reveal_identity,
 )
 from portal.db import get_session
+from portal.deadlines.clock import local_date
 from portal.files.sniff import EXTENSIONS
-from portal.intake.services import discard_files
+from portal.intake.services import complaint_limit, discard_files
 from portal.org.models import OrgUnit
 from portal.web.errors import render_error
 
@@ -109,6 +110,20 @@ def _action_routing(case: Case, transition: lifecycle.Transition) -> str | None:
     return _routing_explanation(case) if transition.name in ("classify", "forward") else None
 
 
+def _complaint_window(case: Case) -> tuple[int, Any, bool] | None:
+    """A complaint's time to file, as the rule in force on the day the complainant learned of the
+    decision says (KN-01, KN-05): its days, its last day, and whether the đơn came after it (then the
+    reason the complainant gave is what the officer weighs, Luật Khiếu nại Art. 9, 11(6))."""
+    submission = case.submission
+    if submission.kind != SubmissionKind.COMPLAINT or submission.learned_on is None:
+        return None
+    limit = complaint_limit(get_session())(submission.learned_on, submission.is_second_complaint)
+    if limit is None:
+        return None
+    days, last = limit
+    return days, last, local_date(submission.received_at) > last
+
+
 def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | None = None,
                 message_form: MessageForm | None = None, accused_form: AccusedForm | None = None,
                 evidence_errors: dict[int, tuple[str, list[str]]] | None = None,
@@ -132,7 +147,7 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
         held_back=lifecycle.held_back(session, current_user, case),
-        identity_check=lifecycle.needs_identity_check(case),
+        identity_check=lifecycle.needs_identity_check(case), complaint_window=_complaint_window(case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         # The request that revealed the identity shows the text as received; every other one masks it.

@@ -510,17 +510,18 @@ def _verify_identity(session: Session, user: User, case: Case, data: TransitionI
     case.identity_verified_at = now_utc()
 
 
-def _direct_superior(session: Session, unit_id: int) -> int:
-    """The nearest unit above ``unit_id`` in force today (an abolished level is skipped: the district
-    level ended on 1/7/2025); the unit itself when it has none."""
-    return refdata.snapshot(session).superior(unit_id, local_today()) or unit_id
+def _superior(case: Case) -> int | None:
+    """The nearest unit above the case's unit in force today (an abolished level is skipped: the
+    district level ended on 1/7/2025); None at the top of the organisation."""
+    session = object_session(case)
+    return refdata.snapshot(session).superior(case.unit_id, local_today()) if session is not None else None
 
 
 def _reopen(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
     """A second complaint (Luật Khiếu nại Art. 7) or a re-denunciation (Luật Tố cáo Art. 37) goes to
     the direct superior of the unit that decided; after a second-time complaint decision there is no
     third round (Art. 11(7): the court is the way)."""
-    superior = _direct_superior(session, case.unit_id)
+    superior = _superior(case) or case.unit_id  # none at the top: legal_refusal has refused it already
     from portal.org.conflicts import accused_leads_unit
 
     if superior != case.unit_id and accused_leads_unit(session, case, superior):
@@ -679,6 +680,21 @@ def needs_identity_check(case: Case) -> bool:
     return case.kind == CaseKind.DENUNCIATION and not unsigned(case)
 
 
+GUIDE_DENUNCIATION_MESSAGE = _l("Đơn tố cáo không thuộc thẩm quyền được chuyển đến cơ quan có thẩm quyền (“Chuyển "
+                                "đơn”, Luật Tố cáo Điều 24 khoản 2), không hướng dẫn người tố cáo tự gửi lại.")
+NO_SUPERIOR_MESSAGE = _l("Đơn vị đã giải quyết không có cấp trên trực tiếp trong hệ thống, nên không mở hồ sơ "
+                         "mới tại đây: hãy hướng dẫn người gửi (khiếu nại tiếp: Bộ trưởng, Thủ trưởng cơ quan ngang "
+                         "bộ hoặc khởi kiện tại Tòa án; tố cáo tiếp: cơ quan cấp trên có thẩm quyền).")
+
+
+def ineligible_message(case: Case) -> Any:
+    """Thụ lý refused: the conditions recorded as unmet at classification (Luật Khiếu nại Art. 11,
+    Luật Tố cáo Art. 29(1): all must hold)."""
+    return _l("Khi phân loại, đơn được ghi nhận chưa đáp ứng điều kiện (%(codes)s) nên không thụ lý được: hãy "
+              "“Không thụ lý” và báo lý do cho người gửi, hoặc phân loại lại nếu người gửi đã bổ sung.",
+              codes=", ".join(case.eligibility))
+
+
 ACCUSED_FIRST_MESSAGE = _l("Người bị tố cáo chưa được thông báo nội dung tố cáo: hãy thông báo trước khi kết luận.")
 
 
@@ -691,6 +707,12 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     if transition.name == "lengthen_intake" and any(d.stage == INTAKE_STAGE and d.met_at is None
                                                     and d.extensions_count for d in case.deadlines):
         return LENGTHENED_MESSAGE  # Luật Tố cáo Art. 24(1): at most 10 working days in all
+    if transition.name in ("propose", "accept") and case.eligibility:
+        return ineligible_message(case)
+    if transition.name == "guide" and case.kind == CaseKind.DENUNCIATION and case.forwarded_from_id is None:
+        return GUIDE_DENUNCIATION_MESSAGE  # forwarded, once (a forwarded copy may be guided: TT 05/2021 Art. 14)
+    if transition.name == "reopen" and _superior(case) is None:
+        return NO_SUPERIOR_MESSAGE  # never a second round in the unit that decided the first
     if transition.name == "accept" and needs_identity_check(case) and case.identity_verified_at is None:
         return IDENTITY_FIRST_MESSAGE  # Luật Tố cáo Art. 24(1), 29: thụ lý follows the identity check
     if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):

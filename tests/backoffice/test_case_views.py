@@ -11,7 +11,16 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit.models import AuditEntry
-from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, Message, MessageKind, NoticeTemplate
+from portal.cases.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    Message,
+    MessageKind,
+    NoticeTemplate,
+    SubmissionKind,
+)
 from portal.db import now_utc
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.helpers import login_as
@@ -363,3 +372,31 @@ def test_the_head_records_the_identity_check_before_thu_ly(client, setup):
     accepted = client.post(f"/staff/cases/{case.id}/act/accept", data={
         "version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"})
     assert accepted.status_code == 302
+
+
+def test_the_officer_weighs_a_late_complaint_with_the_reason_given(client, setup):
+    """Luật Khiếu nại Art. 9, 11(6): a complaint after the time limit is refused only without a valid
+    reason. The case page shows when the complainant learned of the decision, the limit in force
+    then (KN-01), that the đơn came after it, and the reason they gave; the conditions recorded as
+    unmet are listed with their meaning."""
+    import datetime as dt
+
+    from portal.deadlines.services import seed_rules
+
+    db = setup["db"]
+    seed_rules(db)
+    learned = dt.date.today() - dt.timedelta(days=150)
+    late = make_submission(db, unit_id=setup["unit"].id, kind=SubmissionKind.COMPLAINT, identity={},
+                           learned_on=learned, late_reason="Tôi nằm viện điều trị <b>ba tháng</b>.")
+    case = make_case(db, unit=setup["unit"], submission=late, kind=CaseKind.COMPLAINT, status=CaseStatus.IN_REVIEW,
+                     eligibility=["KN-11-6"])
+    on_time = make_submission(db, unit_id=setup["unit"].id, kind=SubmissionKind.COMPLAINT, identity={},
+                              learned_on=dt.date.today() - dt.timedelta(days=10))
+    fresh = make_case(db, unit=setup["unit"], submission=on_time, kind=CaseKind.COMPLAINT, status=CaseStatus.IN_REVIEW)
+    login_as(client, setup["officer"])
+    body = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert 'id="complaint-window"' in body and "thời hiệu 90 ngày" in body and "Gửi sau thời hiệu" in body
+    assert 'id="late-reason"' in body and "Tôi nằm viện điều trị" in body and "<b>ba tháng</b>" not in body
+    assert "KN-11-6 — Hết thời hiệu khiếu nại mà không có lý do chính đáng" in body
+    body = client.get(f"/staff/cases/{fresh.id}").get_data(as_text=True)
+    assert "thời hiệu 90 ngày" in body and "Gửi sau thời hiệu" not in body and 'id="late-reason"' not in body

@@ -423,3 +423,69 @@ def test_a_denouncer_who_cannot_be_identified_leaves_the_procedure_as_informatio
     assert (case.status, case.kind, event.is_public) == (CaseStatus.INFORMATION, CaseKind.DENUNCIATION_INFO, False)
     assert all(d.met_at is not None for d in case.deadlines) and case.due_on is None
     assert not {"accept", "verify_identity"} & {t.name for t in available(db_session, people["head"], case)}
+
+
+def test_conditions_found_unmet_at_classification_bar_thu_ly_until_classified_again(db_session, people):
+    """Luật Khiếu nại Art. 11 ("must not be accepted"), Luật Tố cáo Art. 29(1) ("all must hold"): a
+    condition recorded as unmet stops the proposal and the acceptance; the way out is a refusal with
+    its reason, or a new classification once the sender has supplied what was missing."""
+    from portal.cases.lifecycle import held_back
+
+    officer, head = people["officer"], people["head"]
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.IN_REVIEW)
+    apply_transition(db_session, officer, case, "classify", TransitionInput(kind=CaseKind.COMPLAINT,
+                                                                          eligibility=("KN-11-9",)), version=None)
+    assert "propose" not in {t.name for t in available(db_session, officer, case)}
+    assert [t.name for t, _why in held_back(db_session, officer, case)] == ["propose"]
+    with pytest.raises(IllegalTransition, match="KN-11-9"):
+        apply_transition(db_session, officer, case, "propose", TransitionInput(text="Đủ điều kiện"), version=None)
+    case.status = CaseStatus.PROPOSED  # proposed before the condition was recorded
+    with pytest.raises(IllegalTransition, match="chưa đáp ứng điều kiện"):
+        apply_transition(db_session, head, case, "accept", TransitionInput(
+            decision_number="3/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
+    apply_transition(db_session, head, case, "not_accept", TransitionInput(
+        reason_code="KN-11-9", text="Tòa án đã thụ lý vụ án hành chính cùng nội dung."), version=None)
+    assert case.status == CaseStatus.NOT_ACCEPTED
+
+    supplied = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.IN_REVIEW)
+    apply_transition(db_session, officer, supplied, "classify", TransitionInput(
+        kind=CaseKind.COMPLAINT, eligibility=("F-IDENT",)), version=None)
+    apply_transition(db_session, officer, supplied, "classify", TransitionInput(kind=CaseKind.COMPLAINT),
+                     version=None)  # the sender signed and dated it since
+    apply_transition(db_session, officer, supplied, "propose", TransitionInput(text="Đủ điều kiện"), version=None)
+    assert supplied.status == CaseStatus.PROPOSED
+
+
+def test_a_written_denunciation_outside_competence_is_forwarded_not_guided(db_session, people):
+    """Luật Tố cáo Art. 24(2): the body forwards it; pointing the denouncer elsewhere is for someone
+    who came in person. A copy already forwarded once (TT 05/2021 Art. 14) may be guided."""
+    from portal.cases.lifecycle import GUIDE_DENUNCIATION_MESSAGE, held_back
+
+    officer = people["officer"]
+    denunciation = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION,
+                             status=CaseStatus.IN_REVIEW)
+    assert "guide" not in {t.name for t in available(db_session, officer, denunciation)}
+    assert ("guide", GUIDE_DENUNCIATION_MESSAGE) in [(t.name, why) for t, why in
+                                                     held_back(db_session, officer, denunciation)]
+    with pytest.raises(IllegalTransition, match="Chuyển đơn"):
+        apply_transition(db_session, officer, denunciation, "guide", TransitionInput(text="Gửi nơi khác"),
+                         version=None)
+    forwarded = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.IN_REVIEW,
+                          forwarded_from_id=denunciation.id)
+    apply_transition(db_session, officer, forwarded, "guide", TransitionInput(text="Gửi nơi khác"), version=None)
+    assert forwarded.status == CaseStatus.GUIDED
+    petition = make_case(db_session, unit=people["unit"], status=CaseStatus.IN_REVIEW)
+    apply_transition(db_session, officer, petition, "guide", TransitionInput(text="Gửi nơi khác"), version=None)
+
+
+def test_no_second_round_in_the_unit_that_decided_at_the_top(db_session, people):
+    """Luật Khiếu nại Art. 7, Luật Tố cáo Art. 37: the next round belongs to the direct superior. At
+    the top of the organisation there is none here: the page says to guide the sender instead."""
+    from portal.cases.lifecycle import NO_SUPERIOR_MESSAGE, held_back
+
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, people["root"])])
+    case = make_case(db_session, unit=people["root"], kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
+    assert [(t.name, why) for t, why in held_back(db_session, officer, case)] == [("reopen", NO_SUPERIOR_MESSAGE)]
+    with pytest.raises(IllegalTransition, match="không có cấp trên trực tiếp"):
+        apply_transition(db_session, officer, case, "reopen", TransitionInput(text="Không đồng ý"), version=None)
+    assert db_session.scalar(select(Case.id).where(Case.previous_case_id == case.id)) is None

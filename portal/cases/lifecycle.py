@@ -102,6 +102,7 @@ REASON_CODES: dict[str, ReasonCode] = {r.code: r for r in (
     ReasonCode("AR-ILLEGIBLE", _l("Đơn không đọc được"), _A),
     ReasonCode("AR-ANONYMOUS", _l("Thông tin nặc danh không rõ người vi phạm hoặc không có bằng chứng"), _A),
     ReasonCode("AR-ELSEWHERE", _l("Đơn đã gửi đến cơ quan có thẩm quyền khác"), _A),
+    ReasonCode("AR-WITHDRAWN", _l("Người gửi rút đơn trước khi thụ lý"), _A),
     # Termination (đình chỉ)
     ReasonCode("TERM-WITHDRAWN", _l("Người gửi rút toàn bộ nội dung"), _T),
     ReasonCode("TERM-DIED", _l("Cá nhân chết mà không có người thừa kế quyền, nghĩa vụ"), _T),
@@ -675,6 +676,11 @@ LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dà
 ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for
 
 
+def withdrawn_in_full(case: Case) -> bool:
+    """All of it withdrawn, and not a denunciation that must be resolved all the same (Art. 33(3))."""
+    return case.withdrawal == "full" and not case.continues_after_withdrawal
+
+
 def needs_identity_check(case: Case) -> bool:
     """A signed denunciation: its sender is identified before thụ lý (Luật Tố cáo Art. 24(1))."""
     return case.kind == CaseKind.DENUNCIATION and not unsigned(case)
@@ -695,6 +701,10 @@ def ineligible_message(case: Case) -> Any:
               codes=", ".join(case.eligibility))
 
 
+WITHDRAWN_MESSAGE = _l("Người gửi đã rút toàn bộ nội dung: ra quyết định đình chỉ (“Đình chỉ giải quyết”, lý do "
+                       "TERM-WITHDRAWN), không ban hành kết luận (Luật Khiếu nại Điều 10, Luật Tố cáo Điều 33).")
+NOT_WITHDRAWN_MESSAGE = _l("Chỉ đình chỉ vì rút đơn khi đã ghi nhận người gửi rút toàn bộ nội dung (“Ghi nhận rút "
+                           "đơn”) và tố cáo không phải tiếp tục giải quyết.")
 ACCUSED_FIRST_MESSAGE = _l("Người bị tố cáo chưa được thông báo nội dung tố cáo: hãy thông báo trước khi kết luận.")
 
 
@@ -717,6 +727,8 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return IDENTITY_FIRST_MESSAGE  # Luật Tố cáo Art. 24(1), 29: thụ lý follows the identity check
     if transition.name == "reopen" and case.kind == CaseKind.COMPLAINT and is_second_round(case):
         return THIRD_ROUND_MESSAGE  # Luật Khiếu nại Art. 11(7): after the second decision, the court
+    if transition.name == "resolve" and withdrawn_in_full(case):
+        return WITHDRAWN_MESSAGE  # the case ends by termination, not by a conclusion
     if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
         return ACCUSED_FIRST_MESSAGE  # Luật Tố cáo Art. 29(3), 31: the accused is heard before the conclusion
     return None
@@ -791,6 +803,8 @@ def validate(session: Session, case: Case, transition: Transition, data: Transit
         codes = {r.code for r in reason_codes(transition.reason_group, case.kind)} if transition.reason_group else set()
         if data.reason_code not in codes:
             raise RequirementError(_l("Hãy chọn lý do trong danh sách."))
+    if transition.name == "terminate" and data.reason_code == "TERM-WITHDRAWN" and not withdrawn_in_full(case):
+        raise RequirementError(NOT_WITHDRAWN_MESSAGE)
     if Req.TEXT in req and not clean_text(data.text):
         raise RequirementError(_l("Hãy nhập nội dung (lý do, hướng dẫn hoặc kết luận)."))
     if Req.DECISION in req and (not (data.decision_number or "").strip() or data.decision_date is None):

@@ -64,8 +64,8 @@ def valid_input(transition: Transition, case: Case, world: World) -> TransitionI
     """The smallest input that satisfies the transition's requirements."""
     req = transition.requires
     reason = None
-    if Req.REASON in req and transition.reason_group:
-        reason = reason_codes(transition.reason_group, case.kind)[0].code
+    if Req.REASON in req and transition.reason_group:  # the last: TERM-WITHDRAWN (the first) needs a withdrawal
+        reason = reason_codes(transition.reason_group, case.kind)[-1].code
     return TransitionInput(
         reason_code=reason, text="Nội dung kèm theo thao tác.",
         decision_number="12/QĐ-UBND" if Req.DECISION in req else None,

@@ -48,17 +48,41 @@ def test_criteria_count_decides_complexity(db_session, people, criteria, complex
 
 
 def test_denunciation_may_continue_after_withdrawal_a_complaint_may_not(db_session, people):
+    """Luật Khiếu nại Art. 10: a complaint withdrawn in full is terminated, never concluded; Luật Tố
+    cáo Art. 33(3): a denunciation withdrawn under threat (or showing a violation) is still resolved,
+    so it is not terminated as withdrawn."""
+    from portal.cases.lifecycle import WITHDRAWN_MESSAGE, held_back
+
+    head = people["head"]
     denunciation = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION,
                              status=CaseStatus.INVESTIGATING)
-    apply_transition(db_session, people["head"], denunciation, "withdraw",
+    apply_transition(db_session, head, denunciation, "withdraw",
                      TransitionInput(withdrawal="full", continues=True, text="Có dấu hiệu bị ép buộc rút đơn"),
                      version=None)
     assert denunciation.withdrawal == "full" and denunciation.continues_after_withdrawal
     assert denunciation.status == CaseStatus.INVESTIGATING
+    with pytest.raises(RequirementError, match="Chỉ đình chỉ vì rút đơn"):
+        apply_transition(db_session, head, denunciation, "terminate", TransitionInput(
+            reason_code="TERM-WITHDRAWN", decision_number="4/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
+    assert "resolve" not in {t.name for t, _why in held_back(db_session, head, denunciation)}
+
+    partly = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, head, partly, "withdraw", TransitionInput(withdrawal="partial", text="Rút ý 2"),
+                     version=None)
+    with pytest.raises(RequirementError, match="Chỉ đình chỉ vì rút đơn"):
+        apply_transition(db_session, head, partly, "terminate", TransitionInput(
+            reason_code="TERM-WITHDRAWN", decision_number="4/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
+    assert partly.status == CaseStatus.INVESTIGATING
     complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
     apply_transition(db_session, people["head"], complaint, "withdraw",
                      TransitionInput(withdrawal="full", continues=True, text="Rút toàn bộ"), version=None)
     assert complaint.continues_after_withdrawal is False
+    assert "resolve" not in {t.name for t in available(db_session, head, complaint)}
+    assert ("resolve", WITHDRAWN_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
+    with pytest.raises(IllegalTransition, match="rút toàn bộ"):
+        apply_transition(db_session, head, complaint, "resolve", TransitionInput(
+            text="Kết luận", decision_number="6/QĐ", decision_date=dt.date(2026, 11, 2), document_key="k"),
+            version=None)
     apply_transition(db_session, people["head"], complaint, "terminate", TransitionInput(
         reason_code="TERM-WITHDRAWN", decision_number="5/QĐ", decision_date=dt.date(2026, 11, 2)), version=None)
     assert complaint.status == CaseStatus.TERMINATED
@@ -242,6 +266,8 @@ def test_termination_and_resumption_each_have_their_written_notice(db_session, p
         reason_code="SUSP-AWAIT", decision_number="5/QĐ-TĐC", decision_date=day), version=case.version)
     resumed = apply_transition(db_session, head, case, "resume", TransitionInput(
         decision_number="6/QĐ-TTGQ", decision_date=day), version=case.version)
+    apply_transition(db_session, head, case, "withdraw", TransitionInput(withdrawal="full", text="Đơn rút ngày 2/11"),
+                     version=case.version)
     ended = apply_transition(db_session, head, case, "terminate", TransitionInput(
         reason_code="TERM-WITHDRAWN", decision_number="7/QĐ-ĐC", decision_date=day), version=case.version)
     with app.test_request_context():
@@ -312,7 +338,7 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     apply_transition(db_session, head, other, "accept", TransitionInput(decision_number="14/QĐ-TL",
                                                                         decision_date=accepted_on), version=None)
     apply_transition(db_session, head, other, "terminate", TransitionInput(
-        reason_code="TERM-WITHDRAWN", decision_number="15/QĐ-ĐC", decision_date=accepted_on), version=None)
+        reason_code="TERM-DIED", decision_number="15/QĐ-ĐC", decision_date=accepted_on), version=None)
     assert all(d.met_at is not None for d in other.deadlines) and other.due_on is None
 
     complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)

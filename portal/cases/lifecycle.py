@@ -540,6 +540,7 @@ _INTAKE_DONE = ((Effect.COMPLETE, INTAKE_STAGE), (Effect.COMPLETE, ACCEPTANCE_ST
 _INTAKE_START = ((Effect.START, INTAKE_STAGE), (Effect.START, ACCEPTANCE_STAGE))
 _ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
 _INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
+TELLS_FORWARDER = frozenset({"accept", "not_accept"})  # recorded on the forwarding unit's case as well
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     T("take", _l("Nhận xử lý đơn"), frozenset({S.RECEIVED}), S.IN_REVIEW, INTAKE,
@@ -874,6 +875,10 @@ def _apply(session: Session, user: User, case: Case, transition: Transition, dat
         case.status = transition.target
     case.updated_at = now_utc()
     session.add(event)
+    if transition.name in TELLS_FORWARDER and case.forwarded_from_id is not None:
+        # Luật Khiếu nại Art. 27, 36: the acceptance or refusal goes to whoever forwarded the đơn too
+        session.add(CaseEvent(case_id=case.forwarded_from_id, actor_id=user.id, action="forward_outcome",
+                              data={"case_id": case.id, "outcome": transition.name}))
     session.flush()  # bumps case.version; a concurrent update raises StaleDataError here
     run_deadline_effects(session, case, transition, data, today)
     if event.is_public:

@@ -400,3 +400,22 @@ def test_the_officer_weighs_a_late_complaint_with_the_reason_given(client, setup
     assert "KN-11-6 — Hết thời hiệu khiếu nại mà không có lý do chính đáng" in body
     body = client.get(f"/staff/cases/{fresh.id}").get_data(as_text=True)
     assert "thời hiệu 90 ngày" in body and "Gửi sau thời hiệu" not in body and 'id="late-reason"' not in body
+
+
+def test_the_forwarding_unit_reads_what_became_of_the_don(client, setup):
+    """Luật Khiếu nại Art. 27, 36: the acceptance or refusal goes to whoever forwarded the đơn too. The
+    forwarding unit's own case records it, so its staff see it without access to the other unit's case."""
+    case, db = setup["case"], setup["db"]
+    source = make_case(db, unit=setup["other"], submission=case.submission, kind=CaseKind.DENUNCIATION,
+                       status=CaseStatus.FORWARDED)
+    case.forwarded_from_id = source.id
+    db.flush()
+    login_as(client, setup["head"])
+    assert client.post(f"/staff/cases/{case.id}/act/accept", data={
+        "version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"}).status_code == 302
+    outcome = db.scalar(select(CaseEvent).where(CaseEvent.case_id == source.id, CaseEvent.action == "forward_outcome"))
+    assert outcome.data == {"case_id": case.id, "outcome": "accept"} and not outcome.is_public
+    login_as(client, setup["other_head"])
+    body = client.get(f"/staff/cases/{source.id}").get_data(as_text=True)
+    assert "Đơn vị nhận đơn chuyển đến: Quyết định thụ lý" in body and NAME not in body
+    assert client.get(f"/staff/cases/{case.id}").status_code in (403, 404)  # still not theirs to open

@@ -24,7 +24,7 @@ def _bump():
 
 def upgrade():
     op.execute("UPDATE deadline_rules SET extension_days = 3 WHERE code = 'TC-01' AND extension_days IS NULL "
-               "AND extensions_complex = 0 AND extensions_especially_complex = 0")
+               "AND extensions_complex = 0 AND extensions_especially_complex = 0 AND duration = 7 AND unit = 'WD'")
     _bump()
 
 

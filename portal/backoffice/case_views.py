@@ -32,7 +32,7 @@ from portal.backoffice.forms import (
 )
 from portal.cases import evidence, lifecycle, notices
 from portal.cases.evidence import file_label_number, working_copy_name
-from portal.cases.models import Attachment, Case, CaseEvent, Message, MessageKind, SubmissionKind
+from portal.cases.models import Attachment, Case, CaseEvent, CaseKind, Message, MessageKind, SubmissionKind
 from portal.cases.redaction import Redactor
 from portal.cases.services import (
     CaseError,
@@ -115,7 +115,8 @@ def _complaint_window(case: Case) -> tuple[int, Any, bool] | None:
     decision says (KN-01, KN-05): its days, its last day, and whether the đơn came after it (then the
     reason the complainant gave is what the officer weighs, Luật Khiếu nại Art. 9, 11(6))."""
     submission = case.submission
-    if submission.kind != SubmissionKind.COMPLAINT or submission.learned_on is None:
+    if case.kind not in (CaseKind.COMPLAINT, None) or submission.kind != SubmissionKind.COMPLAINT \
+            or submission.learned_on is None:
         return None
     limit = complaint_limit(get_session())(submission.learned_on, submission.is_second_complaint)
     if limit is None:
@@ -147,7 +148,10 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
         held_back=lifecycle.held_back(session, current_user, case),
-        identity_check=lifecycle.needs_identity_check(case), complaint_window=_complaint_window(case),
+        # the check's state while xử lý đơn is open, and once made (cases accepted before it existed have none)
+        identity_check=lifecycle.needs_identity_check(case) and (
+            case.identity_verified_at is not None or case.status in lifecycle.INTAKE_OPEN),
+        complaint_window=_complaint_window(case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,
         # The request that revealed the identity shows the text as received; every other one masks it.

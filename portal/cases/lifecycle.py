@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
-from portal.cases.models import NOTIFY_STAGE, Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.models import NOTIFY_STAGE, Case, CaseEvent, CaseKind, CaseStatus, Channel, SubmissionKind
 from portal.cases.text import clean_text
 from portal.db import now_utc
 from portal.deadlines.clock import local_date, local_today
@@ -539,7 +539,7 @@ _INTAKE_DONE = ((Effect.COMPLETE, INTAKE_STAGE), (Effect.COMPLETE, ACCEPTANCE_ST
 # Both clocks run from receipt (restarting them after classification applies the decided kind's rule).
 _INTAKE_START = ((Effect.START, INTAKE_STAGE), (Effect.START, ACCEPTANCE_STAGE))
 _ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
-_INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
+INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
 TELLS_FORWARDER = frozenset({"accept", "not_accept"})  # recorded on the forwarding unit's case as well
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
@@ -554,11 +554,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT})),
     # Luật Tố cáo Art. 24(1): the denouncer's identity is checked during xử lý đơn (TC-01), by the
     # unit's head, who may see it (deputies and intake officers see a pseudonym); thụ lý waits for it.
-    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), _INTAKE_OPEN, None,
+    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), INTAKE_OPEN, None,
       frozenset({Role.HEAD}), identity=True, requires=frozenset({Req.REASON}), reason_group=ReasonGroup.IDENTITY,
       kinds=frozenset({CaseKind.DENUNCIATION}), effect=_verify_identity),
     T("lengthen_intake", _l("Kéo dài xử lý ban đầu (kiểm tra ở nhiều nơi, ủy quyền)"),
-      _INTAKE_OPEN, None, HEADS, requires=frozenset({Req.TEXT}),
+      INTAKE_OPEN, None, HEADS, requires=frozenset({Req.TEXT}),
       kinds=frozenset({CaseKind.DENUNCIATION}), deadlines=((Effect.LENGTHEN, INTAKE_STAGE),)),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
@@ -586,8 +586,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.REASON}), reason_group=ReasonGroup.ARCHIVE, kinds=ALL_KINDS, needs_kind=False,
       deadlines=_INTAKE_DONE),
     # Luật Tố cáo Art. 25: an unsigned denunciation, or one whose sender cannot be identified (found
-    # when the head checks the identity, possibly once proposed), is handled as information.
-    T("to_information", _l("Xử lý như thông tin có nội dung tố cáo"), _INTAKE_OPEN,
+    # when the head checks the identity: a proposed đơn is returned to xử lý đơn first), is information.
+    T("to_information", _l("Xử lý như thông tin có nội dung tố cáo"), frozenset({S.RECEIVED, S.IN_REVIEW}),
       S.INFORMATION, INTAKE, kinds=ALL_KINDS, needs_kind=False, effect=_to_information,
       deadlines=_INTAKE_DONE),
     T("to_inspection", _l("Kiểm tra thông tin (cụ thể, có bằng chứng)"), frozenset({S.INFORMATION}), S.INSPECTION,
@@ -675,6 +675,31 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
 ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for
+# Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
+# on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
+QUIET = ONCE | {"guide"}
+
+
+def must_forward(case: Case) -> bool:
+    """A denunciation outside competence is forwarded rather than guided (Luật Tố cáo Art. 24(2)) when
+    it came in writing; one brought in person is guided (Luật Tiếp công dân Art. 26), and one already
+    forwarded once, or sent in by another body, is not forwarded again (TT 05/2021 Art. 14)."""
+    if case.submission.channel in (Channel.RECEPTION, Channel.FORWARDED):
+        return False
+    return _forwarded_from(case) is None
+
+
+def _forwarded_from(case: Case) -> int | None:
+    """The case that forwarded this đơn here: the case's own link, or its whole's when it is a part."""
+    session = object_session(case)
+    seen: set[int] = set()
+    current: Case | None = case
+    while current is not None and current.id not in seen:
+        if current.forwarded_from_id is not None:
+            return current.forwarded_from_id
+        seen.add(current.id)
+        current = session.get(Case, current.parent_id) if session is not None and current.parent_id else None
+    return None
 
 
 def withdrawn_in_full(case: Case) -> bool:
@@ -720,8 +745,8 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return LENGTHENED_MESSAGE  # Luật Tố cáo Art. 24(1): at most 10 working days in all
     if transition.name in ("propose", "accept") and case.eligibility:
         return ineligible_message(case)
-    if transition.name == "guide" and case.kind == CaseKind.DENUNCIATION and case.forwarded_from_id is None:
-        return GUIDE_DENUNCIATION_MESSAGE  # forwarded, once (a forwarded copy may be guided: TT 05/2021 Art. 14)
+    if transition.name == "guide" and case.kind == CaseKind.DENUNCIATION and must_forward(case):
+        return GUIDE_DENUNCIATION_MESSAGE
     if transition.name == "reopen" and _superior(case) is None:
         return NO_SUPERIOR_MESSAGE  # never a second round in the unit that decided the first
     if transition.name == "accept" and needs_identity_check(case) and case.identity_verified_at is None:
@@ -765,7 +790,7 @@ def held_back(session: Session, user: User, case: Case) -> list[tuple[Transition
     says so instead of silently leaving the button out)."""
     held = []
     for t in TRANSITIONS.values():
-        if t.name in ONCE or not _applies(case, t):
+        if t.name in QUIET or not _applies(case, t):
             continue
         refusal = legal_refusal(case, t)
         if refusal is not None and role_allows(session, user, case, t):
@@ -875,9 +900,9 @@ def _apply(session: Session, user: User, case: Case, transition: Transition, dat
         case.status = transition.target
     case.updated_at = now_utc()
     session.add(event)
-    if transition.name in TELLS_FORWARDER and case.forwarded_from_id is not None:
-        # Luật Khiếu nại Art. 27, 36: the acceptance or refusal goes to whoever forwarded the đơn too
-        session.add(CaseEvent(case_id=case.forwarded_from_id, actor_id=user.id, action="forward_outcome",
+    forwarder = _forwarded_from(case) if transition.name in TELLS_FORWARDER else None
+    if forwarder is not None:  # Luật Khiếu nại Art. 27, 36: the decision goes to whoever forwarded the đơn too
+        session.add(CaseEvent(case_id=forwarder, actor_id=user.id, action="forward_outcome",
                               data={"case_id": case.id, "outcome": transition.name}))
     session.flush()  # bumps case.version; a concurrent update raises StaleDataError here
     run_deadline_effects(session, case, transition, data, today)

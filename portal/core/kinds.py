@@ -71,6 +71,11 @@ def complaint_limit_days() -> int | None:
 
 
 def kinds_overview() -> list[KindInfo]:
+    """The four kinds as the home page shows them (no time limits: no database needed)."""
+    return KINDS
+
+
+def kinds_with_limits() -> list[KindInfo]:
     """The four kinds, the complaint's time limit as the rule in force says."""
     days = complaint_limit_days()
     if days is None:

@@ -9,7 +9,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_decimal, get_locale
 from markupsafe import Markup, escape
 
-from portal.core.kinds import complaint_limit_days, kinds_overview
+from portal.core.kinds import complaint_limit_days, kinds_overview, kinds_with_limits
 from portal.i18n import format_day, format_moment
 from portal.web import nav
 from portal.web.logging import request_id
@@ -57,6 +57,7 @@ def current_locale() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(nl2br=nl2br, date=date_filter, datetime=datetime_filter, number=number_filter)
     app.jinja_env.globals.update(lang_url=lang_url, current_locale=current_locale, request_id=request_id)
-    app.jinja_env.globals.update(kinds_overview=kinds_overview, complaint_limit_days=complaint_limit_days)
+    app.jinja_env.globals.update(kinds_overview=kinds_overview, kinds_with_limits=kinds_with_limits,
+                                 complaint_limit_days=complaint_limit_days)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     nav.init_app(app)

@@ -372,6 +372,11 @@ def test_the_head_records_the_identity_check_before_thu_ly(client, setup):
     accepted = client.post(f"/staff/cases/{case.id}/act/accept", data={
         "version": case.version, "decision_number": "15/QĐ", "decision_date": "2026-11-02"})
     assert accepted.status_code == 302
+    assert "Đã xác minh nhân thân" in client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    # a denunciation accepted before the check existed has no state to show (it can no longer be made)
+    older = make_case(db, unit=setup["unit"], submission=case.submission, kind=CaseKind.DENUNCIATION,
+                      status=CaseStatus.INVESTIGATING)
+    assert 'id="identity-check"' not in client.get(f"/staff/cases/{older.id}").get_data(as_text=True)
 
 
 def test_the_officer_weighs_a_late_complaint_with_the_reason_given(client, setup):
@@ -419,3 +424,13 @@ def test_the_forwarding_unit_reads_what_became_of_the_don(client, setup):
     body = client.get(f"/staff/cases/{source.id}").get_data(as_text=True)
     assert "Đơn vị nhận đơn chuyển đến: Quyết định thụ lý" in body and NAME not in body
     assert client.get(f"/staff/cases/{case.id}").status_code in (403, 404)  # still not theirs to open
+
+    # a part of the forwarded đơn, split by the receiving unit, is reported back too
+    part = make_case(db, unit=setup["unit"], submission=case.submission, kind=CaseKind.COMPLAINT,
+                     status=CaseStatus.IN_REVIEW, parent_id=case.id)
+    login_as(client, setup["officer"])
+    assert client.post(f"/staff/cases/{part.id}/act/not_accept", data={
+        "version": part.version, "reason_code": "KN-11-9", "text": "Tòa án đã thụ lý"}).status_code == 302
+    outcomes = db.scalars(select(CaseEvent.data).where(CaseEvent.case_id == source.id,
+                                                       CaseEvent.action == "forward_outcome")).all()
+    assert {"case_id": part.id, "outcome": "not_accept"} in outcomes

@@ -222,14 +222,15 @@ def test_0016_gives_tc01_its_longer_limit_and_a_new_reference_token(empty_databa
     from portal.org.models import ReferenceVersion
 
     def rule(code: str, version: int, **values: object) -> DeadlineRule:
-        return DeadlineRule(code=code, version=version, kind="tố cáo", stage="Xử lý ban đầu", duration=7,
+        values = {"duration": 7, **values}
+        return DeadlineRule(code=code, version=version, kind="tố cáo", stage="Xử lý ban đầu",
                             unit=DayUnit.WD, starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 24(1)",
                             confidence="V", valid_from=dt.date(2000 + version, 1, 1), **values)
 
     with upgraded_to(empty_database, workdir, "0015") as (upgrade, engine):
         with Session(engine) as session:
             session.add_all([rule("TC-01", 1), rule("TC-01", 2, extension_days=5, extensions_complex=1),
-                             rule("TC-04", 1)])
+                             rule("TC-01", 3, duration=13), rule("TC-04", 1)])
             session.commit()
             before = session.scalar(select(ReferenceVersion.token))  # written by the flush (refdata)
 
@@ -238,5 +239,5 @@ def test_0016_gives_tc01_its_longer_limit_and_a_new_reference_token(empty_databa
             rows = session.execute(select(DeadlineRule.code, DeadlineRule.version, DeadlineRule.extension_days)
                                    .order_by(DeadlineRule.code, DeadlineRule.version)).all()
             token = session.scalar(select(ReferenceVersion.token))
-    assert [tuple(r) for r in rows] == [("TC-01", 1, 3), ("TC-01", 2, 5), ("TC-04", 1, None)]
+    assert [tuple(r) for r in rows] == [("TC-01", 1, 3), ("TC-01", 2, 5), ("TC-01", 3, None), ("TC-04", 1, None)]
     assert before and token != before

@@ -148,9 +148,7 @@ def render_case(case: Case, *, identity: Any = None, reveal_form: RevealForm | N
         "backoffice/case.html", case=case, submission=case.submission, unit=unit, events=events,
         messages=messages, people=people, actions=lifecycle.available(session, current_user, case),
         held_back=lifecycle.held_back(session, current_user, case),
-        # the check's state while xử lý đơn is open, and once made (cases accepted before it existed have none)
-        identity_check=lifecycle.needs_identity_check(case) and (
-            case.identity_verified_at is not None or case.status in lifecycle.INTAKE_OPEN),
+        identity_check=lifecycle.identity_check_shown(case),
         complaint_window=_complaint_window(case),
         related=related_cases(session, case, current_user), duplicates=_likely_duplicates(case),
         pseudonym=pseudonym(case.submission), identity=identity,

@@ -501,12 +501,9 @@ VERIFY_AFTER_REVEAL_MESSAGE = _l("Hãy xem thông tin người gửi (mục “N
 def _verify_identity(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
     """Record the check (the method is the event's reason code) by someone who looked at the identity:
     their audited reveal of this đơn's sender must come first."""
-    from portal.audit.models import AuditEntry
+    from portal.cases.services import has_revealed
 
-    revealed = session.scalar(select(AuditEntry.id).where(
-        AuditEntry.action == "identity.reveal", AuditEntry.actor_id == user.id,
-        AuditEntry.object_type == "submission", AuditEntry.object_id == str(case.submission_id)).limit(1))
-    if revealed is None:
+    if not has_revealed(session, user, case):
         raise RequirementError(VERIFY_AFTER_REVEAL_MESSAGE)
     case.identity_verified_at = now_utc()
 
@@ -539,7 +536,7 @@ _INTAKE_DONE = ((Effect.COMPLETE, INTAKE_STAGE), (Effect.COMPLETE, ACCEPTANCE_ST
 # Both clocks run from receipt (restarting them after classification applies the decided kind's rule).
 _INTAKE_START = ((Effect.START, INTAKE_STAGE), (Effect.START, ACCEPTANCE_STAGE))
 _ACCEPTED_LIKE = frozenset({S.ACCEPTED, S.INVESTIGATING, S.SUSPENDED})
-INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
+_INTAKE_OPEN = frozenset({S.RECEIVED, S.IN_REVIEW, S.PROPOSED})  # xử lý đơn not finished
 TELLS_FORWARDER = frozenset({"accept", "not_accept"})  # recorded on the forwarding unit's case as well
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
@@ -554,11 +551,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT})),
     # Luật Tố cáo Art. 24(1): the denouncer's identity is checked during xử lý đơn (TC-01), by the
     # unit's head, who may see it (deputies and intake officers see a pseudonym); thụ lý waits for it.
-    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), INTAKE_OPEN, None,
+    T("verify_identity", _l("Xác minh nhân thân người tố cáo"), _INTAKE_OPEN, None,
       frozenset({Role.HEAD}), identity=True, requires=frozenset({Req.REASON}), reason_group=ReasonGroup.IDENTITY,
       kinds=frozenset({CaseKind.DENUNCIATION}), effect=_verify_identity),
     T("lengthen_intake", _l("Kéo dài xử lý ban đầu (kiểm tra ở nhiều nơi, ủy quyền)"),
-      INTAKE_OPEN, None, HEADS, requires=frozenset({Req.TEXT}),
+      _INTAKE_OPEN, None, HEADS, requires=frozenset({Req.TEXT}),
       kinds=frozenset({CaseKind.DENUNCIATION}), deadlines=((Effect.LENGTHEN, INTAKE_STAGE),)),
     T("accept", _l("Quyết định thụ lý"), frozenset({S.PROPOSED}), S.ACCEPTED, HEADS,
       requires=frozenset({Req.DECISION}),
@@ -710,6 +707,12 @@ def withdrawn_in_full(case: Case) -> bool:
 def needs_identity_check(case: Case) -> bool:
     """A signed denunciation: its sender is identified before thụ lý (Luật Tố cáo Art. 24(1))."""
     return case.kind == CaseKind.DENUNCIATION and not unsigned(case)
+
+
+def identity_check_shown(case: Case) -> bool:
+    """Whether the case page states the check: while xử lý đơn is open, and once made (a case accepted
+    before the check existed has no state to show)."""
+    return needs_identity_check(case) and (case.identity_verified_at is not None or case.status in _INTAKE_OPEN)
 
 
 GUIDE_DENUNCIATION_MESSAGE = _l("Đơn tố cáo không thuộc thẩm quyền được chuyển đến cơ quan có thẩm quyền (“Chuyển "

@@ -109,9 +109,21 @@ def reveal_identity(session: Session, user: User, case: Case, reason: str) -> Re
     if len(reason) < 5:
         raise CaseError(_l("Hãy nhập lý do xem thông tin người gửi (ít nhất 5 ký tự)."))
     identity = case.submission.identity
-    record(session, "identity.reveal", actor_id=user.id, object_type="submission", object_id=case.submission_id,
+    record(session, "identity.reveal", actor_id=user.id, object_type=_REVEALED_TYPE, object_id=case.submission_id,
            case_id=case.id, reason=reason)
     return identity
+
+
+_REVEALED_TYPE = "submission"
+
+
+def has_revealed(session: Session, user: User, case: Case) -> bool:
+    """Whether ``user`` has looked at the sender of ``case``'s đơn through :func:`reveal_identity`."""
+    from portal.audit.models import AuditEntry
+
+    return session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "identity.reveal", AuditEntry.actor_id == user.id,
+        AuditEntry.object_type == _REVEALED_TYPE, AuditEntry.object_id == str(case.submission_id)).limit(1)) is not None
 
 
 def audit_original_download(session: Session, user: User, case: Case, attachment: Attachment, reason: str) -> None:

@@ -33,12 +33,12 @@ from typing import Any, NamedTuple
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists, insert, literal, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, exists, literal_column, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.cases.models import NOTIFY_STAGE, Case, CaseConflict, CaseEvent, Deadline
-from portal.db import now_utc
+from portal.db import among, insert_many, now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
 from portal.deadlines.calendar import WorkingCalendar
@@ -208,21 +208,17 @@ class Run:
 def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], now: dt.datetime) -> list[int]:
     """Stamp ``column`` on the rows of ``ids`` where it is still empty; return the ids this caller got.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then update (a concurrent sweep skips the rows
-    instead of waiting). Other databases: one ``UPDATE ... WHERE column IS NULL RETURNING`` (SQLite
-    serialises writers, so the second sweep finds the column already set).
+    One ``UPDATE ... RETURNING``. On PostgreSQL it updates the rows it could lock at once
+    (``FOR UPDATE SKIP LOCKED``): a concurrent sweep skips rows instead of waiting for them, and a row
+    it claimed meanwhile is read again and left (its column is no longer empty). SQLite serialises
+    writers, so the second sweep finds the column already set.
     """
     if not ids:
         return []
+    wanted = among(session, Deadline.id, ids) & column.is_(None)
     if session.get_bind().dialect.name == "postgresql":
-        got = list(session.scalars(select(Deadline.id).where(Deadline.id.in_(ids), column.is_(None))
-                                   .with_for_update(skip_locked=True)))
-        if got:
-            session.execute(update(Deadline).where(Deadline.id.in_(got)).values({column.key: now})
-                            .execution_options(synchronize_session=False))
-        return got
-    result = session.execute(update(Deadline).where(Deadline.id.in_(ids), column.is_(None))
-                             .values({column.key: now}).returning(Deadline.id)
+        wanted = Deadline.id.in_(select(Deadline.id).where(wanted).with_for_update(skip_locked=True))
+    result = session.execute(update(Deadline).where(wanted).values({column.key: now}).returning(Deadline.id)
                              .execution_options(synchronize_session=False))
     return list(result.scalars())
 
@@ -253,7 +249,7 @@ def _items(session: Session, ids: list[int]) -> list[Item]:
     rows = session.execute(
         select(Deadline.id, Case.id, Case.reference, Case.unit_id, Case.handler_id, Deadline.stage,
                Deadline.rule_code, Deadline.due_on, Deadline.starts_on)
-        .join(Case, Case.id == Deadline.case_id).where(Deadline.id.in_(ids)).order_by(Deadline.id)).all()
+        .join(Case, Case.id == Deadline.case_id).where(among(session, Deadline.id, ids)).order_by(Deadline.id)).all()
     return [Item(*row) for row in rows]
 
 
@@ -279,7 +275,7 @@ def _record(session: Session, run: Run, level: str, items: list[Item]) -> list[D
     """Write the batch's case events (one statement) and add its notices to the digests; returns the
     digests this batch touched."""
     conflicts = set(session.execute(select(CaseConflict.case_id, CaseConflict.user_id)
-                                    .where(CaseConflict.case_id.in_({i.case_id for i in items}))).all())
+                                    .where(among(session, CaseConflict.case_id, {i.case_id for i in items}))).all())
     wanted = {i.deadline_id: [u for u in _wanted(run.directory, level, i) if (i.case_id, u) not in conflicts]
               for i in items}
     users = run.directory.active(session, {u for ids in wanted.values() for u in ids})
@@ -296,9 +292,7 @@ def _record(session: Session, run: Run, level: str, items: list[Item]) -> list[D
             listed = Listed(item.due_on, item.reference, (run.today - item.due_on).days, run.case_link(item.reference))
             for user_id in notified:
                 notices[user_id].append(listed)
-    table = CaseEvent.__table__
-    session.execute(insert(table).values(at=literal(run.now, table.c.at.type), action=action, is_public=False),
-                    events)
+    insert_many(session, CaseEvent.__table__, events, at=run.now, action=action, is_public=False)
     touched = []
     for user_id, listed in notices.items():
         digest = run.digests.get(user_id)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
@@ -30,6 +30,7 @@ from portal.cases.models import (
     SubmissionKind,
 )
 from portal.cases.text import fold
+from portal.db import insert_many
 from portal.deadlines.clock import local_date, local_today
 from portal.org.models import Field, OrgUnit
 
@@ -319,14 +320,9 @@ def generate(
             event_rows.extend(e)
             message_rows.extend(m)
             deadline_rows.extend(d)
-        session.execute(insert(Submission.__table__), subs)
-        if idents:
-            session.execute(insert(ReporterIdentity.__table__), idents)
-        session.execute(insert(Case.__table__), case_rows)
-        session.execute(insert(CaseEvent.__table__), event_rows)
-        if message_rows:
-            session.execute(insert(Message.__table__), message_rows)
-        session.execute(insert(Deadline.__table__), deadline_rows)
+        for model, rows in ((Submission, subs), (ReporterIdentity, idents), (Case, case_rows),
+                            (CaseEvent, event_rows), (Message, message_rows), (Deadline, deadline_rows)):
+            insert_many(session, model.__table__, rows)
         session.commit()
         done += size
         if progress:

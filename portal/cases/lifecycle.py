@@ -29,7 +29,16 @@ from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
-from portal.cases.models import NOTIFY_STAGE, Case, CaseEvent, CaseKind, CaseStatus, Channel, SubmissionKind
+from portal.cases.models import (
+    NOTIFY_STAGE,
+    SEND_STAGE,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    SubmissionKind,
+)
 from portal.cases.text import clean_text
 from portal.db import now_utc
 from portal.deadlines.clock import local_date, local_today
@@ -616,8 +625,15 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       public=_l("Việc giải quyết đơn của bạn đã bị đình chỉ."),
       notice="termination"),  # Luật Khiếu nại Art. 10, Luật Tố cáo Art. 34: the decision is sent in writing
     T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
-      requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}), deadlines=((Effect.COMPLETE, RESOLUTION_STAGE),),
+      requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}),
+      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE)),
       public=_l("Đơn của bạn đã được giải quyết. Kết quả:"), notice="conclusion", effect=_resolve),
+    # Luật Khiếu nại Art. 32 (3 working days), Luật Tố cáo Art. 35(3) (5 working days): the decision
+    # or conclusion is sent to the sender and the parties concerned; the clock runs from its date.
+    T("send_decision", _l("Ghi nhận đã gửi quyết định, kết luận"), frozenset({S.RESOLVED}), None, HEADS,
+      handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION}),
+      deadlines=((Effect.COMPLETE, SEND_STAGE),),
+      public=_l("Quyết định, kết luận giải quyết đơn đã được gửi cho bạn và những người có liên quan.")),
     T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
       requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
     T("close", _l("Kết thúc hồ sơ"), frozenset({S.RESOLVED, S.TERMINATED}), S.CLOSED, HEADS, effect=_close),
@@ -671,7 +687,11 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
                             "không xác định được người tố cáo: “Xử lý như thông tin có nội dung tố cáo”.")
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
-ONCE = frozenset({"verify_identity", "lengthen_intake"})  # refused once done: nothing to wait for
+DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã được ghi nhận.")
+SEND_FIRST_MESSAGE = _l("Quyết định, kết luận chưa được gửi cho người gửi đơn và những người có liên quan (Luật "
+                        "Khiếu nại Điều 32, Luật Tố cáo Điều 35): hãy “Ghi nhận đã gửi quyết định, kết luận” "
+                        "trước khi kết thúc hồ sơ.")
+ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision"})  # refused once done: nothing to wait for
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
 QUIET = ONCE | {"guide"}
@@ -760,6 +780,11 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return WITHDRAWN_MESSAGE  # the case ends by termination, not by a conclusion
     if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
         return ACCUSED_FIRST_MESSAGE  # Luật Tố cáo Art. 29(3), 31: the accused is heard before the conclusion
+    if transition.name == "send_decision" and any(d.stage == SEND_STAGE and d.met_at is not None
+                                                  for d in case.deadlines):
+        return DECISION_SENT_MESSAGE
+    if transition.name == "close" and any(d.stage == SEND_STAGE and d.met_at is None for d in case.deadlines):
+        return SEND_FIRST_MESSAGE  # the file is not closed on a decision nobody was sent
     return None
 
 

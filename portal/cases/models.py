@@ -300,7 +300,8 @@ class Message(Base):
 # Art. 29(3)): a duty beside the case's handling. The sender is not told about it, and the
 # accountability figures of the case's handling leave it out.
 NOTIFY_STAGE = "notify"
-SIDE_STAGES = frozenset({NOTIFY_STAGE})
+SEND_STAGE = "send"  # the decision or conclusion sent to the parties
+SIDE_STAGES = frozenset({NOTIFY_STAGE, SEND_STAGE})
 
 
 class Deadline(Base):

@@ -37,7 +37,7 @@ from sqlalchemy import ColumnElement, exists, literal_column, or_, select, updat
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.cases.models import NOTIFY_STAGE, Case, CaseConflict, CaseEvent, Deadline
+from portal.cases.models import NOTIFY_STAGE, SEND_STAGE, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
 from portal.db import among, insert_many, now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
@@ -223,9 +223,11 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
     return list(result.scalars())
 
 
-# A case closed without its deadline being met (withdrawn, merged, ...) is never chased.
+# A case closed without its deadline being met (withdrawn, merged, ...) is never chased; a resolved
+# case is, for sending its decision (Luật Khiếu nại Art. 32, Luật Tố cáo Art. 35(3)).
 _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
-                               Case.status.not_in([s.value for s in CLOSED_STATUSES]))
+                               Case.status.not_in([s.value for s in CLOSED_STATUSES])
+                               | ((Deadline.stage == SEND_STAGE) & (Case.status == CaseStatus.RESOLVED.value)))
 
 
 def _candidates(session: Session, condition: ColumnElement[bool], index: str | None = None) -> Iterator[list[int]]:

@@ -148,6 +148,49 @@ def test_illegal_transition_is_a_409_with_a_clear_message(client, setup):
     assert "Không thể" in response.get_data(as_text=True)
 
 
+def _png() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return io.BytesIO(buffer.getvalue())
+
+
+def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
+    """KN-04 / TC-06 through HTTP: closing is refused (409, with the reason) while the sending waits;
+    only the heads and the assigned handler record it, with what was sent to whom."""
+    from portal.deadlines.services import seed_rules
+
+    case, db = setup["case"], setup["db"]
+    seed_rules(db)
+    case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
+    db.flush()
+    login_as(client, setup["head"])
+    response = client.post(f"/staff/cases/{case.id}/act/resolve", data={
+        "version": case.version, "text": "Tố cáo đúng.", "decision_number": "21/KL", "decision_date": "2026-11-20",
+        "document": (_png(), "ket-luan.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.refresh(case)
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert 'id="held-close"' in page and "chưa được gửi" in page and "Gửi quyết định, kết luận" in page
+    refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
+    assert refused.status_code == 409 and "chưa được gửi" in refused.get_data(as_text=True)
+
+    login_as(client, setup["officer"])
+    assert client.post(f"/staff/cases/{case.id}/act/send_decision",
+                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+    login_as(client, setup["handler"])
+    empty = client.post(f"/staff/cases/{case.id}/act/send_decision", data={"version": case.version, "text": ""})
+    assert empty.status_code == 422
+    sent = client.post(f"/staff/cases/{case.id}/act/send_decision",
+                       data={"version": case.version, "text": "Gửi người tố cáo và người bị tố cáo ngày 21/11."})
+    assert sent.status_code == 302
+    db.refresh(case)
+    assert [d.met_at is not None for d in case.deadlines if d.stage == "send"] == [True]
+    login_as(client, setup["head"])
+    assert client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version}).status_code == 302
+    db.refresh(case)
+    assert case.status == CaseStatus.CLOSED
+
+
 def test_missing_requirement_keeps_the_input(client, setup):
     case, db = setup["case"], setup["db"]
     login_as(client, setup["head"])
@@ -165,11 +208,9 @@ def test_resolution_with_signed_document_and_notice(client, setup):
     case.status = CaseStatus.INVESTIGATING
     db.flush()
     login_as(client, setup["head"])
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
     response = client.post(f"/staff/cases/{case.id}/act/resolve", data={
         "version": case.version, "text": "Tố cáo đúng một phần.", "decision_number": "20/KL",
-        "decision_date": "2026-11-20", "document": (io.BytesIO(buffer.getvalue()), "ket-luan.png")},
+        "decision_date": "2026-11-20", "document": (_png(), "ket-luan.png")},
         content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     db.refresh(case)

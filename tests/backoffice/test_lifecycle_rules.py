@@ -530,3 +530,58 @@ def test_no_second_round_in_the_unit_that_decided_at_the_top(db_session, people)
     with pytest.raises(IllegalTransition, match="không có cấp trên trực tiếp"):
         apply_transition(db_session, officer, case, "reopen", TransitionInput(text="Không đồng ý"), version=None)
     assert db_session.scalar(select(Case.id).where(Case.previous_case_id == case.id)) is None
+
+
+def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_session, people):
+    """Luật Khiếu nại Art. 32 (KN-04: the first-time decision sent within 3 working days of its date)
+    and Luật Tố cáo Art. 35(3) (TC-06: the conclusion within 5): the clock starts with the decision,
+    the handler or a head records the sending, once, and the file is not closed before."""
+    from portal.cases.lifecycle import DECISION_SENT_MESSAGE, SEND_FIRST_MESSAGE, held_back
+    from portal.tracking.services import reporter_view
+
+    seed_rules(db_session)
+    head, handler = people["head"], people["handler"]
+    decided = dt.date(2026, 11, 4)  # a Wednesday
+    resolved = {}
+    for kind in (CaseKind.COMPLAINT, CaseKind.DENUNCIATION):
+        case = make_case(db_session, unit=people["unit"], kind=kind, status=CaseStatus.INVESTIGATING,
+                         handler_id=handler.id)
+        start_stage(db_session, case, "resolution", dt.date(2026, 10, 20))
+        apply_transition(db_session, head, case, "resolve", TransitionInput(
+            text="Giữ nguyên quyết định.", decision_number="50/QĐ", decision_date=decided,
+            document_key="decision-test-key"), version=None)
+        resolved[kind] = case
+    sending = {kind: [d for d in case.deadlines if d.stage == "send"] for kind, case in resolved.items()}
+    assert [(d.rule_code, d.starts_on, d.due_on, d.met_at) for d in sending[CaseKind.COMPLAINT]] == [
+        ("KN-04", decided, dt.date(2026, 11, 9), None)]  # Thu, Fri, Mon
+    assert [(d.rule_code, d.due_on) for d in sending[CaseKind.DENUNCIATION]] == [("TC-06", dt.date(2026, 11, 11))]
+
+    complaint = resolved[CaseKind.COMPLAINT]
+    assert complaint.due_on == dt.date(2026, 11, 9)  # the office's duty left on the file
+    assert reporter_view(db_session, complaint.submission).due_on is None  # the sender is not shown it
+    assert "close" not in {t.name for t in available(db_session, head, complaint)}
+    assert ("close", SEND_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
+    with pytest.raises(IllegalTransition, match="chưa được gửi"):
+        apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
+
+    event = apply_transition(db_session, handler, complaint, "send_decision", TransitionInput(
+        text="Gửi bưu điện ngày 6/11 cho người khiếu nại và người bị khiếu nại."), version=None)
+    assert complaint.status == CaseStatus.RESOLVED and event.is_public
+    assert sending[CaseKind.COMPLAINT][0].met_at is not None and complaint.due_on is None
+    with pytest.raises(IllegalTransition, match="đã được ghi nhận"):
+        apply_transition(db_session, head, complaint, "send_decision", TransitionInput(text="Lần nữa"), version=None)
+    assert DECISION_SENT_MESSAGE not in [why for _t, why in held_back(db_session, head, complaint)]  # done, quiet
+    apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
+    assert complaint.status == CaseStatus.CLOSED
+
+    # a second-time decision has no such limit in the law: no clock, and the file closes at once
+    first = make_case(db_session, unit=people["root"], kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    second = make_case(db_session, unit=people["root"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING,
+                       previous_case_id=first.id)
+    apply_transition(db_session, make_user(db_session, roles=[(Role.HEAD, people["root"])]), second, "resolve",
+                     TransitionInput(text="Kết luận lần hai", decision_number="60/QĐ", decision_date=decided,
+                                     document_key="decision-test-key"), version=None)
+    assert [d.stage for d in second.deadlines if d.met_at is None] == []
+    # a petition's outcome is not a decision sent under these articles
+    petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.RESOLVED)
+    assert "send_decision" not in {t.name for t in available(db_session, head, petition)}

@@ -275,3 +275,23 @@ def test_parts_of_a_split_submission_run_from_the_whole_s_receipt(rules: Session
                           .where(Case.parent_id == case.id, Deadline.met_at.is_(None))).all()
     assert len(parts) == 2 and {d.stage for d in parts} == {"intake"}  # XLD-01, and XLD-02 behind it
     assert {d.starts_on for d in parts} == {local_date(case.submission.received_at)}
+
+
+def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: Flask, rules: Session) -> None:
+    """The sending clock (KN-04, TC-06) runs after the case is resolved: the sweep reminds and
+    escalates it like any other, and stops once the file is closed."""
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)])
+    handler = make_user(rules, roles=[(Role.HANDLER, unit)])
+    pending, closed = (make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=status, handler_id=handler.id)
+                       for status in (CaseStatus.RESOLVED, CaseStatus.CLOSED))
+    for case in (pending, closed):
+        start_stage(rules, case, "send", D(2026, 3, 2))  # KN-04: 3 WD, Thu 5 Mar
+    left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
+    start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a resolved case
+    rules.commit()
+    report = sweep(rules, settings, D(2026, 3, 9))
+    assert report.escalated == 1
+    chased = rules.scalars(select(CaseEvent).where(CaseEvent.action == "deadline_escalation")).one()
+    assert (chased.case_id, chased.data["stage"], chased.data["recipients"]) == (pending.id, "send", [head.id])

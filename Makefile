@@ -66,7 +66,7 @@ test-sqlite: install install-dev
 test-postgres: system-deps install install-dev
 	.ci/with-postgres.sh $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: system-deps install install-dev ## benchmarks (BENCH_ARGS=postgres for PostgreSQL); wrk installed as root
+bench: install install-dev ## benchmarks (BENCH_ARGS=postgres for PostgreSQL); wrk installed as root
 	@.ci/system-deps.sh wrk
 	bench/run.sh $(BENCH_ARGS)
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs. As root, install whatever is missing; otherwise fail
-# loudly naming it. Nothing is skipped. Arguments: more commands needed (each a package of that
-# name), e.g. `.ci/system-deps.sh wrk` for the benchmarks.
+# loudly naming it. Nothing is skipped. With arguments, only those commands (each the package of that
+# name) are checked instead, e.g. `.ci/system-deps.sh wrk` for the benchmarks.
 set -euo pipefail
 missing=()
 for command in "$@"; do command -v "$command" >/dev/null 2>&1 || missing+=("$command"); done
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-[ -e /usr/lib/x86_64-linux-gnu/libmagic.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libmagic.so.1 ] || missing+=(libmagic1)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-[ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
+if [ $# -eq 0 ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  [ -e /usr/lib/x86_64-linux-gnu/libmagic.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libmagic.so.1 ] || missing+=(libmagic1)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "missing Debian packages: ${missing[*]}; install them (as root: apt-get install ${missing[*]})" >&2

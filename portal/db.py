@@ -278,24 +278,36 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], **co
     slower for thousands of rows. Elsewhere the driver's ``executemany`` (SQLite's runs one prepared
     statement in a C loop). Values pass through their column type first (as any bound value does);
     a column left out gets its default, on PostgreSQL a Python callable default once per statement.
+    Refused on every database, so the two behave alike: rows with different keys, and None in a JSON
+    column (``ValueError``); on PostgreSQL a value JSON cannot carry, dates and times aside (``TypeError``).
     """
     if not rows:
         return
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"insert_many into {table.name}: every row must have the same keys")
+    documents = [key for key in rows[0] if isinstance(table.c[key].type, JSON)]
+    if any(row[key] is None for row in rows for key in documents):  # PostgreSQL would read SQL NULL back
+        raise ValueError(f"insert_many into {table.name}: None in a JSON column")
     fixed = {key: literal(value, table.c[key].type) for key, value in constants.items()}
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         session.execute(insert(table).values(fixed), rows)
         return
     keys = list(rows[0])
-    processors = {key: table.c[key].type.bind_processor(dialect) for key in keys
-                  if not isinstance(table.c[key].type, JSON)}  # a JSON value stays a value of the document
+    processors = {key: table.c[key].type.bind_processor(dialect) for key in keys if key not in documents}
     document = [{key: processors[key](value) if processors.get(key) else value for key, value in row.items()}
                 for row in rows]
-    text = json.dumps(document, default=lambda value: value.isoformat())  # dates and times as ISO text
+    text = json.dumps(document, default=_iso, allow_nan=False)
     source = (func.json_to_recordset(cast(bindparam(None, text, type_=String), JSON))
               .table_valued(*(column(key, table.c[key].type) for key in keys)).render_derived("given", with_types=True))
     session.execute(insert(table).from_select([*keys, *fixed], select(*source.c, *fixed.values())))
 
+
+def _iso(value: Any) -> str:
+    """Dates and times as ISO text (PostgreSQL reads them back); anything else JSON cannot hold is an error."""
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be written by insert_many")
 
 
 @compiles(Table, "sqlite")

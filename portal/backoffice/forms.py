@@ -60,6 +60,7 @@ TEXT_LABELS: dict[str, Any] = {
     "withdraw": _l("Nội dung rút đơn và lý do"),
     "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
     "inspection_done": _l("Kết quả kiểm tra"),
+    "send_decision": _l("Đã gửi cho ai, ngày nào, bằng cách nào (chỉ cán bộ xem được)"),
     "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
     "lengthen_intake": _l("Căn cứ kéo dài (những nơi phải kiểm tra, hoặc việc ủy quyền kiểm tra)"),
     "notify_accused": _l("Nội dung tố cáo thông báo cho người bị tố cáo (không ghi bất kỳ điều gì giúp nhận ra "

@@ -24,7 +24,7 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
@@ -206,6 +206,7 @@ INTAKE_STAGE, ACCEPTANCE_STAGE, RESOLUTION_STAGE = "intake", "acceptance", "reso
 ALL_KINDS = frozenset(CaseKind)
 NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION, CaseKind.PETITION})
 INFO_KIND = frozenset({CaseKind.DENUNCIATION_INFO})
+SENT_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})  # a decision the law says who must receive
 
 
 @dataclass(frozen=True)
@@ -628,12 +629,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}),
       deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE)),
       public=_l("Đơn của bạn đã được giải quyết. Kết quả:"), notice="conclusion", effect=_resolve),
-    # Luật Khiếu nại Art. 32 (3 working days), Luật Tố cáo Art. 35(3) (5 working days): the decision
-    # or conclusion is sent to the sender and the parties concerned; the clock runs from its date.
+    # Luật Khiếu nại Art. 32, 40 (3 working days; 7 for a second-time decision), Luật Tố cáo Art. 35(3)
+    # (5 working days): the decision or conclusion goes to those the law names; the clock runs from its
+    # date. Staff only: what was sent to whom names the other parties.
     T("send_decision", _l("Ghi nhận đã gửi quyết định, kết luận"), frozenset({S.RESOLVED}), None, HEADS,
-      handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION}),
-      deadlines=((Effect.COMPLETE, SEND_STAGE),),
-      public=_l("Quyết định, kết luận giải quyết đơn đã được gửi cho bạn và những người có liên quan.")),
+      handler=True, requires=frozenset({Req.TEXT}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, SEND_STAGE),)),
     T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
       requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
     T("close", _l("Kết thúc hồ sơ"), frozenset({S.RESOLVED, S.TERMINATED}), S.CLOSED, HEADS, effect=_close),
@@ -688,9 +688,17 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
 DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã được ghi nhận.")
-SEND_FIRST_MESSAGE = _l("Quyết định, kết luận chưa được gửi cho người gửi đơn và những người có liên quan (Luật "
-                        "Khiếu nại Điều 32, Luật Tố cáo Điều 35): hãy “Ghi nhận đã gửi quyết định, kết luận” "
-                        "trước khi kết thúc hồ sơ.")
+SEND_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định giải quyết khiếu nại, kết luận nội dung tố cáo cho "
+                        "những người nhận theo quy định (Luật Khiếu nại Điều 32, 40; Luật Tố cáo Điều 35 khoản 3): "
+                        "hãy “Ghi nhận đã gửi quyết định, kết luận” trước khi kết thúc hồ sơ.")
+
+
+def decision_sent(case: Case) -> bool:
+    """Has the sending of the case's decision been recorded? (Read from the history, not from the
+    clock: a case resolved before the clock existed, or under no rule in force, has none.)"""
+    session = object_session(case)
+    return session is not None and bool(session.scalar(select(exists().where(
+        CaseEvent.case_id == case.id, CaseEvent.action == "send_decision"))))
 ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision"})  # refused once done: nothing to wait for
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
@@ -780,10 +788,10 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return WITHDRAWN_MESSAGE  # the case ends by termination, not by a conclusion
     if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
         return ACCUSED_FIRST_MESSAGE  # Luật Tố cáo Art. 29(3), 31: the accused is heard before the conclusion
-    if transition.name == "send_decision" and any(d.stage == SEND_STAGE and d.met_at is not None
-                                                  for d in case.deadlines):
+    if transition.name == "send_decision" and decision_sent(case):
         return DECISION_SENT_MESSAGE
-    if transition.name == "close" and any(d.stage == SEND_STAGE and d.met_at is None for d in case.deadlines):
+    if transition.name == "close" and case.status == CaseStatus.RESOLVED and case.kind in SENT_KINDS \
+            and not decision_sent(case):
         return SEND_FIRST_MESSAGE  # the file is not closed on a decision nobody was sent
     return None
 

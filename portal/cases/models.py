@@ -296,11 +296,12 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-# The stage of telling the accused the content of an accepted denunciation (TC-03, Luật Tố cáo
-# Art. 29(3)): a duty beside the case's handling. The sender is not told about it, and the
-# accountability figures of the case's handling leave it out.
+# Duties beside the case's handling, each on its own clock: telling the accused the content of an
+# accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)), and sending the decision or conclusion to
+# those the law names (KN-04, KN-10, TC-06; Luật Khiếu nại Art. 32, 40, Luật Tố cáo Art. 35(3)). The
+# sender is not shown their due dates, and the accountability figures of the handling leave them out.
 NOTIFY_STAGE = "notify"
-SEND_STAGE = "send"  # the decision or conclusion sent to the parties
+SEND_STAGE = "send"
 SIDE_STAGES = frozenset({NOTIFY_STAGE, SEND_STAGE})
 
 

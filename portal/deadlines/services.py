@@ -77,9 +77,9 @@ def rule_code_for(case: Case, stage: str) -> str | None:
         return "TC-03" if kind == CaseKind.DENUNCIATION else None
     from portal.cases.lifecycle import is_second_round
 
-    if stage == SEND_STAGE:  # the decision or conclusion sent to the parties (first-time decisions only)
+    if stage == SEND_STAGE:  # the decision or conclusion sent to those the law names
         if kind == CaseKind.COMPLAINT:
-            return None if is_second_round(case) else "KN-04"
+            return "KN-10" if is_second_round(case) else "KN-04"
         return "TC-06" if kind == CaseKind.DENUNCIATION else None
     if kind == CaseKind.COMPLAINT:
         return "KN-06" if is_second_round(case) else "KN-03"

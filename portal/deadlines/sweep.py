@@ -37,7 +37,7 @@ from sqlalchemy import ColumnElement, exists, literal_column, or_, select, updat
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.cases.models import NOTIFY_STAGE, SEND_STAGE, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
+from portal.cases.models import SEND_STAGE, SIDE_STAGES, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
 from portal.db import among, insert_many, now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
@@ -261,8 +261,8 @@ def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
         # a handler moved to another unit no longer sees the case: its intake officers are told instead
         if item.handler_id and directory.works_over(item.handler_id, item.unit_id):
             return [item.handler_id]
-        if item.stage == NOTIFY_STAGE:  # only the heads (and the handler they assign) tell the accused
-            return directory.heads.get(item.unit_id, [])
+        if item.stage in SIDE_STAGES:  # only the heads (and the handler they assign) tell the accused or
+            return directory.heads.get(item.unit_id, [])  # record the sending: not the intake officers
         return directory.officers.get(item.unit_id, [])
     if level == ESCALATE:
         return directory.heads.get(item.unit_id, [])

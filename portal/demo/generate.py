@@ -237,6 +237,7 @@ def _rows(
                 "case_id": n,
                 "at": received,
                 "action": "received",
+                "from_status": None,
                 "to_status": "received",
                 "is_public": True,
                 "note": "",

@@ -72,7 +72,9 @@ def _counts_by_unit(session: Session, low: dt.datetime, high: dt.datetime) -> Co
 
 def _ended(session: Session, low: dt.datetime, high: dt.datetime) -> tuple[Counter[int], dict[str, int]]:
     """Per unit, the cases whose handling there ended in [low, high); city-wide, how (by outcome)."""
-    reached = (CaseEvent.to_status.in_([o.value for o in OUTCOMES]), CaseEvent.at >= low, CaseEvent.at < high)
+    # an event that left the status as it was (the decision's sending, a reopening) ends nothing
+    reached = (CaseEvent.to_status.in_([o.value for o in OUTCOMES]), CaseEvent.at >= low, CaseEvent.at < high,
+               CaseEvent.from_status.is_distinct_from(CaseEvent.to_status))
     per_unit = session.execute(select(Case.unit_id, func.count(func.distinct(CaseEvent.case_id)))
                                .join(Case, Case.id == CaseEvent.case_id).where(*reached).group_by(Case.unit_id))
     outcomes = session.execute(select(CaseEvent.to_status, func.count(func.distinct(CaseEvent.case_id)))

@@ -170,9 +170,9 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     assert response.status_code == 302, response.get_data(as_text=True)
     db.refresh(case)
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
-    assert 'id="held-close"' in page and "chưa được gửi" in page and "Gửi quyết định, kết luận" in page
+    assert 'id="held-close"' in page and "Chưa ghi nhận việc gửi" in page and "Gửi quyết định, kết luận" in page
     refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
-    assert refused.status_code == 409 and "chưa được gửi" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "Chưa ghi nhận việc gửi" in refused.get_data(as_text=True)
 
     login_as(client, setup["officer"])
     assert client.post(f"/staff/cases/{case.id}/act/send_decision",

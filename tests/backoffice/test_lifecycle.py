@@ -102,8 +102,12 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
     if transition.identity:  # the identity check is for a signed denunciation
         submission = make_submission(db_session, unit_id=world.unit.id, kind=SubmissionKind.DENUNCIATION,
                                      identity={})
-    return make_case(db_session, unit=world.unit, submission=submission, kind=kind_for(transition), status=status,
+    case = make_case(db_session, unit=world.unit, submission=submission, kind=kind_for(transition), status=status,
                      handler_id=world.actors[ASSIGNED_HANDLER].id)
+    if transition.name == "close":  # a decision is closed once its sending is recorded
+        case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
+        db_session.flush()
+    return case
 
 
 def snapshot(db_session, case: Case) -> tuple:

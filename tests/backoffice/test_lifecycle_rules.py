@@ -561,12 +561,12 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     assert reporter_view(db_session, complaint.submission).due_on is None  # the sender is not shown it
     assert "close" not in {t.name for t in available(db_session, head, complaint)}
     assert ("close", SEND_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
-    with pytest.raises(IllegalTransition, match="chưa được gửi"):
+    with pytest.raises(IllegalTransition, match="Chưa ghi nhận việc gửi"):
         apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
 
     event = apply_transition(db_session, handler, complaint, "send_decision", TransitionInput(
         text="Gửi bưu điện ngày 6/11 cho người khiếu nại và người bị khiếu nại."), version=None)
-    assert complaint.status == CaseStatus.RESOLVED and event.is_public
+    assert complaint.status == CaseStatus.RESOLVED and not event.is_public
     assert sending[CaseKind.COMPLAINT][0].met_at is not None and complaint.due_on is None
     with pytest.raises(IllegalTransition, match="đã được ghi nhận"):
         apply_transition(db_session, head, complaint, "send_decision", TransitionInput(text="Lần nữa"), version=None)
@@ -574,14 +574,30 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
     assert complaint.status == CaseStatus.CLOSED
 
-    # a second-time decision has no such limit in the law: no clock, and the file closes at once
-    first = make_case(db_session, unit=people["root"], kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    # a second-time decision: 7 working days (KN-10, Luật Khiếu nại Art. 40)
+    first = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    root_head = make_user(db_session, roles=[(Role.HEAD, people["root"])])
     second = make_case(db_session, unit=people["root"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING,
                        previous_case_id=first.id)
-    apply_transition(db_session, make_user(db_session, roles=[(Role.HEAD, people["root"])]), second, "resolve",
-                     TransitionInput(text="Kết luận lần hai", decision_number="60/QĐ", decision_date=decided,
-                                     document_key="decision-test-key"), version=None)
-    assert [d.stage for d in second.deadlines if d.met_at is None] == []
+    apply_transition(db_session, root_head, second, "resolve", TransitionInput(
+        text="Kết luận lần hai", decision_number="60/QĐ", decision_date=decided, document_key="decision-test-key"),
+        version=None)
+    assert [(d.rule_code, d.due_on) for d in second.deadlines if d.stage == "send"] == [
+        ("KN-10", dt.date(2026, 11, 13))]
+
+    # a case resolved with no clock (before the clock existed, or with no rule in force that day): the
+    # sending is still recorded once, and still before closing
+    earlier = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED)
+    assert earlier.deadlines == []
+    assert ("close", SEND_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, earlier)]
+    event = apply_transition(db_session, head, earlier, "send_decision", TransitionInput(text="Đã gửi ngày 1/10"),
+                             version=None)
+    assert not event.is_public  # what went to whom names the other parties
+    with pytest.raises(IllegalTransition, match="đã được ghi nhận"):
+        apply_transition(db_session, head, earlier, "send_decision", TransitionInput(text="Lần nữa"), version=None)
+    apply_transition(db_session, head, earlier, "close", TransitionInput(), version=None)
+    assert earlier.status == CaseStatus.CLOSED
+
     # a petition's outcome is not a decision sent under these articles
     petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.RESOLVED)
     assert "send_decision" not in {t.name for t in available(db_session, head, petition)}

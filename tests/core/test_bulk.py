@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import exc, select
 
 from portal.cases.models import Case, CaseEvent, Channel, Submission, SubmissionKind
 from portal.db import among, insert_many
@@ -69,3 +70,20 @@ def test_insert_many_of_nothing_writes_nothing(db_session):
     before = db_session.scalar(select(CaseEvent.id).order_by(CaseEvent.id.desc()).limit(1))
     insert_many(db_session, CaseEvent.__table__, [], action="bulk_test")
     assert db_session.scalar(select(CaseEvent.id).order_by(CaseEvent.id.desc()).limit(1)) == before
+
+
+def test_insert_many_refuses_what_the_two_databases_would_write_differently(db_session):
+    """Rows with different keys (the first row's would silently decide), None in a JSON column
+    (PostgreSQL would store SQL NULL, SQLite JSON null), a value JSON cannot carry: refused, nothing
+    written."""
+    case = _cases(db_session, 1)[0]
+    with pytest.raises(ValueError, match="same keys"):
+        insert_many(db_session, CaseEvent.__table__, [{"case_id": case.id, "note": "a"},
+                                                      {"case_id": case.id, "note": "b", "from_status": "received"}],
+                    action="bulk_test")
+    with pytest.raises(ValueError, match="None in a JSON column"):
+        insert_many(db_session, CaseEvent.__table__, [{"case_id": case.id, "data": None}], action="bulk_test")
+    with pytest.raises((TypeError, exc.StatementError)):
+        insert_many(db_session, CaseEvent.__table__, [{"case_id": case.id, "note": {"not", "text"}}],
+                    action="bulk_test")
+    assert db_session.scalars(select(CaseEvent.id).where(CaseEvent.action == "bulk_test")).all() == []

@@ -279,19 +279,24 @@ def test_parts_of_a_split_submission_run_from_the_whole_s_receipt(rules: Session
 
 def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: Flask, rules: Session) -> None:
     """The sending clock (KN-04, TC-06) runs after the case is resolved: the sweep reminds and
-    escalates it like any other, and stops once the file is closed."""
+    escalates it like any other, to those who may record it (never the intake officers), and no
+    other clock left on a resolved case is chased."""
     settings = app.config["SETTINGS"]
     unit = make_unit(rules)
     head = make_user(rules, roles=[(Role.HEAD, unit)])
+    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
     handler = make_user(rules, roles=[(Role.HANDLER, unit)])
-    pending, closed = (make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=status, handler_id=handler.id)
-                       for status in (CaseStatus.RESOLVED, CaseStatus.CLOSED))
-    for case in (pending, closed):
-        start_stage(rules, case, "send", D(2026, 3, 2))  # KN-04: 3 WD, Thu 5 Mar
+    pending = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
+    unassigned = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED)
+    start_stage(rules, pending, "send", D(2026, 3, 2))  # KN-04: 3 WD, Thu 5 Mar
+    start_stage(rules, unassigned, "send", D(2026, 3, 5))  # TC-06: 5 WD, Thu 12 Mar
     left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
     start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a resolved case
     rules.commit()
     report = sweep(rules, settings, D(2026, 3, 9))
-    assert report.escalated == 1
-    chased = rules.scalars(select(CaseEvent).where(CaseEvent.action == "deadline_escalation")).one()
-    assert (chased.case_id, chased.data["stage"], chased.data["recipients"]) == (pending.id, "send", [head.id])
+    assert (report.reminded, report.escalated) == (1, 1)
+    events = {e.case_id: e for e in rules.scalars(select(CaseEvent).where(CaseEvent.action.like("deadline_%")))}
+    assert set(events) == {pending.id, unassigned.id}
+    assert (events[pending.id].data["level"], events[pending.id].data["recipients"]) == ("escalation", [head.id])
+    # no handler: the reminder goes to the heads, who may record the sending, not to the intake officers
+    assert (events[unassigned.id].data["level"], events[unassigned.id].data["recipients"]) == ("reminder", [head.id])

@@ -141,6 +141,19 @@ def test_outcomes_reached_through_the_lifecycle_are_counted(db_session):
     assert unit_row(figures, "ST-LIFE")["closed"] == 2
 
 
+def test_an_event_that_keeps_the_status_ends_nothing(db_session):
+    """A decision resolved before the period and recorded as sent (or reopened) within it is not an
+    outcome of the period: the event leaves the status as it was."""
+    unit = make_unit(db_session, code="ST-SENT")
+    case = make_case(db_session, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    ended(db_session, case, CaseStatus.RESOLVED, local(2025, 5, 20, 9, 0))  # before June 2025
+    db_session.add(CaseEvent(case_id=case.id, action="send_decision", from_status="resolved", to_status="resolved",
+                             at=local(2025, 6, 3, 9, 0)))
+    db_session.flush()
+    _period, figures = compute(db_session, AS_OF)
+    assert all(row["code"] != "ST-SENT" or row["closed"] == 0 for row in figures["units"])
+
+
 def test_published_figures_name_no_case_and_no_person(db_session, city):
     row = publish(db_session, AS_OF)
     blob = json.dumps(row.figures, ensure_ascii=False)

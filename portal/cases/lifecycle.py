@@ -699,6 +699,8 @@ def decision_sent(case: Case) -> bool:
     session = object_session(case)
     return session is not None and bool(session.scalar(select(exists().where(
         CaseEvent.case_id == case.id, CaseEvent.action == "send_decision"))))
+
+
 ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision"})  # refused once done: nothing to wait for
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.

@@ -224,7 +224,7 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
 
 
 # A case closed without its deadline being met (withdrawn, merged, ...) is never chased; a resolved
-# case is, for sending its decision (Luật Khiếu nại Art. 32, Luật Tố cáo Art. 35(3)).
+# case is, for sending its decision (Luật Khiếu nại Art. 32, 40, Luật Tố cáo Art. 35(3)).
 _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
                                Case.status.not_in([s.value for s in CLOSED_STATUSES])
                                | ((Deadline.stage == SEND_STAGE) & (Case.status == CaseStatus.RESOLVED.value)))

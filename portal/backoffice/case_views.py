@@ -626,7 +626,8 @@ EFFECT_LABELS: dict[str, Any] = {
 STAGE_LABELS: dict[str, Any] = {lifecycle.INTAKE_STAGE: _l("xử lý đơn"), lifecycle.ACCEPTANCE_STAGE: _l("thụ lý"),
                                 lifecycle.RESOLUTION_STAGE: _l("giải quyết"),
                                 lifecycle.NOTIFY_STAGE: _l("thông báo cho người bị tố cáo"),
-                                lifecycle.SEND_STAGE: _l("gửi quyết định, kết luận")}
+                                lifecycle.SEND_STAGE: _l("gửi quyết định, kết luận"),
+                                lifecycle.PUBLISH_STAGE: _l("công khai kết luận")}
 ROLE_LABELS: dict[str, Any] = {"intake_officer": _l("cán bộ xử lý đơn"), "handler": _l("cán bộ thụ lý"),
                                "deputy": _l("cấp phó"), "head": _l("người đứng đầu"),
                                lifecycle.ASSIGNED_HANDLER: _l("cán bộ được giao")}

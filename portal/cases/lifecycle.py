@@ -31,6 +31,7 @@ from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
 from portal.cases.models import (
     NOTIFY_STAGE,
+    PUBLISH_STAGE,
     SEND_STAGE,
     Case,
     CaseEvent,
@@ -627,13 +628,19 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       notice="termination"),  # Luật Khiếu nại Art. 10, Luật Tố cáo Art. 34: the decision is sent in writing
     T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
       requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}),
-      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE)),
+      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE), (Effect.START, PUBLISH_STAGE)),
       public=_l("Đơn của bạn đã được giải quyết. Kết quả:"), notice="conclusion", effect=_resolve),
     # Luật Khiếu nại Art. 32, 40 (3 working days; 7 for a second-time decision), Luật Tố cáo Art. 35(3)
     # (5 working days): the decision or conclusion goes to those the law names; the clock runs from its
     # date. Staff only: what was sent to whom names the other parties.
     T("send_decision", _l("Ghi nhận đã gửi quyết định, kết luận"), frozenset({S.RESOLVED}), None, HEADS,
       handler=True, requires=frozenset({Req.TEXT}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, SEND_STAGE),)),
+    # Luật Tố cáo Art. 40 (TC-07, 7 working days from the conclusion): the conclusion is made public
+    # (a meeting, a notice at the office, a website), never naming the denouncer, unless a law says
+    # otherwise (the record then gives that ground).
+    T("publish_conclusion", _l("Ghi nhận đã công khai kết luận nội dung tố cáo"), frozenset({S.RESOLVED}), None,
+      HEADS, handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.DENUNCIATION}),
+      deadlines=((Effect.COMPLETE, PUBLISH_STAGE),)),
     T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
       requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
     T("close", _l("Kết thúc hồ sơ"), frozenset({S.RESOLVED, S.TERMINATED}), S.CLOSED, HEADS, effect=_close),
@@ -688,20 +695,25 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
 DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã được ghi nhận.")
+PUBLISHED_MESSAGE = _l("Việc công khai kết luận đã được ghi nhận.")
+PUBLISH_FIRST_MESSAGE = _l("Chưa ghi nhận việc công khai kết luận nội dung tố cáo (Luật Tố cáo Điều 40): hãy “Ghi "
+                           "nhận đã công khai kết luận nội dung tố cáo” trước khi kết thúc hồ sơ.")
 SEND_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định giải quyết khiếu nại, kết luận nội dung tố cáo cho "
                         "những người nhận theo quy định (Luật Khiếu nại Điều 32, 40; Luật Tố cáo Điều 35 khoản 3): "
                         "hãy “Ghi nhận đã gửi quyết định, kết luận” trước khi kết thúc hồ sơ.")
 
 
-def decision_sent(case: Case) -> bool:
-    """Has the sending of the case's decision been recorded? (Read from the history, not from the
-    clock: a case resolved before the clock existed, or under no rule in force, has none.)"""
+def recorded(case: Case, action: str) -> bool:
+    """Has ``action`` (the decision's sending, the conclusion's publication) been recorded on the case?
+    Read from the history, not from the clock: a case resolved before the clock existed, or under no
+    rule in force, has none."""
     session = object_session(case)
     return session is not None and bool(session.scalar(select(exists().where(
-        CaseEvent.case_id == case.id, CaseEvent.action == "send_decision"))))
+        CaseEvent.case_id == case.id, CaseEvent.action == action))))
 
 
-ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision"})  # refused once done: nothing to wait for
+# refused once done: nothing to wait for
+ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision", "publish_conclusion"})
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
 QUIET = ONCE | {"guide"}
@@ -790,11 +802,16 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return WITHDRAWN_MESSAGE  # the case ends by termination, not by a conclusion
     if transition.name == "resolve" and any(d.stage == NOTIFY_STAGE and d.met_at is None for d in case.deadlines):
         return ACCUSED_FIRST_MESSAGE  # Luật Tố cáo Art. 29(3), 31: the accused is heard before the conclusion
-    if transition.name == "send_decision" and decision_sent(case):
+    if transition.name == "send_decision" and recorded(case, "send_decision"):
         return DECISION_SENT_MESSAGE
-    if transition.name == "close" and case.status == CaseStatus.RESOLVED and case.kind in SENT_KINDS \
-            and not decision_sent(case):
-        return SEND_FIRST_MESSAGE  # the file is not closed on a decision nobody was sent
+    if transition.name == "publish_conclusion" and recorded(case, "publish_conclusion"):
+        return PUBLISHED_MESSAGE
+    if transition.name == "close" and case.status == CaseStatus.RESOLVED:
+        # the file is not closed on a decision nobody was sent, or a conclusion not made public
+        if case.kind in SENT_KINDS and not recorded(case, "send_decision"):
+            return SEND_FIRST_MESSAGE
+        if case.kind == CaseKind.DENUNCIATION and not recorded(case, "publish_conclusion"):
+            return PUBLISH_FIRST_MESSAGE
     return None
 
 

@@ -297,12 +297,15 @@ class Message(Base):
 
 
 # Duties beside the case's handling, each on its own clock: telling the accused the content of an
-# accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)), and sending the decision or conclusion to
-# those the law names (KN-04, KN-10, TC-06; Luật Khiếu nại Art. 32, 40, Luật Tố cáo Art. 35(3)). The
-# sender is not shown their due dates, and the accountability figures of the handling leave them out.
+# accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)); once resolved, sending the decision or
+# conclusion to those the law names (KN-04, KN-10, TC-06; Luật Khiếu nại Art. 32, 40, Luật Tố cáo
+# Art. 35(3)) and publishing a denunciation's conclusion (TC-07, Luật Tố cáo Art. 40). The sender is
+# not shown their due dates, and the accountability figures of the handling leave them out.
 NOTIFY_STAGE = "notify"
 SEND_STAGE = "send"
-SIDE_STAGES = frozenset({NOTIFY_STAGE, SEND_STAGE})
+PUBLISH_STAGE = "publish"
+AFTER_DECISION_STAGES = frozenset({SEND_STAGE, PUBLISH_STAGE})  # chased while the case is resolved
+SIDE_STAGES = frozenset({NOTIFY_STAGE, *AFTER_DECISION_STAGES})
 
 
 class Deadline(Base):

@@ -18,14 +18,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import NOTIFY_STAGE, SEND_STAGE, Case, CaseKind, Deadline, SubmissionKind
+from portal.cases.models import NOTIFY_STAGE, PUBLISH_STAGE, SEND_STAGE, Case, CaseKind, Deadline, SubmissionKind
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.models import DayUnit, DeadlineRule, HolidayOverride, OverrideKind
 from portal.deadlines.rules_data import SEED_RULES
 from portal.org import refdata
 
-STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE, SEND_STAGE)
+STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE, SEND_STAGE, PUBLISH_STAGE)
 
 
 class DeadlineError(ValueError):
@@ -75,6 +75,8 @@ def rule_code_for(case: Case, stage: str) -> str | None:
         return "KN-02" if kind == CaseKind.COMPLAINT else None
     if stage == NOTIFY_STAGE:  # the accused told the content of an accepted denunciation
         return "TC-03" if kind == CaseKind.DENUNCIATION else None
+    if stage == PUBLISH_STAGE:  # a denunciation's conclusion made public
+        return "TC-07" if kind == CaseKind.DENUNCIATION else None
     from portal.cases.lifecycle import is_second_round
 
     if stage == SEND_STAGE:  # the decision or conclusion sent to those the law names

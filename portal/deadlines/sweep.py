@@ -37,7 +37,7 @@ from sqlalchemy import ColumnElement, exists, literal_column, or_, select, updat
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.cases.models import SEND_STAGE, SIDE_STAGES, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
+from portal.cases.models import AFTER_DECISION_STAGES, SIDE_STAGES, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
 from portal.db import among, insert_many, now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
@@ -224,10 +224,11 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
 
 
 # A case closed without its deadline being met (withdrawn, merged, ...) is never chased; a resolved
-# case is, for sending its decision (Luật Khiếu nại Art. 32, 40, Luật Tố cáo Art. 35(3)).
+# case is, for sending its decision and publishing a conclusion (:data:`AFTER_DECISION_STAGES`).
 _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
                                Case.status.not_in([s.value for s in CLOSED_STATUSES])
-                               | ((Deadline.stage == SEND_STAGE) & (Case.status == CaseStatus.RESOLVED.value)))
+                               | (Deadline.stage.in_(sorted(AFTER_DECISION_STAGES))
+                                  & (Case.status == CaseStatus.RESOLVED.value)))
 
 
 def _candidates(session: Session, condition: ColumnElement[bool], index: str | None = None) -> Iterator[list[int]]:

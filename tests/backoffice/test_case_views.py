@@ -186,6 +186,12 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     db.refresh(case)
     assert [d.met_at is not None for d in case.deadlines if d.stage == "send"] == [True]
     login_as(client, setup["head"])
+    waiting = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
+    assert waiting.status_code == 409 and "Chưa ghi nhận việc công khai" in waiting.get_data(as_text=True)
+    assert client.post(f"/staff/cases/{case.id}/act/publish_conclusion",
+                       data={"version": case.version, "text": "Niêm yết tại trụ sở ngày 22/11."}).status_code == 302
+    db.refresh(case)
+    assert [d.met_at is not None for d in case.deadlines if d.stage == "publish"] == [True]
     assert client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version}).status_code == 302
     db.refresh(case)
     assert case.status == CaseStatus.CLOSED

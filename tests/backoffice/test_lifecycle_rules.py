@@ -536,7 +536,7 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     """Luật Khiếu nại Art. 32 (KN-04: the first-time decision sent within 3 working days of its date)
     and Luật Tố cáo Art. 35(3) (TC-06: the conclusion within 5): the clock starts with the decision,
     the handler or a head records the sending, once, and the file is not closed before."""
-    from portal.cases.lifecycle import DECISION_SENT_MESSAGE, SEND_FIRST_MESSAGE, held_back
+    from portal.cases.lifecycle import DECISION_SENT_MESSAGE, PUBLISH_FIRST_MESSAGE, SEND_FIRST_MESSAGE, held_back
     from portal.tracking.services import reporter_view
 
     seed_rules(db_session)
@@ -555,6 +555,10 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     assert [(d.rule_code, d.starts_on, d.due_on, d.met_at) for d in sending[CaseKind.COMPLAINT]] == [
         ("KN-04", decided, dt.date(2026, 11, 9), None)]  # Thu, Fri, Mon
     assert [(d.rule_code, d.due_on) for d in sending[CaseKind.DENUNCIATION]] == [("TC-06", dt.date(2026, 11, 11))]
+    # and a denunciation's conclusion is made public within 7 (TC-07, Luật Tố cáo Art. 40)
+    published = {kind: [(d.rule_code, d.due_on) for d in case.deadlines if d.stage == "publish"]
+                 for kind, case in resolved.items()}
+    assert published == {CaseKind.COMPLAINT: [], CaseKind.DENUNCIATION: [("TC-07", dt.date(2026, 11, 13))]}
 
     complaint = resolved[CaseKind.COMPLAINT]
     assert complaint.due_on == dt.date(2026, 11, 9)  # the office's duty left on the file
@@ -587,7 +591,8 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
 
     # a case resolved with no clock (before the clock existed, or with no rule in force that day): the
     # sending is still recorded once, and still before closing
-    earlier = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED)
+    earlier = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED,
+                        handler_id=handler.id)
     assert earlier.deadlines == []
     assert ("close", SEND_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, earlier)]
     event = apply_transition(db_session, head, earlier, "send_decision", TransitionInput(text="Đã gửi ngày 1/10"),
@@ -595,9 +600,18 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     assert not event.is_public  # what went to whom names the other parties
     with pytest.raises(IllegalTransition, match="đã được ghi nhận"):
         apply_transition(db_session, head, earlier, "send_decision", TransitionInput(text="Lần nữa"), version=None)
+    # a denunciation's file also waits for the conclusion's publication
+    assert ("close", PUBLISH_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, earlier)]
+    published = apply_transition(db_session, handler, earlier, "publish_conclusion", TransitionInput(
+        text="Niêm yết tại trụ sở ngày 2/10"), version=None)
+    assert not published.is_public
+    with pytest.raises(IllegalTransition, match="công khai kết luận đã được ghi nhận"):
+        apply_transition(db_session, head, earlier, "publish_conclusion", TransitionInput(text="Lần nữa"),
+                         version=None)
     apply_transition(db_session, head, earlier, "close", TransitionInput(), version=None)
     assert earlier.status == CaseStatus.CLOSED
 
     # a petition's outcome is not a decision sent under these articles
     petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.RESOLVED)
-    assert "send_decision" not in {t.name for t in available(db_session, head, petition)}
+    assert {"send_decision", "publish_conclusion"}.isdisjoint({t.name for t in available(db_session, head, petition)})
+    assert "close" in {t.name for t in available(db_session, head, petition)}

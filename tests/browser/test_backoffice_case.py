@@ -177,6 +177,12 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
                                                 "buffer": samples.pdf_with_metadata()}])
     page.locator("form.case-action-form button[type=submit]").click()
     cases.expect_status("Đã giải quyết")
+    # TC-06 and TC-07: the conclusion is sent and made public before the file is closed
+    expect(page.locator("#deadlines-title + table")).to_contain_text("Công khai kết luận")
+    cases.act("Ghi nhận đã gửi quyết định, kết luận", text="Gửi ông N. và cơ quan quản lý ông N. ngày hôm nay.")
+    expect(page.locator("#held-close")).to_contain_text("Chưa ghi nhận việc công khai")
+    cases.act("Ghi nhận đã công khai kết luận nội dung tố cáo", text="Niêm yết tại trụ sở Thanh tra.")
+    expect(page.locator("#held-close")).to_have_count(0)
     page.get_by_role("link", name="Xem, in thông báo").last.click()
     expect(page.locator(".notice")).to_contain_text("20/KL-TTr")
     expect(page.locator(".notice")).not_to_contain_text("Phạm Văn Tố")

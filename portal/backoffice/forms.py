@@ -61,8 +61,9 @@ TEXT_LABELS: dict[str, Any] = {
     "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
     "inspection_done": _l("Kết quả kiểm tra"),
     "send_decision": _l("Đã gửi cho ai, ngày nào, bằng cách nào (chỉ cán bộ xem được)"),
-    "publish_conclusion": _l("Hình thức và ngày công khai (họp, niêm yết, cổng thông tin), hoặc căn cứ pháp luật "
-                             "không công khai; kết luận công khai không nêu thông tin về người tố cáo"),
+    "publish_conclusion": _l("Hình thức và ngày công khai (công bố tại cuộc họp, niêm yết, đăng trên cổng thông "
+                             "tin), hoặc căn cứ pháp luật không công khai; khi công khai không nêu thông tin về "
+                             "người tố cáo (chỉ cán bộ xem được)"),
     "reopen": _l("Nội dung khiếu nại lần hai hoặc tố cáo tiếp"),
     "lengthen_intake": _l("Căn cứ kéo dài (những nơi phải kiểm tra, hoặc việc ủy quyền kiểm tra)"),
     "notify_accused": _l("Nội dung tố cáo thông báo cho người bị tố cáo (không ghi bất kỳ điều gì giúp nhận ra "

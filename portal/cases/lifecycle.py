@@ -698,6 +698,9 @@ DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã đư
 PUBLISHED_MESSAGE = _l("Việc công khai kết luận đã được ghi nhận.")
 PUBLISH_FIRST_MESSAGE = _l("Chưa ghi nhận việc công khai kết luận nội dung tố cáo (Luật Tố cáo Điều 40): hãy “Ghi "
                            "nhận đã công khai kết luận nội dung tố cáo” trước khi kết thúc hồ sơ.")
+SEND_AND_PUBLISH_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi kết luận nội dung tố cáo (Luật Tố cáo Điều 35 khoản 3) "
+                                    "và việc công khai kết luận (Điều 40): hãy “Ghi nhận đã gửi quyết định, kết luận” "
+                                    "và “Ghi nhận đã công khai kết luận nội dung tố cáo” trước khi kết thúc hồ sơ.")
 SEND_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định giải quyết khiếu nại, kết luận nội dung tố cáo cho "
                         "những người nhận theo quy định (Luật Khiếu nại Điều 32, 40; Luật Tố cáo Điều 35 khoản 3): "
                         "hãy “Ghi nhận đã gửi quyết định, kết luận” trước khi kết thúc hồ sơ.")
@@ -807,10 +810,15 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     if transition.name == "publish_conclusion" and recorded(case, "publish_conclusion"):
         return PUBLISHED_MESSAGE
     if transition.name == "close" and case.status == CaseStatus.RESOLVED:
-        # the file is not closed on a decision nobody was sent, or a conclusion not made public
-        if case.kind in SENT_KINDS and not recorded(case, "send_decision"):
+        # the file is not closed on a decision nobody was sent, or a conclusion not made public (the
+        # page names every step left, not only the first)
+        unsent = case.kind in SENT_KINDS and not recorded(case, "send_decision")
+        unpublished = case.kind == CaseKind.DENUNCIATION and not recorded(case, "publish_conclusion")
+        if unsent and unpublished:
+            return SEND_AND_PUBLISH_FIRST_MESSAGE
+        if unsent:
             return SEND_FIRST_MESSAGE
-        if case.kind == CaseKind.DENUNCIATION and not recorded(case, "publish_conclusion"):
+        if unpublished:
             return PUBLISH_FIRST_MESSAGE
     return None
 

@@ -262,8 +262,8 @@ def _wanted(directory: Directory, level: str, item: Item) -> list[int]:
         # a handler moved to another unit no longer sees the case: its intake officers are told instead
         if item.handler_id and directory.works_over(item.handler_id, item.unit_id):
             return [item.handler_id]
-        if item.stage in SIDE_STAGES:  # only the heads (and the handler they assign) tell the accused or
-            return directory.heads.get(item.unit_id, [])  # record the sending: not the intake officers
+        if item.stage in SIDE_STAGES:  # only the heads (and the handler they assign) tell the accused, or
+            return directory.heads.get(item.unit_id, [])  # record the sending or publication: not intake officers
         return directory.officers.get(item.unit_id, [])
     if level == ESCALATE:
         return directory.heads.get(item.unit_id, [])

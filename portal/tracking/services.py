@@ -88,7 +88,8 @@ class ReporterView:
 
     def _shown(self) -> tuple[dt.date | None, str | None]:
         """The due date the sender is told, and its stage: the case's (its earliest open deadline),
-        leaving out the office's side duties (:data:`SIDE_STAGES`: telling the accused, sending the decision)."""
+        leaving out the office's side duties (:data:`SIDE_STAGES`: telling the accused, sending and
+        publishing the decision)."""
         if self.case is None or self.case.due_on is None:
             return None, None
         open_ = [d for d in self.case.deadlines if d.met_at is None]

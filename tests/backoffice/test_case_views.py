@@ -170,7 +170,8 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     assert response.status_code == 302, response.get_data(as_text=True)
     db.refresh(case)
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
-    assert 'id="held-close"' in page and "Chưa ghi nhận việc gửi" in page and "Gửi quyết định, kết luận" in page
+    assert 'id="held-close"' in page and "Chưa ghi nhận việc gửi kết luận" in page and "việc công khai" in page
+    assert "Gửi quyết định, kết luận" in page and "Công khai kết luận" in page  # both clocks listed
     refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
     assert refused.status_code == 409 and "Chưa ghi nhận việc gửi" in refused.get_data(as_text=True)
 

@@ -104,9 +104,8 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
                                      identity={})
     case = make_case(db_session, unit=world.unit, submission=submission, kind=kind_for(transition), status=status,
                      handler_id=world.actors[ASSIGNED_HANDLER].id)
-    if transition.name == "close":  # closed once the sending and publication are recorded
-        case.events.extend([CaseEvent(action="send_decision", note="Đã gửi"),
-                            CaseEvent(action="publish_conclusion", note="Đã niêm yết")])
+    if transition.name == "close":  # a complaint's file closes once the sending is recorded
+        case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
         db_session.flush()
     return case
 

@@ -536,7 +536,13 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     """Luật Khiếu nại Art. 32 (KN-04: the first-time decision sent within 3 working days of its date)
     and Luật Tố cáo Art. 35(3) (TC-06: the conclusion within 5): the clock starts with the decision,
     the handler or a head records the sending, once, and the file is not closed before."""
-    from portal.cases.lifecycle import DECISION_SENT_MESSAGE, PUBLISH_FIRST_MESSAGE, SEND_FIRST_MESSAGE, held_back
+    from portal.cases.lifecycle import (
+        DECISION_SENT_MESSAGE,
+        PUBLISH_FIRST_MESSAGE,
+        SEND_AND_PUBLISH_FIRST_MESSAGE,
+        SEND_FIRST_MESSAGE,
+        held_back,
+    )
     from portal.tracking.services import reporter_view
 
     seed_rules(db_session)
@@ -559,6 +565,7 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     published = {kind: [(d.rule_code, d.due_on) for d in case.deadlines if d.stage == "publish"]
                  for kind, case in resolved.items()}
     assert published == {CaseKind.COMPLAINT: [], CaseKind.DENUNCIATION: [("TC-07", dt.date(2026, 11, 13))]}
+    assert reporter_view(db_session, resolved[CaseKind.DENUNCIATION].submission).due_on is None  # office duties
 
     complaint = resolved[CaseKind.COMPLAINT]
     assert complaint.due_on == dt.date(2026, 11, 9)  # the office's duty left on the file
@@ -594,7 +601,8 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     earlier = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED,
                         handler_id=handler.id)
     assert earlier.deadlines == []
-    assert ("close", SEND_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, earlier)]
+    assert ("close", SEND_AND_PUBLISH_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head,
+                                                                                                earlier)]
     event = apply_transition(db_session, head, earlier, "send_decision", TransitionInput(text="Đã gửi ngày 1/10"),
                              version=None)
     assert not event.is_public  # what went to whom names the other parties

@@ -291,14 +291,17 @@ def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: F
     start_stage(rules, pending, "send", D(2026, 3, 2))  # KN-04: 3 WD, Thu 5 Mar
     start_stage(rules, unassigned, "send", D(2026, 3, 5))  # TC-06: 5 WD, Thu 12 Mar
     start_stage(rules, unassigned, "publish", D(2026, 2, 25))  # TC-07: 7 WD, Fri 6 Mar
+    soon = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED)
+    start_stage(rules, soon, "publish", D(2026, 3, 3))  # TC-07: Thu 12 Mar, within the reminder window
     left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
     start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a resolved case
     rules.commit()
     report = sweep(rules, settings, D(2026, 3, 9))
-    assert (report.reminded, report.escalated) == (1, 2)
+    assert (report.reminded, report.escalated) == (2, 2)
     events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
         select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
     # no handler: the reminder goes to the heads, who may record the sending, not to the intake officers
     assert events == sorted([(pending.id, "send", "escalation", [head.id]),
                              (unassigned.id, "send", "reminder", [head.id]),
-                             (unassigned.id, "publish", "escalation", [head.id])])
+                             (unassigned.id, "publish", "escalation", [head.id]),
+                             (soon.id, "publish", "reminder", [head.id])])

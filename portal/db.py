@@ -283,9 +283,10 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], **co
     """
     if not rows:
         return
+    keys = list(rows[0])
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError(f"insert_many into {table.name}: every row must have the same keys")
-    documents = [key for key in rows[0] if isinstance(table.c[key].type, JSON)]
+    documents = [key for key in keys if isinstance(table.c[key].type, JSON)]
     if any(row[key] is None for row in rows for key in documents):  # PostgreSQL would read SQL NULL back
         raise ValueError(f"insert_many into {table.name}: None in a JSON column")
     fixed = {key: literal(value, table.c[key].type) for key, value in constants.items()}
@@ -293,7 +294,6 @@ def insert_many(session: Session, table: Table, rows: list[dict[str, Any]], **co
     if dialect.name != "postgresql":
         session.execute(insert(table).values(fixed), rows)
         return
-    keys = list(rows[0])
     processors = {key: table.c[key].type.bind_processor(dialect) for key in keys if key not in documents}
     document = [{key: processors[key](value) if processors.get(key) else value for key, value in row.items()}
                 for row in rows]

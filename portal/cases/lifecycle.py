@@ -24,7 +24,7 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from portal.accounts.models import Role, RoleAssignment, User
@@ -706,13 +706,15 @@ SEND_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định giải qu
                         "hãy “Ghi nhận đã gửi quyết định, kết luận” trước khi kết thúc hồ sơ.")
 
 
-def recorded(case: Case, action: str) -> bool:
-    """Has ``action`` (the decision's sending, the conclusion's publication) been recorded on the case?
-    Read from the history, not from the clock: a case resolved before the clock existed, or under no
-    rule in force, has none."""
+def recorded(case: Case, *actions: str) -> set[str]:
+    """Which of ``actions`` (the decision's sending, the conclusion's publication) have been recorded on
+    the case, in one query. Read from the history, not from the clock: a case resolved before the clock
+    existed, or under no rule in force, has none."""
     session = object_session(case)
-    return session is not None and bool(session.scalar(select(exists().where(
-        CaseEvent.case_id == case.id, CaseEvent.action == action))))
+    if session is None:
+        return set()
+    return set(session.scalars(select(CaseEvent.action).distinct().where(
+        CaseEvent.case_id == case.id, CaseEvent.action.in_(actions))))
 
 
 # refused once done: nothing to wait for
@@ -812,8 +814,9 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
     if transition.name == "close" and case.status == CaseStatus.RESOLVED:
         # the file is not closed on a decision nobody was sent, or a conclusion not made public (the
         # page names every step left, not only the first)
-        unsent = case.kind in SENT_KINDS and not recorded(case, "send_decision")
-        unpublished = case.kind == CaseKind.DENUNCIATION and not recorded(case, "publish_conclusion")
+        done = recorded(case, "send_decision", "publish_conclusion") if case.kind in SENT_KINDS else set()
+        unsent = case.kind in SENT_KINDS and "send_decision" not in done
+        unpublished = case.kind == CaseKind.DENUNCIATION and "publish_conclusion" not in done
         if unsent and unpublished:
             return SEND_AND_PUBLISH_FIRST_MESSAGE
         if unsent:

@@ -626,6 +626,7 @@ EFFECT_LABELS: dict[str, Any] = {
 STAGE_LABELS: dict[str, Any] = {lifecycle.INTAKE_STAGE: _l("xử lý đơn"), lifecycle.ACCEPTANCE_STAGE: _l("thụ lý"),
                                 lifecycle.RESOLUTION_STAGE: _l("giải quyết"),
                                 lifecycle.NOTIFY_STAGE: _l("thông báo cho người bị tố cáo"),
+                                lifecycle.INTERIM_STAGE: _l("gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"),
                                 lifecycle.SEND_STAGE: _l("gửi quyết định, kết luận"),
                                 lifecycle.PUBLISH_STAGE: _l("công khai kết luận")}
 ROLE_LABELS: dict[str, Any] = {"intake_officer": _l("cán bộ xử lý đơn"), "handler": _l("cán bộ thụ lý"),

@@ -61,6 +61,7 @@ TEXT_LABELS: dict[str, Any] = {
     "resolve": _l("Nội dung quyết định, kết luận (người gửi đơn được xem)"),
     "inspection_done": _l("Kết quả kiểm tra"),
     "send_decision": _l("Đã gửi cho ai, ngày nào, bằng cách nào (chỉ cán bộ xem được)"),
+    "send_interim": _l("Đã gửi quyết định nào (số, ngày), cho ai, ngày nào, bằng cách nào (chỉ cán bộ xem được)"),
     "publish_conclusion": _l("Hình thức và ngày công khai (công bố tại cuộc họp, niêm yết, đăng trên cổng thông "
                              "tin), hoặc căn cứ pháp luật không công khai; khi công khai không nêu thông tin về "
                              "người tố cáo (chỉ cán bộ xem được)"),

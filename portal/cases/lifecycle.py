@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, object_session
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import roles_over
 from portal.cases.models import (
+    INTERIM_STAGE,
     NOTIFY_STAGE,
     PUBLISH_STAGE,
     SEND_STAGE,
@@ -614,18 +615,25 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
       public=_l("Thời hạn giải quyết đơn của bạn đã được gia hạn."), notice="extension"),
     T("suspend", _l("Tạm đình chỉ"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.SUSPENDED, HEADS,
       requires=frozenset({Req.REASON, Req.DECISION}), reason_group=ReasonGroup.SUSPENSION,
-      deadlines=((Effect.PAUSE, RESOLUTION_STAGE),),
+      deadlines=((Effect.PAUSE, RESOLUTION_STAGE), (Effect.START, INTERIM_STAGE)),
       public=_l("Việc giải quyết đơn của bạn tạm đình chỉ."), notice="suspension"),
     T("resume", _l("Tiếp tục giải quyết"), frozenset({S.SUSPENDED}), S.INVESTIGATING, HEADS,
-      requires=frozenset({Req.DECISION}), deadlines=((Effect.RESUME, RESOLUTION_STAGE),),
+      requires=frozenset({Req.DECISION}), deadlines=((Effect.RESUME, RESOLUTION_STAGE), (Effect.START, INTERIM_STAGE)),
       public=_l("Việc giải quyết đơn của bạn được tiếp tục."), notice="resumption"),
     T("withdraw", _l("Ghi nhận rút đơn"), _ACCEPTED_LIKE, None, HEADS, handler=True,
       requires=frozenset({Req.WITHDRAWAL, Req.TEXT}), effect=_withdraw),
     T("terminate", _l("Đình chỉ giải quyết"), _ACCEPTED_LIKE, S.TERMINATED, HEADS,
       requires=frozenset({Req.REASON, Req.DECISION}), reason_group=ReasonGroup.TERMINATION,
-      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.COMPLETE, NOTIFY_STAGE)),
+      deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.COMPLETE, NOTIFY_STAGE), (Effect.START, INTERIM_STAGE)),
       public=_l("Việc giải quyết đơn của bạn đã bị đình chỉ."),
       notice="termination"),  # Luật Khiếu nại Art. 10, Luật Tố cáo Art. 34: the decision is sent in writing
+    # NĐ 155/2026 Art. 28b (KN-09: 3 working days, the resumption decision too), Luật Tố cáo Art. 34
+    # (TC-05: 5 working days): a suspension or termination decision goes to those concerned; the clock
+    # runs from its date and the record is staff only, as the final decision's sending. Offered while
+    # such a clock runs: a later decision before the record restarts it (one sending covers both).
+    T("send_interim", _l("Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"),
+      frozenset({S.SUSPENDED, S.INVESTIGATING, S.TERMINATED, S.RESOLVED}), None, HEADS, handler=True,
+      requires=frozenset({Req.TEXT}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, INTERIM_STAGE),)),
     T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
       requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}),
       deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE), (Effect.START, PUBLISH_STAGE)),
@@ -717,11 +725,23 @@ def recorded(case: Case, *actions: str) -> set[str]:
         CaseEvent.case_id == case.id, CaseEvent.action.in_(actions))))
 
 
+NO_INTERIM_MESSAGE = _l("Không có quyết định tạm đình chỉ, đình chỉ hoặc tiếp tục giải quyết nào đang chờ gửi.")
+INTERIM_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục giải quyết (Luật Tố "
+                           "cáo Điều 34; Nghị định 155/2026 Điều 28b): hãy “Ghi nhận đã gửi quyết định tạm đình chỉ, "
+                           "đình chỉ, tiếp tục” trước khi kết thúc hồ sơ.")
+
+
+def interim_unsent(case: Case) -> bool:
+    """A suspension, termination or resumption decision whose sending is not recorded yet (its clock
+    runs; a decision taken before the clock existed, or under no rule in force, has none)."""
+    return any(d.stage == INTERIM_STAGE and d.met_at is None for d in case.deadlines)
+
+
 # refused once done: nothing to wait for
 ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision", "publish_conclusion"})
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
-QUIET = ONCE | {"guide"}
+QUIET = ONCE | {"guide", "send_interim"}  # nor the sending of a decision while none waits
 
 
 def must_forward(case: Case) -> bool:
@@ -811,6 +831,10 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return DECISION_SENT_MESSAGE
     if transition.name == "publish_conclusion" and recorded(case, "publish_conclusion"):
         return PUBLISHED_MESSAGE
+    if transition.name == "send_interim" and not interim_unsent(case):
+        return NO_INTERIM_MESSAGE
+    if transition.name == "close" and interim_unsent(case):
+        return INTERIM_FIRST_MESSAGE  # the file is not closed on a termination nobody was sent
     if transition.name == "close" and case.status == CaseStatus.RESOLVED:
         # the file is not closed on a decision nobody was sent, or a conclusion not made public (the
         # page names every step left, not only the first)

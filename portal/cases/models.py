@@ -297,14 +297,19 @@ class Message(Base):
 
 
 # Duties beside the case's handling, each on its own clock: telling the accused the content of an
-# accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)); once resolved, sending the decision or
-# conclusion to those the law names (KN-04, KN-10, TC-06; Luật Khiếu nại Art. 32, 40, Luật Tố cáo
-# Art. 35(3)) and publishing a denunciation's conclusion (TC-07, Luật Tố cáo Art. 40). The sender is
-# not shown their due dates, and the accountability figures of the handling leave them out.
+# accepted denunciation (TC-03, Luật Tố cáo Art. 29(3)); sending a suspension, termination or
+# resumption decision (KN-09, TC-05; NĐ 155/2026 Art. 28b, Luật Tố cáo Art. 34); once resolved,
+# sending the decision or conclusion to those the law names (KN-04, KN-10, TC-06; Luật Khiếu nại
+# Art. 32, 40, Luật Tố cáo Art. 35(3)) and publishing a denunciation's conclusion (TC-07, Luật Tố cáo
+# Art. 40). The sender is not shown their due dates, and the accountability figures of the handling
+# leave them out.
 NOTIFY_STAGE = "notify"
+INTERIM_STAGE = "send_interim"
 SEND_STAGE = "send"
 PUBLISH_STAGE = "publish"
-AFTER_DECISION_STAGES = frozenset({SEND_STAGE, PUBLISH_STAGE})  # chased while the case is resolved
+# Chased after the decision that ends the handling (the case resolved or terminated): the sending
+# and publication that follow it, and the sending of a termination decision.
+AFTER_DECISION_STAGES = frozenset({INTERIM_STAGE, SEND_STAGE, PUBLISH_STAGE})
 SIDE_STAGES = frozenset({NOTIFY_STAGE, *AFTER_DECISION_STAGES})
 
 

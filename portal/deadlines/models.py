@@ -38,7 +38,7 @@ class DeadlineRule(Base):
     version: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(String(64))  # complaint, denunciation, any đơn, ... (display)
     stage: Mapped[str255]  # what the period is for (display, Vietnamese)
-    # intake | acceptance | resolution | notify | send | publish | None
+    # intake | acceptance | resolution | notify | send_interim | send | publish | None
     stage_key: Mapped[str | None] = mapped_column(String(16))
     duration: Mapped[int]
     unit: Mapped[DayUnit] = mapped_column(Enum(DayUnit, native_enum=False, length=3))

@@ -18,14 +18,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.models import NOTIFY_STAGE, PUBLISH_STAGE, SEND_STAGE, Case, CaseKind, Deadline, SubmissionKind
+from portal.cases.models import (
+    INTERIM_STAGE,
+    NOTIFY_STAGE,
+    PUBLISH_STAGE,
+    SEND_STAGE,
+    SIDE_STAGES,
+    Case,
+    CaseKind,
+    CaseStatus,
+    Deadline,
+    SubmissionKind,
+)
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.models import DayUnit, DeadlineRule, HolidayOverride, OverrideKind
 from portal.deadlines.rules_data import SEED_RULES
 from portal.org import refdata
 
-STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE, SEND_STAGE, PUBLISH_STAGE)
+STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE, INTERIM_STAGE, SEND_STAGE, PUBLISH_STAGE)
 
 
 class DeadlineError(ValueError):
@@ -77,6 +88,11 @@ def rule_code_for(case: Case, stage: str) -> str | None:
         return "TC-03" if kind == CaseKind.DENUNCIATION else None
     if stage == PUBLISH_STAGE:  # a denunciation's conclusion made public
         return "TC-07" if kind == CaseKind.DENUNCIATION else None
+    if stage == INTERIM_STAGE:  # a suspension, termination or (complaints only) resumption decision sent
+        if kind == CaseKind.COMPLAINT:
+            return "KN-09"  # NĐ 155/2026 Art. 28b: the resumption decision too
+        suspended_or_ended = case.status in (CaseStatus.SUSPENDED, CaseStatus.TERMINATED)
+        return "TC-05" if kind == CaseKind.DENUNCIATION and suspended_or_ended else None
     from portal.cases.lifecycle import is_second_round
 
     if stage == SEND_STAGE:  # the decision or conclusion sent to those the law names
@@ -261,6 +277,8 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     """Start the clock of ``stage``; None when no rule applies. Restarting an open stage moves it."""
     code = rule_code_for(case, stage)
     existing = _open(case, stage)
+    if code is None and stage in SIDE_STAGES:
+        return None  # this decision starts no clock of its own (a denunciation resumed): an open one stays
     if code is None:
         # no statutory clock for this stage any more (a complaint reclassified as a petition has no
         # thụ lý stage): the one left running from the earlier kind would drive reminders and escalation

@@ -224,11 +224,12 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
 
 
 # A case closed without its deadline being met (withdrawn, merged, ...) is never chased; a resolved
-# case is, for sending its decision and publishing a conclusion (:data:`AFTER_DECISION_STAGES`).
+# or terminated case is, for sending its decision and publishing a conclusion
+# (:data:`AFTER_DECISION_STAGES`).
+_DECIDED = [CaseStatus.RESOLVED.value, CaseStatus.TERMINATED.value]
 _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
                                Case.status.not_in([s.value for s in CLOSED_STATUSES])
-                               | (Deadline.stage.in_(sorted(AFTER_DECISION_STAGES))
-                                  & (Case.status == CaseStatus.RESOLVED.value)))
+                               | (Deadline.stage.in_(sorted(AFTER_DECISION_STAGES)) & Case.status.in_(_DECIDED)))
 
 
 def _candidates(session: Session, condition: ColumnElement[bool], index: str | None = None) -> Iterator[list[int]]:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.accounts.auth import staff_required
 from portal.accounts.permissions import Action, can, require
 from portal.audit.services import record
-from portal.cases.models import NOTIFY_STAGE, PUBLISH_STAGE, SEND_STAGE, Case
+from portal.cases.models import INTERIM_STAGE, NOTIFY_STAGE, PUBLISH_STAGE, SEND_STAGE, Case
 from portal.db import get_session
 from portal.deadlines import board as board_q
 from portal.deadlines.clock import local_today
@@ -38,7 +38,9 @@ from portal.web.nav import add_nav
 
 bp = Blueprint("deadlines", __name__)
 STAGE_LABELS = {"intake": _l("Xử lý đơn"), "acceptance": _l("Thụ lý"), "resolution": _l("Giải quyết"),
-                NOTIFY_STAGE: _l("Thông báo cho người bị tố cáo"), SEND_STAGE: _l("Gửi quyết định, kết luận"),
+                NOTIFY_STAGE: _l("Thông báo cho người bị tố cáo"),
+                INTERIM_STAGE: _l("Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"),
+                SEND_STAGE: _l("Gửi quyết định, kết luận"),
                 PUBLISH_STAGE: _l("Công khai kết luận")}
 FILTER_LABELS = {"open": _l("Đang giải quyết"), "due_soon": _l("Sắp đến hạn"), "overdue": _l("Quá hạn")}
 DEFAULT_PERIOD_DAYS = 90

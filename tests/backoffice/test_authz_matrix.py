@@ -3,6 +3,7 @@ and a refused response leaks nothing about the case (no reference, content or id
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ from PIL import Image
 
 from portal.accounts.models import Role, User
 from portal.cases.lifecycle import TRANSITIONS
-from portal.cases.models import Attachment, Case, CaseEvent, CaseKind, CaseStatus
+from portal.cases.models import INTERIM_STAGE, Attachment, Case, CaseEvent, CaseKind, CaseStatus
+from portal.deadlines.services import seed_rules, start_stage
 from portal.files.storage import get_storage
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.helpers import login_as
@@ -163,6 +165,9 @@ def test_every_action_form_follows_the_lifecycle_table(client, db_session, world
         case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
     db_session.add(case)
     db_session.flush()
+    if name == "send_interim":  # offered while a suspension, termination or resumption decision waits
+        seed_rules(db_session)
+        assert start_stage(db_session, case, INTERIM_STAGE, dt.date.today()) is not None
     roles = {"intake_officer": Role.INTAKE_OFFICER, "handler": Role.HANDLER, "deputy": Role.DEPUTY,
              "head": Role.HEAD, "inspector": Role.INSPECTOR}
     for actor in ACTORS:

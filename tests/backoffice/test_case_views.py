@@ -198,6 +198,49 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     assert case.status == CaseStatus.CLOSED
 
 
+def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
+    """TC-05 through HTTP: terminating starts the sending's clock, shown on the case page; closing is
+    refused (409, with the reason) while it runs; the intake officer may not record it (403), an empty
+    record is refused (422), a second one once nothing waits is refused (409)."""
+    from portal.deadlines.services import seed_rules
+
+    case, db = setup["case"], setup["db"]
+    seed_rules(db)
+    case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
+    db.flush()
+    login_as(client, setup["head"])
+    ended = client.post(f"/staff/cases/{case.id}/act/terminate", data={
+        "version": case.version, "reason_code": "TERM-DIED", "decision_number": "22/QĐ-ĐC",
+        "decision_date": "2026-11-20"})
+    assert ended.status_code == 302, ended.get_data(as_text=True)
+    db.refresh(case)
+    assert case.status == CaseStatus.TERMINATED
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục" in page and "TC-05" in page
+    assert 'id="held-close"' in page and "Chưa ghi nhận việc gửi quyết định tạm đình chỉ" in page
+    assert f"/staff/cases/{case.id}/act/send_interim" in page
+    refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
+    assert refused.status_code == 409 and "Chưa ghi nhận việc gửi quyết định" in refused.get_data(as_text=True)
+
+    login_as(client, setup["officer"])
+    assert client.post(f"/staff/cases/{case.id}/act/send_interim",
+                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+    login_as(client, setup["handler"])
+    empty = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": " "})
+    assert empty.status_code == 422
+    sent = client.post(f"/staff/cases/{case.id}/act/send_interim",
+                       data={"version": case.version, "text": "Quyết định 22/QĐ-ĐC gửi các bên ngày 23/11."})
+    assert sent.status_code == 302
+    db.refresh(case)
+    assert [d.met_at is not None for d in case.deadlines if d.stage == "send_interim"] == [True]
+    again = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": "Lần nữa"})
+    assert again.status_code == 409 and "đang chờ gửi" in again.get_data(as_text=True)
+    login_as(client, setup["head"])
+    assert client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version}).status_code == 302
+    db.refresh(case)
+    assert case.status == CaseStatus.CLOSED
+
+
 def test_missing_requirement_keeps_the_input(client, setup):
     case, db = setup["case"], setup["db"]
     login_as(client, setup["head"])

@@ -21,7 +21,7 @@ from portal.cases.lifecycle import (
     apply_transition,
     reason_codes,
 )
-from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.models import INTERIM_STAGE, Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.services import reveal_identity
 from portal.deadlines.services import seed_rules, start_stage
 from tests.factories import make_case, make_submission, make_unit, make_user
@@ -92,6 +92,12 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
         case = make_case(db_session, unit=world.unit, kind=CaseKind.DENUNCIATION, status=status, is_complex=True,
                          handler_id=world.actors[ASSIGNED_HANDLER].id)
         assert start_stage(db_session, case, "resolution", dt.date.today()) is not None
+        return case
+    if transition.name == "send_interim":  # a running KN-09 clock: a decision waits to be sent
+        seed_rules(db_session)
+        case = make_case(db_session, unit=world.unit, kind=CaseKind.COMPLAINT, status=status,
+                         handler_id=world.actors[ASSIGNED_HANDLER].id)
+        assert start_stage(db_session, case, INTERIM_STAGE, dt.date.today()) is not None
         return case
     if transition.name == "lengthen_intake":  # a running TC-01 intake clock, not lengthened yet
         seed_rules(db_session)

@@ -339,7 +339,9 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
                                                                         decision_date=accepted_on), version=None)
     apply_transition(db_session, head, other, "terminate", TransitionInput(
         reason_code="TERM-DIED", decision_number="15/QĐ-ĐC", decision_date=accepted_on), version=None)
-    assert all(d.met_at is not None for d in other.deadlines) and other.due_on is None
+    running = [d for d in other.deadlines if d.met_at is None]
+    assert [d.rule_code for d in running] == ["TC-05"]  # only the termination decision's sending is left
+    assert other.due_on == running[0].due_on
 
     complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.PROPOSED)
     apply_transition(db_session, head, complaint, "accept", TransitionInput(decision_number="13/QĐ-TL",
@@ -623,3 +625,97 @@ def test_a_decision_is_sent_within_its_limit_before_the_file_is_closed(db_sessio
     petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.RESOLVED)
     assert {"send_decision", "publish_conclusion"}.isdisjoint({t.name for t in available(db_session, head, petition)})
     assert "close" in {t.name for t in available(db_session, head, petition)}
+
+
+def test_suspension_termination_and_resumption_decisions_are_sent_within_their_limit(db_session, people):
+    """NĐ 155/2026 Art. 28b (KN-09: a complaint's suspension, termination or resumption decision sent
+    within 3 working days, the resumption restarting the clock) and Luật Tố cáo Art. 34 (TC-05: a
+    denunciation's suspension or termination decision within 5): each decision starts a clock from its
+    date, the handler or a head records the sending, and a terminated file is not closed before."""
+    from portal.cases.lifecycle import INTERIM_FIRST_MESSAGE, NO_INTERIM_MESSAGE, held_back
+    from portal.tracking.services import reporter_view
+
+    seed_rules(db_session)
+    head, handler = people["head"], people["handler"]
+
+    def interim(case: Case) -> list[tuple[str, dt.date, dt.date, bool]]:
+        return sorted((d.rule_code, d.starts_on, d.due_on, d.met_at is not None)
+                      for d in case.deadlines if d.stage == "send_interim")
+
+    def decide(case: Case, name: str, day: dt.date, **fields: str) -> None:
+        apply_transition(db_session, head, case, name, TransitionInput(
+            decision_number=f"{day.day}/QĐ", decision_date=day, **fields), version=None)
+
+    complaint = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT,
+                          status=CaseStatus.INVESTIGATING, handler_id=handler.id)
+    start_stage(db_session, complaint, "resolution", dt.date(2026, 10, 20))
+    decide(complaint, "suspend", dt.date(2026, 11, 4), reason_code="SUSP-FORCE")  # a Wednesday
+    resolution = next(d for d in complaint.deadlines if d.stage == "resolution")
+    assert resolution.paused_since == dt.date(2026, 11, 4)
+    assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), False)]  # Thu, Fri, Mon
+    assert [d.paused_since for d in complaint.deadlines if d.stage == "send_interim"] == [None]  # it runs
+    assert complaint.due_on == dt.date(2026, 11, 9)  # the office's duty on the file
+    shown = reporter_view(db_session, complaint.submission).due_on  # the sender is shown the resolution's
+    assert shown == resolution.due_on == dt.date(2026, 11, 19)
+    assert "send_interim" in {t.name for t in available(db_session, handler, complaint)}
+    event = apply_transition(db_session, handler, complaint, "send_interim", TransitionInput(
+        text="Quyết định 4/QĐ gửi bưu điện ngày 5/11 cho người khiếu nại."), version=None)
+    assert not event.is_public and complaint.status == CaseStatus.SUSPENDED  # staff only; the status stays
+    assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), True)]
+    # nothing waits now: the action is neither offered nor listed as waiting, and a direct request is refused
+    assert "send_interim" not in {t.name for t in available(db_session, head, complaint)}
+    assert "send_interim" not in {t.name for t, _why in held_back(db_session, head, complaint)}
+    with pytest.raises(IllegalTransition) as refused:
+        apply_transition(db_session, head, complaint, "send_interim", TransitionInput(text="Lần nữa"), version=None)
+    assert refused.value.message == NO_INTERIM_MESSAGE
+
+    decide(complaint, "resume", dt.date(2026, 11, 16))  # a Monday: the resumption decision is sent too
+    assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), True),
+                                  ("KN-09", dt.date(2026, 11, 16), dt.date(2026, 11, 19), False)]
+    assert resolution.paused_since is None
+    # terminated before the resumption's sending was recorded: one sending covers both, from the later date
+    decide(complaint, "terminate", dt.date(2026, 11, 18), reason_code="TERM-DIED")
+    assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), True),
+                                  ("KN-09", dt.date(2026, 11, 18), dt.date(2026, 11, 23), False)]
+    assert resolution.met_at is not None and complaint.due_on == dt.date(2026, 11, 23)
+    assert ("close", INTERIM_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
+    with pytest.raises(IllegalTransition, match="Chưa ghi nhận việc gửi quyết định tạm đình chỉ"):
+        apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
+    apply_transition(db_session, head, complaint, "send_interim", TransitionInput(text="Gửi ngày 19/11"),
+                     version=None)
+    assert complaint.due_on is None
+    apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
+    assert complaint.status == CaseStatus.CLOSED
+
+    # a denunciation: 5 working days for a suspension or termination; its resumption starts no clock and
+    # leaves the suspension's running
+    denunciation = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION,
+                             status=CaseStatus.INVESTIGATING, handler_id=handler.id)
+    decide(denunciation, "suspend", dt.date(2026, 11, 4), reason_code="SUSP-AWAIT")
+    assert interim(denunciation) == [("TC-05", dt.date(2026, 11, 4), dt.date(2026, 11, 11), False)]
+    decide(denunciation, "resume", dt.date(2026, 11, 6))
+    assert interim(denunciation) == [("TC-05", dt.date(2026, 11, 4), dt.date(2026, 11, 11), False)]
+    assert "send_interim" in {t.name for t in available(db_session, handler, denunciation)}  # while investigating
+    apply_transition(db_session, handler, denunciation, "send_interim", TransitionInput(text="Đã gửi"),
+                     version=None)
+    decide(denunciation, "terminate", dt.date(2026, 11, 9), reason_code="TERM-DIED")
+    assert interim(denunciation)[-1] == ("TC-05", dt.date(2026, 11, 9), dt.date(2026, 11, 16), False)
+    # a decision resumed after the resolution is issued: the file waits for its sending as well
+    resolved = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.SUSPENDED,
+                         handler_id=handler.id)
+    decide(resolved, "resume", dt.date(2026, 11, 16))
+    apply_transition(db_session, head, resolved, "resolve", TransitionInput(
+        text="Giữ nguyên", decision_number="9/QĐ", decision_date=dt.date(2026, 11, 17),
+        document_key="decision-test-key"), version=None)
+    apply_transition(db_session, head, resolved, "send_decision", TransitionInput(text="Đã gửi"), version=None)
+    assert "close" not in {t.name for t in available(db_session, head, resolved)}
+    apply_transition(db_session, handler, resolved, "send_interim", TransitionInput(text="Đã gửi"), version=None)
+    assert "close" in {t.name for t in available(db_session, head, resolved)}
+
+    # terminated before the clock existed (or under no rule in force): nothing to record, the file closes
+    earlier = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED)
+    assert "close" in {t.name for t in available(db_session, head, earlier)}
+    # a petition's suspension starts no clock under these articles
+    petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.INVESTIGATING)
+    decide(petition, "suspend", dt.date(2026, 11, 4), reason_code="SUSP-FORCE")
+    assert interim(petition) == [] and "send_interim" not in {t.name for t in available(db_session, head, petition)}

@@ -10,16 +10,16 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.accounts.services import hash_password, new_totp_secret
-from portal.cases.models import Case, Submission, SubmissionKind
+from portal.cases.models import Case, CaseKind, CaseStatus, Submission, SubmissionKind
 from portal.cases.services import register_submission
 from portal.db import get_session, now_utc
-from portal.deadlines.services import seed_rules
+from portal.deadlines.services import seed_rules, start_stage
 from portal.org.models import OrgUnit
 from tests.browser.pages import IntakeSite, StaffSite, TrackingSite
 from tests.browser.test_intake import city  # noqa: F401 - fixture
-from tests.factories import make_submission, make_user
+from tests.factories import make_case, make_submission, make_user
 from tests.files import samples
 
 pytestmark = pytest.mark.browser
@@ -389,3 +389,54 @@ def test_signed_complaint_accepted_assigned_extended_by_complexity_and_resolved(
     expect(page.locator("main")).not_to_contain_text("Gửi bưu điện cho bà Khiếu")  # staff only: names the parties
     expect(page.locator("main")).to_contain_text("Hủy quyết định xử phạt 77/QĐ-XPHC.")
     expect(page.locator("main")).to_contain_text("Đề nghị bà cung cấp biên bản vi phạm.")
+
+
+def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(page, city, axe):  # noqa: F811
+    """KN-09 (NĐ 155/2026 Art. 28b): a complaint's suspension starts a 3-working-day clock for sending
+    the decision, which the handler records; the termination starts another, and the file is not closed
+    until its sending is recorded too."""
+    people = _staff(city.app)
+    with city.app.app_context():
+        session = get_session()
+        root = session.scalar(select(OrgUnit).where(OrgUnit.code == "UBND-TP"))
+        handler = session.scalar(select(User).where(User.email == people["handler"][0]))
+        submission = make_submission(session, unit_id=root.id, kind=SubmissionKind.COMPLAINT,
+                                     identity={"full_name": "Trần Văn Khiếu"})
+        case = make_case(session, unit=root, submission=submission, kind=CaseKind.COMPLAINT,
+                         status=CaseStatus.INVESTIGATING, handler_id=handler.id)
+        start_stage(session, case, "resolution", dt.date.today())
+        session.commit()
+        case_id = case.id
+    today = dt.date.today().isoformat()
+    label = "Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"
+
+    _login(page, city.url, people["head"])
+    cases = CasePage(page, city.url).open(case_id)
+    cases.expect_no_action(label)  # no decision waits to be sent
+    cases.act("Tạm đình chỉ", reason_code="SUSP-FORCE — Sự kiện bất khả kháng hoặc trở ngại khách quan",
+              decision_number="8/QĐ-TĐC", decision_date=today)
+    cases.expect_status("Tạm đình chỉ")
+    expect(page.locator("#deadlines-title + table")).to_contain_text("KN-09")
+
+    _login(page, city.url, people["handler"])
+    cases.open(case_id)
+    page.locator(".case-actions").get_by_role("link", name=label, exact=True).click()
+    expect(page.locator("label[for=text]")).to_contain_text("chỉ cán bộ xem được")
+    axe(page)
+    page.locator("#text").fill("Quyết định 8/QĐ-TĐC gửi bưu điện cho ông Khiếu hôm nay.")
+    page.locator("form.case-action-form button[type=submit]").click()
+    cases.expect_status("Tạm đình chỉ")
+    cases.expect_no_action(label)
+
+    _login(page, city.url, people["head"])
+    cases.open(case_id)
+    cases.act("Đình chỉ giải quyết", reason_code="TERM-DIED — Cá nhân chết mà không có người thừa kế quyền, nghĩa vụ",
+              decision_number="9/QĐ-ĐC", decision_date=today)
+    cases.expect_status("Đình chỉ")
+    expect(page.locator("#held-close")).to_contain_text("Chưa ghi nhận việc gửi quyết định tạm đình chỉ")
+    cases.expect_no_action("Kết thúc hồ sơ")
+    axe(page)
+    cases.act(label, text="Quyết định 9/QĐ-ĐC gửi người thừa kế và cơ quan liên quan.")
+    expect(page.locator("#held-close")).to_have_count(0)
+    cases.act("Kết thúc hồ sơ")
+    cases.expect_status("Đã kết thúc")

@@ -305,3 +305,27 @@ def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: F
                              (unassigned.id, "send", "reminder", [head.id]),
                              (unassigned.id, "publish", "escalation", [head.id]),
                              (soon.id, "publish", "reminder", [head.id])])
+
+
+def test_a_suspension_or_termination_not_sent_in_time_is_chased(app: Flask, rules: Session) -> None:
+    """The sending clock of a suspension, termination or resumption decision (KN-09, TC-05) is chased
+    while the case is suspended, running again, or terminated, by those who may record it; no other
+    clock left on a terminated case is."""
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)])
+    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    handler = make_user(rules, roles=[(Role.HANDLER, unit)])
+    ended = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
+    start_stage(rules, ended, "send_interim", D(2026, 3, 2))  # KN-09: 3 WD, Thu 5 Mar
+    suspended = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.SUSPENDED)
+    start_stage(rules, suspended, "send_interim", D(2026, 3, 5))  # TC-05: 5 WD, Thu 12 Mar
+    left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
+    start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a terminated case
+    rules.commit()
+    report = sweep(rules, settings, D(2026, 3, 9))
+    assert (report.reminded, report.escalated) == (1, 1)
+    events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
+        select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
+    assert events == sorted([(ended.id, "send_interim", "escalation", [head.id]),
+                             (suspended.id, "send_interim", "reminder", [head.id])])

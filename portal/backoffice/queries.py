@@ -28,6 +28,7 @@ from portal.cases.evidence import awaiting_preparation
 from portal.cases.lifecycle import KIND_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for the queue views
 from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
 from portal.db import now_utc
+from portal.deadlines.board import DECIDED_STATUSES
 from portal.org.models import Field, OrgUnit
 
 PAGE_SIZE = 25
@@ -37,6 +38,10 @@ DUE_SOON_DAYS = 7
 # Statuses in which a case is still being worked on (its deadline still runs).
 OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED, CaseStatus.ACCEPTED,
                  CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.INFORMATION, CaseStatus.INSPECTION)
+
+# The due-soon and overdue queues also hold decided cases with a duty still on its clock
+# (:data:`portal.deadlines.board.DECIDED_STATUSES`), so a late sending is seen where any late duty is.
+DUE_STATUSES = OPEN_STATUSES + DECIDED_STATUSES
 
 FLAG_LABELS: dict[str, Any] = {
     "complex": _l("Phức tạp"),
@@ -90,12 +95,12 @@ def _unit(user: User, today: dt.date) -> ColumnElement[bool]:
 
 
 def _due_soon(user: User, today: dt.date) -> ColumnElement[bool]:
-    return and_(Case.status.in_(OPEN_STATUSES), Case.due_on >= today,
+    return and_(Case.status.in_(DUE_STATUSES), Case.due_on >= today,
                 Case.due_on <= today + dt.timedelta(days=DUE_SOON_DAYS))
 
 
 def _overdue(user: User, today: dt.date) -> ColumnElement[bool]:
-    return and_(Case.status.in_(OPEN_STATUSES), Case.due_on < today)
+    return and_(Case.status.in_(DUE_STATUSES), Case.due_on < today)
 
 
 def _information(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -117,12 +122,14 @@ QUEUES: tuple[Queue, ...] = (
     Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc đang giải quyết mà tôi là người xử lý."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False,
           statuses=frozenset(OPEN_STATUSES)),
-    Queue("due_soon", _l("Sắp đến hạn"), _l("Vụ việc đang giải quyết có hạn trong 7 ngày tới."),
+    Queue("due_soon", _l("Sắp đến hạn"),
+          _l("Vụ việc có thời hạn trong 7 ngày tới, kể cả việc gửi, công khai quyết định đã ban hành."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon,
-          statuses=frozenset(OPEN_STATUSES)),
-    Queue("overdue", _l("Quá hạn"), _l("Vụ việc đang giải quyết đã quá hạn."),
+          statuses=frozenset(DUE_STATUSES)),
+    Queue("overdue", _l("Quá hạn"),
+          _l("Vụ việc đã quá hạn, kể cả việc gửi, công khai quyết định đã ban hành chưa được ghi nhận."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _overdue,
-          statuses=frozenset(OPEN_STATUSES)),
+          statuses=frozenset(DUE_STATUSES)),
     Queue("information", _l("Thông tin có nội dung tố cáo"),
           _l("Tố cáo nặc danh hoặc không xác định được người tố cáo: không thụ lý, kiểm tra nếu cụ thể, có chứng cứ."),
           frozenset({Role.INTAKE_OFFICER, Role.INSPECTOR}) | LEADERS, _information, "oldest",

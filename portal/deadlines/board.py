@@ -94,8 +94,16 @@ def scope_units(session: Session, user: User) -> set[int]:
     return units_where(user, BOARD_ROLES, session)
 
 
+# Decided cases whose file stays open for a duty on its clock (sending the decision, publishing a
+# conclusion: ``Case.due_on`` is set only while a clock runs).
+DECIDED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.TERMINATED)
+
+
 def open_clause() -> ColumnElement[bool]:
-    return and_(Case.closed_at.is_(None), Case.status.not_in(list(CLOSED_STATUSES)))
+    """Cases the board counts as open: still being handled, or decided with a duty of the office
+    still on its clock (a late sending is overdue like any late duty)."""
+    return and_(Case.closed_at.is_(None), Case.status.not_in(list(CLOSED_STATUSES))
+                | (Case.status.in_(DECIDED_STATUSES) & Case.due_on.is_not(None)))
 
 
 def scoped_cases(session: Session, user: User) -> ColumnElement[bool]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
 from portal.cases.models import (
+    SEND_STAGE,
     Case,
     CaseEvent,
     CaseKind,
@@ -113,6 +114,13 @@ OPEN = {
 HANDLED = (CaseStatus.ACCEPTED, CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.RESOLVED,
            CaseStatus.CLOSED)
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+INTAKE_OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED)  # xử lý đơn's clock runs
+SENT = (CaseKind.COMPLAINT, CaseKind.DENUNCIATION)  # kinds whose decision has a sending clock
+UNSENT_SHARE = 0.15  # of those resolved: the sending not recorded yet
+
+
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC)
 
 
 @dataclass
@@ -168,8 +176,12 @@ def _rows(
             status, case_kind = CaseStatus.INFORMATION, CaseKind.DENUNCIATION_INFO
         else:
             case_kind = KIND_BY_SUBMISSION[kind]
+        # Some decisions issued lately still wait for their sending to be recorded (KN-04, TC-06): the
+        # file stays open with that clock running, on the due-soon and overdue queues.
+        unsent = status == CaseStatus.RESOLVED and case_kind in SENT and rng.random() < UNSENT_SHARE
         # Open cases are recent (a few run late); finished ones spread over two years.
-        age = rng.randint(0, 60) if status in OPEN and rng.random() < 0.95 else rng.randint(0, 720)
+        recent = status in OPEN or unsent
+        age = rng.randint(0, 60) if recent and rng.random() < 0.95 else rng.randint(0, 720)
         received = dt.datetime.combine(
             today - dt.timedelta(days=age),
             dt.time(rng.randint(7, 20), rng.randint(0, 59)),
@@ -212,8 +224,10 @@ def _rows(
         if status in HANDLED and world.handlers.get(unit_id):
             handler = rng.choice(world.handlers[unit_id])
         start = local_date(received)
-        due = start + dt.timedelta(days=14 if status in (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW) else 45)
+        due = start + dt.timedelta(days=14 if status in INTAKE_OPEN else 45)
         is_open = status in OPEN
+        decided = min(today, start + dt.timedelta(days=rng.randint(10, 40)))
+        send_due = decided + dt.timedelta(days=5)  # about 3 to 5 working days
         case = {
             "id": n,
             "reference": code,
@@ -226,10 +240,10 @@ def _rows(
             "is_complex": rng.random() < 0.1,
             "is_remote": rng.random() < 0.03,
             "summary": title,
-            "due_on": due if is_open else None,
+            "due_on": send_due if unsent else due if is_open else None,
             "created_at": received,
             "updated_at": received,
-            "closed_at": None if is_open else received + dt.timedelta(days=rng.randint(5, 60)),
+            "closed_at": None if is_open or unsent else received + dt.timedelta(days=rng.randint(5, 60)),
             "version": 1,
         }
         events = [
@@ -276,7 +290,7 @@ def _rows(
                 "starts_on": start,
                 "due_on": start + dt.timedelta(days=14),
                 "met_at": None
-                if status in (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW)
+                if status in INTAKE_OPEN
                 else received + dt.timedelta(days=7),
             }
         ]
@@ -288,7 +302,18 @@ def _rows(
                     "rule_code": "KN-03" if case_kind == CaseKind.COMPLAINT else "TC-04",
                     "starts_on": start + dt.timedelta(days=10),
                     "due_on": due,
-                    "met_at": None if is_open else case["closed_at"],
+                    "met_at": None if is_open else _at(decided) if unsent else case["closed_at"],
+                }
+            )
+        if unsent:
+            deadlines.append(
+                {
+                    "case_id": n,
+                    "stage": SEND_STAGE,
+                    "rule_code": "KN-04" if case_kind == CaseKind.COMPLAINT else "TC-06",
+                    "starts_on": decided,
+                    "due_on": send_due,
+                    "met_at": None,
                 }
             )
         yield submission, identity, case, events, messages, deadlines

@@ -178,6 +178,12 @@ def test_queue_membership(db_session, org):
     closed_late = make_case(s, unit=org.dept_a, status=CaseStatus.CLOSED, due_on=TODAY - dt.timedelta(days=2))
     info = make_case(s, unit=org.dept_a, status=CaseStatus.INFORMATION, kind=CaseKind.DENUNCIATION_INFO)
     elsewhere = make_case(s, unit=org.dept_b, status=CaseStatus.RECEIVED)
+    # decided, the decision's sending or the conclusion's publication still on the clock (due_on is set
+    # only while one runs): late or soon like any duty; decided with nothing left: in neither
+    unsent = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, due_on=TODAY - dt.timedelta(days=1))
+    unpublished = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, due_on=TODAY + dt.timedelta(days=2))
+    ended_unsent = make_case(s, unit=org.dept_a, status=CaseStatus.TERMINATED, due_on=TODAY - dt.timedelta(days=3))
+    decided = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED)
 
     def ids(user: User, key: str) -> set[int]:
         page = queries.queue_page(s, user, queries.QUEUES_BY_KEY[key], Filters(), sort="due", after=None,
@@ -187,9 +193,11 @@ def test_queue_membership(db_session, org):
     assert ids(org.intake, "new") == {new.id, reviewing.id}
     assert ids(org.head, "proposed") == {proposed.id}
     assert ids(org.handler, "mine") == {mine.id}
-    assert ids(org.handler, "due_soon") == {soon.id}
-    assert ids(org.head, "overdue") == {late.id}
+    assert ids(org.handler, "due_soon") == {soon.id, unpublished.id}
+    assert ids(org.head, "overdue") == {late.id, unsent.id, ended_unsent.id}
     assert closed_late.id not in ids(org.inspector, "overdue")
+    assert decided.id not in ids(org.head, "overdue") | ids(org.head, "due_soon") | ids(org.head, "unit")
+    assert unsent.id not in ids(org.head, "unit")  # no longer being resolved
     assert ids(org.intake, "information") == {info.id}
     assert elsewhere.id in ids(org.inspector, "unit") and elsewhere.id not in ids(org.head, "unit")
 

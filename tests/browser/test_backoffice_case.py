@@ -406,7 +406,7 @@ def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(
                          status=CaseStatus.INVESTIGATING, handler_id=handler.id)
         start_stage(session, case, "resolution", dt.date.today())
         session.commit()
-        case_id = case.id
+        case_id, reference = case.id, case.reference
     today = dt.date.today().isoformat()
     label = "Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"
 
@@ -436,7 +436,13 @@ def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(
     expect(page.locator("#held-close")).to_contain_text("Chưa ghi nhận việc gửi quyết định tạm đình chỉ")
     cases.expect_no_action("Kết thúc hồ sơ")
     axe(page)
+    page.goto(f"{city.url}/staff/queues/due_soon")  # the sending's clock keeps the terminated file in sight
+    expect(page.locator("main")).to_contain_text(reference)
+    cases.open(case_id)
     cases.act(label, text="Quyết định 9/QĐ-ĐC gửi người thừa kế và cơ quan liên quan.")
     expect(page.locator("#held-close")).to_have_count(0)
+    page.goto(f"{city.url}/staff/queues/due_soon")
+    expect(page.locator("main")).not_to_contain_text(reference)
+    cases.open(case_id)
     cases.act("Kết thúc hồ sơ")
     cases.expect_status("Đã kết thúc")

@@ -242,3 +242,30 @@ def test_board_case_link_opens_the_case_for_its_head_only(client: FlaskClient, d
     login_as(client, org["head_c"])  # head of an unrelated department: as if the case did not exist
     assert client.get("/staff/cases/KN-7Q4M-X9KD").status_code == 404
     assert client.get("/staff/cases/KN-NO-SUCH-CASE").status_code == 404
+
+
+def test_a_decided_case_with_a_late_sending_counts_as_open_and_overdue(client: FlaskClient, db_session: Session,
+                                                                        org: dict) -> None:  # type: ignore[type-arg]
+    """The head is accountable for the sending of a decision (KN-04, TC-06, KN-09, TC-05) and the
+    publication of a conclusion (TC-07) as for any deadline: a resolved or terminated case with such a
+    clock running is on the board (open, due soon or overdue) and in its drill-down until recorded."""
+    s = db_session
+    district = org["district"]
+    unsent = make_case(s, unit=district, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    add_deadline(s, unsent, starts=D(2026, 3, 2), due=D(2026, 3, 5), stage="send")
+    ended = make_case(s, unit=district, kind=CaseKind.DENUNCIATION, status=CaseStatus.TERMINATED)
+    add_deadline(s, ended, starts=D(2026, 3, 9), due=D(2026, 3, 13), stage="send_interim")
+    board = compute(s, org["head_b"], today=TODAY, period=PERIOD, soon=SOON)
+    dist = board.units[0].figures
+    assert (dist.open, dist.due_soon, dist.overdue) == (3 + 2, 1 + 1, 1 + 1)  # the fixture's, and these two
+    assert dist.met == 2  # a side duty's clock never enters the handling's met figures
+
+    login_as(client, org["head_b"])  # the page counts from the real today: both are late by now
+    overdue = client.get(f"/staff/board/units/{district.id}/overdue").get_data(as_text=True)
+    assert f'href="/staff/cases/{unsent.reference}"' in overdue and f'href="/staff/cases/{ended.reference}"' in overdue
+    assert "Gửi quyết định, kết luận" in overdue and "Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục" in overdue
+
+    # once recorded (the clock met, nothing left on it), the decided case leaves the board's open figures
+    unsent.due_on = None
+    s.flush()
+    assert compute(s, org["head_b"], today=TODAY, period=PERIOD, soon=SOON).units[0].figures.overdue == 1

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.accounts.models import Role
-from portal.cases.models import Case, CaseEvent, Deadline, ReporterIdentity, Submission
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, Deadline, ReporterIdentity, Submission
 from portal.demo.generate import generate
 from tests.factories import make_field, make_unit, make_user
 
@@ -35,6 +35,26 @@ def test_generates_consistent_cases(db_session):
     # a second run continues after the existing ids
     assert generate(db_session, 10, batch=10) == 10
     assert db_session.scalar(select(func.count()).select_from(Case)) == 130
+
+
+def test_generated_clocks_agree_with_the_cases(db_session):
+    """Each case's due date is its earliest running clock, as the lifecycle keeps it; a file closed has
+    none; some resolved cases still wait for their decision's sending (on the due-soon and overdue
+    queues, as in real use)."""
+    unit = make_unit(db_session)
+    make_field(db_session, code="land")
+    make_user(db_session, roles=[(Role.HANDLER, unit)])
+    generate(db_session, 1500, batch=500)
+    earliest = (select(func.min(Deadline.due_on)).where(Deadline.case_id == Case.id, Deadline.met_at.is_(None))
+                .correlate(Case).scalar_subquery())
+    rows = db_session.execute(select(Case.status, Case.due_on, earliest, Case.closed_at)).all()
+    assert all(due == first for _status, due, first, _closed in rows)
+    assert all(due is None for _status, due, _first, closed in rows if closed is not None)
+    unsent = db_session.execute(select(Case.kind, Deadline.rule_code).join(Deadline, Deadline.case_id == Case.id)
+                                .where(Case.status == CaseStatus.RESOLVED, Deadline.stage == "send",
+                                       Deadline.met_at.is_(None))).all()
+    assert unsent and all(code == {CaseKind.COMPLAINT: "KN-04", CaseKind.DENUNCIATION: "TC-06"}[kind]
+                          for kind, code in unsent)
 
 
 def test_postgresql_statistics_are_refreshed_after_the_bulk_load(db_session):

@@ -26,9 +26,8 @@ from portal.accounts.permissions import units_where
 from portal.cases.access import CASE_ROLES, visible_cases_clause
 from portal.cases.evidence import awaiting_preparation
 from portal.cases.lifecycle import KIND_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for the queue views
-from portal.cases.models import Case, CaseConflict, CaseKind, CaseStatus
+from portal.cases.models import DECIDED_STATUSES, Case, CaseConflict, CaseKind, CaseStatus
 from portal.db import now_utc
-from portal.deadlines.board import DECIDED_STATUSES
 from portal.org.models import Field, OrgUnit
 
 PAGE_SIZE = 25
@@ -40,7 +39,7 @@ OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED,
                  CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.INFORMATION, CaseStatus.INSPECTION)
 
 # The due-soon and overdue queues also hold decided cases with a duty still on its clock
-# (:data:`portal.deadlines.board.DECIDED_STATUSES`), so a late sending is seen where any late duty is.
+# (:data:`portal.cases.models.DECIDED_STATUSES`), so a late sending is seen where any late duty is.
 DUE_STATUSES = OPEN_STATUSES + DECIDED_STATUSES
 
 FLAG_LABELS: dict[str, Any] = {
@@ -86,8 +85,11 @@ def _new(user: User, today: dt.date) -> ColumnElement[bool]:
 
 def _mine(user: User, today: dt.date) -> ColumnElement[bool]:
     # lower() (statuses are stored lower-case) keeps the planner on handler_id: a status index scan
-    # over every open case in the city would be far longer than one person's cases.
-    return and_(Case.handler_id == user.id, func.lower(Case.status).in_([s.value for s in OPEN_STATUSES]))
+    # over every open case in the city would be far longer than one person's cases. A decided case
+    # stays while its sending or publication waits: the assigned handler may record it.
+    status = func.lower(Case.status)
+    return and_(Case.handler_id == user.id, status.in_([s.value for s in DUE_STATUSES]),
+                or_(status.in_([s.value for s in OPEN_STATUSES]), Case.due_on.is_not(None)))
 
 
 def _unit(user: User, today: dt.date) -> ColumnElement[bool]:
@@ -119,9 +121,10 @@ QUEUES: tuple[Queue, ...] = (
           statuses=frozenset({CaseStatus.RECEIVED, CaseStatus.IN_REVIEW})),
     Queue("proposed", _l("Đề xuất thụ lý"), _l("Đơn được đề xuất thụ lý, chờ người đứng đầu quyết định."),
           LEADERS, _proposed, "oldest", statuses=frozenset({CaseStatus.PROPOSED})),
-    Queue("mine", _l("Được giao cho tôi"), _l("Vụ việc đang giải quyết mà tôi là người xử lý."),
+    Queue("mine", _l("Được giao cho tôi"),
+          _l("Vụ việc đang giải quyết mà tôi là người xử lý, kể cả quyết định đã ban hành còn chờ gửi, công khai."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER}) | LEADERS, _mine, per_unit=False,
-          statuses=frozenset(OPEN_STATUSES)),
+          statuses=frozenset(DUE_STATUSES)),
     Queue("due_soon", _l("Sắp đến hạn"),
           _l("Vụ việc có thời hạn trong 7 ngày tới, kể cả việc gửi, công khai quyết định đã ban hành."),
           frozenset({Role.INTAKE_OFFICER, Role.HANDLER, Role.INSPECTOR}) | LEADERS, _due_soon,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_request_context
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -726,9 +726,14 @@ def recorded(case: Case, *actions: str) -> set[str]:
 
 
 NO_INTERIM_MESSAGE = _l("Không có quyết định tạm đình chỉ, đình chỉ hoặc tiếp tục giải quyết nào đang chờ gửi.")
-INTERIM_FIRST_MESSAGE = _l("Chưa ghi nhận việc gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục giải quyết (Luật Tố "
-                           "cáo Điều 34; Nghị định 155/2026 Điều 28b): hãy “Ghi nhận đã gửi quyết định tạm đình chỉ, "
-                           "đình chỉ, tiếp tục” trước khi kết thúc hồ sơ.")
+INTERIM_FIRST_MESSAGES: dict[CaseKind, Any] = {
+    CaseKind.COMPLAINT: _l("Chưa ghi nhận việc gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục giải quyết khiếu nại "
+                           "(Nghị định 155/2026 Điều 28b): hãy “Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, "
+                           "tiếp tục” trước khi kết thúc hồ sơ."),
+    CaseKind.DENUNCIATION: _l("Chưa ghi nhận việc gửi quyết định tạm đình chỉ, đình chỉ giải quyết tố cáo (Luật Tố cáo "
+                              "Điều 34): hãy “Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục” trước khi "
+                              "kết thúc hồ sơ."),
+}
 
 
 def interim_unsent(case: Case) -> bool:
@@ -833,21 +838,30 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return PUBLISHED_MESSAGE
     if transition.name == "send_interim" and not interim_unsent(case):
         return NO_INTERIM_MESSAGE
-    if transition.name == "close" and interim_unsent(case):
-        return INTERIM_FIRST_MESSAGE  # the file is not closed on a termination nobody was sent
-    if transition.name == "close" and case.status == CaseStatus.RESOLVED:
-        # the file is not closed on a decision nobody was sent, or a conclusion not made public (the
-        # page names every step left, not only the first)
-        done = recorded(case, "send_decision", "publish_conclusion") if case.kind in SENT_KINDS else set()
-        unsent = case.kind in SENT_KINDS and "send_decision" not in done
+    if transition.name == "close":
+        return _close_refusal(case)
+    return None
+
+
+def _close_refusal(case: Case) -> Any | None:
+    """The file is not closed on a decision nobody was sent, or a conclusion not made public: every
+    step left, not only the first (the page lists them all)."""
+    steps = []
+    if interim_unsent(case) and case.kind in INTERIM_FIRST_MESSAGES:
+        steps.append(INTERIM_FIRST_MESSAGES[case.kind])  # a suspension, termination or resumption
+    if case.status == CaseStatus.RESOLVED and case.kind in SENT_KINDS:
+        done = recorded(case, "send_decision", "publish_conclusion")
+        unsent = "send_decision" not in done
         unpublished = case.kind == CaseKind.DENUNCIATION and "publish_conclusion" not in done
         if unsent and unpublished:
-            return SEND_AND_PUBLISH_FIRST_MESSAGE
-        if unsent:
-            return SEND_FIRST_MESSAGE
-        if unpublished:
-            return PUBLISH_FIRST_MESSAGE
-    return None
+            steps.append(SEND_AND_PUBLISH_FIRST_MESSAGE)
+        elif unsent:
+            steps.append(SEND_FIRST_MESSAGE)
+        elif unpublished:
+            steps.append(PUBLISH_FIRST_MESSAGE)
+    if len(steps) > 1:
+        return LazyString(lambda: " ".join(str(step) for step in steps))
+    return steps[0] if steps else None
 
 
 def _applies(case: Case, transition: Transition) -> bool:

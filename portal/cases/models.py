@@ -308,8 +308,10 @@ INTERIM_STAGE = "send_interim"
 SEND_STAGE = "send"
 PUBLISH_STAGE = "publish"
 # Chased after the decision that ends the handling (the case resolved or terminated): the sending
-# and publication that follow it, and the sending of a termination decision.
+# and publication that follow it, and the sending of a termination decision. Only these clocks run on
+# a decided case, so its ``due_on`` is set exactly while one of them waits.
 AFTER_DECISION_STAGES = frozenset({INTERIM_STAGE, SEND_STAGE, PUBLISH_STAGE})
+DECIDED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.TERMINATED)
 SIDE_STAGES = frozenset({NOTIFY_STAGE, *AFTER_DECISION_STAGES})
 
 

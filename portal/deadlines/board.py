@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.permissions import units_where
 from portal.cases.access import visible_cases_clause
-from portal.cases.models import SIDE_STAGES, Case, CaseStatus, Deadline
+from portal.cases.models import DECIDED_STATUSES, SIDE_STAGES, Case, CaseStatus, Deadline
 from portal.deadlines import policy
 from portal.deadlines.calendar import WorkingCalendar
 from portal.deadlines.clock import LOCAL_TZ, local_date
@@ -92,11 +92,6 @@ class Board:
 def scope_units(session: Session, user: User) -> set[int]:
     """Units whose figures ``user`` may see: subtrees where they are head or inspector."""
     return units_where(user, BOARD_ROLES, session)
-
-
-# Decided cases whose file stays open for a duty on its clock (sending the decision, publishing a
-# conclusion: ``Case.due_on`` is set only while a clock runs).
-DECIDED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.TERMINATED)
 
 
 def open_clause() -> ColumnElement[bool]:

@@ -43,7 +43,7 @@ SEED_RULES: list[dict[str, Any]] = [
     dict(code="KN-08", kind="khiếu nại", stage="Thông báo đối thoại (trước ít nhất)", duration=5, unit="CAL",
          starts_at="—", legal_basis="NĐ 155/2026 Điều 28", confidence="R"),
     dict(code="KN-09", kind="khiếu nại", stage="Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục",
-         stage_key="send_interim", duration=3, unit="WD", starts_at="Ngày ra quyết định",
+         stage_key="send_interim", duration=3, unit="WD", starts_at="Ngày ra quyết định", valid_from=ND155,
          legal_basis="NĐ 155/2026 Điều 28b", confidence="R",
          note="Thời hạn tiếp tục tính từ ngày tiếp tục giải quyết."),
     # Not in LEGAL.md's table: the second-time decision's sending (hence the mark "?", to be checked).

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.cases.models import (
+    AFTER_DECISION_STAGES,
     INTERIM_STAGE,
     NOTIFY_STAGE,
     PUBLISH_STAGE,
@@ -37,6 +38,9 @@ from portal.deadlines.rules_data import SEED_RULES
 from portal.org import refdata
 
 STAGES = ("intake", "acceptance", "resolution", NOTIFY_STAGE, INTERIM_STAGE, SEND_STAGE, PUBLISH_STAGE)
+# A clock per decision: a later decision opens its own instead of moving one still running (the
+# suspension's sending stays late if it is, when the resumption or termination follows).
+PER_DECISION_STAGES = frozenset({INTERIM_STAGE})
 
 
 class DeadlineError(ValueError):
@@ -292,7 +296,9 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     rule = rule_in_force(session, code, start_on)
     if rule is None:
         return None
-    # a new start, or another rule (a reclassified đơn): earlier extensions and pauses lapse
+    if stage in PER_DECISION_STAGES:
+        existing = []  # a clock of its own: an earlier decision still waiting keeps its limit and its lateness
+    # a new start, or another rule (a reclassified đơn): earlier extensions, pauses and reminders lapse
     restarted = bool(existing) and (existing[0].starts_on != start_on or existing[0].rule_code != rule.code)
     if existing:
         deadline = existing[0]
@@ -308,6 +314,9 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
     if not existing or restarted:
         deadline.extension_days = deadline.extensions_count = deadline.paused_days = 0
         deadline.paused_since = None
+        # the sweep chases the new due date afresh (the report of an intake still open 45 days after
+        # receipt, which the receipt dates, stays as it was)
+        deadline.reminded_at = deadline.escalated_at = deadline.escalated_parent_at = None
     deadline.due_on = start_on
     _recompute(session, deadline, case, load_calendar(session))
     update_case_due(case)
@@ -316,8 +325,9 @@ def start_stage(session: Session, case: Case, stage: str, start_on: dt.date) -> 
 
 
 def complete_stage(session: Session, case: Case, stage: str, at: dt.datetime) -> Deadline | None:
-    """Mark the open deadline of ``stage`` met at ``at``."""
-    open_ = _open(case, stage)
+    """Mark the open deadline of ``stage`` met at ``at`` (of a stage with a clock per decision, the
+    earliest started: each record is one decision sent)."""
+    open_ = sorted(_open(case, stage), key=lambda d: (d.starts_on, d.id or 0))
     if not open_:
         return None
     deadline = open_[0]
@@ -381,9 +391,10 @@ def extend_stage(session: Session, case: Case, stage: str, days: int, *, decisio
 
 
 def pause_case(session: Session, case: Case, on: dt.date) -> None:
-    """Suspension: open deadlines stop counting from ``on``."""
+    """Suspension: open deadlines stop counting from ``on``, except the sending of a decision
+    already taken (a resumption's, say), which suspension does not put off."""
     for deadline in _open(case):
-        if deadline.paused_since is None:
+        if deadline.paused_since is None and deadline.stage not in AFTER_DECISION_STAGES:
             deadline.paused_since = on
     session.flush()
 

@@ -37,7 +37,15 @@ from sqlalchemy import ColumnElement, exists, literal_column, or_, select, updat
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from portal.accounts.models import Role, RoleAssignment, User
-from portal.cases.models import AFTER_DECISION_STAGES, SIDE_STAGES, Case, CaseConflict, CaseEvent, CaseStatus, Deadline
+from portal.cases.models import (
+    AFTER_DECISION_STAGES,
+    DECIDED_STATUSES,
+    SIDE_STAGES,
+    Case,
+    CaseConflict,
+    CaseEvent,
+    Deadline,
+)
 from portal.db import among, insert_many, now_utc
 from portal.deadlines import policy
 from portal.deadlines.board import CLOSED_STATUSES
@@ -226,7 +234,7 @@ def claim(session: Session, column: InstrumentedAttribute[Any], ids: list[int], 
 # A case closed without its deadline being met (withdrawn, merged, ...) is never chased; a resolved
 # or terminated case is, for sending its decision and publishing a conclusion
 # (:data:`AFTER_DECISION_STAGES`).
-_DECIDED = [CaseStatus.RESOLVED.value, CaseStatus.TERMINATED.value]
+_DECIDED = [s.value for s in DECIDED_STATUSES]
 _case_is_open = exists().where(Case.id == Deadline.case_id, Case.closed_at.is_(None),
                                Case.status.not_in([s.value for s in CLOSED_STATUSES])
                                | (Deadline.stage.in_(sorted(AFTER_DECISION_STAGES)) & Case.status.in_(_DECIDED)))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
 from portal.cases.models import (
+    PUBLISH_STAGE,
     SEND_STAGE,
     Case,
     CaseEvent,
@@ -117,6 +118,13 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 INTAKE_OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED)  # xử lý đơn's clock runs
 SENT = (CaseKind.COMPLAINT, CaseKind.DENUNCIATION)  # kinds whose decision has a sending clock
 UNSENT_SHARE = 0.15  # of those resolved: the sending not recorded yet
+# The clocks resolving starts, due in about as many calendar days as their working days: KN-04 (3),
+# TC-06 (5) and TC-07 (7).
+AFTER_DECISION: dict[CaseKind, Callable[[dt.date], list[tuple[str, str, dt.date]]]] = {
+    CaseKind.COMPLAINT: lambda day: [(SEND_STAGE, "KN-04", day + dt.timedelta(days=5))],
+    CaseKind.DENUNCIATION: lambda day: [(SEND_STAGE, "TC-06", day + dt.timedelta(days=7)),
+                                        (PUBLISH_STAGE, "TC-07", day + dt.timedelta(days=9))],
+}
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -179,9 +187,12 @@ def _rows(
         # Some decisions issued lately still wait for their sending to be recorded (KN-04, TC-06): the
         # file stays open with that clock running, on the due-soon and overdue queues.
         unsent = status == CaseStatus.RESOLVED and case_kind in SENT and rng.random() < UNSENT_SHARE
-        # Open cases are recent (a few run late); finished ones spread over two years.
-        recent = status in OPEN or unsent
-        age = rng.randint(0, 60) if recent and rng.random() < 0.95 else rng.randint(0, 720)
+        # Open cases are recent (a few run late); finished ones spread over two years; a decision waiting
+        # for its sending was issued lately, at least ten days after receipt.
+        if unsent:
+            age = rng.randint(12, 60) if rng.random() < 0.95 else rng.randint(60, 720)
+        else:
+            age = rng.randint(0, 60) if status in OPEN and rng.random() < 0.95 else rng.randint(0, 720)
         received = dt.datetime.combine(
             today - dt.timedelta(days=age),
             dt.time(rng.randint(7, 20), rng.randint(0, 59)),
@@ -226,8 +237,10 @@ def _rows(
         start = local_date(received)
         due = start + dt.timedelta(days=14 if status in INTAKE_OPEN else 45)
         is_open = status in OPEN
-        decided = min(today, start + dt.timedelta(days=rng.randint(10, 40)))
-        send_due = decided + dt.timedelta(days=5)  # about 3 to 5 working days
+        decided, after = start, []  # the clocks a decision starts: (stage, rule, due)
+        if unsent:
+            decided = min(today, start + dt.timedelta(days=rng.randint(10, 40)))
+            after = AFTER_DECISION[case_kind](decided)
         case = {
             "id": n,
             "reference": code,
@@ -240,7 +253,7 @@ def _rows(
             "is_complex": rng.random() < 0.1,
             "is_remote": rng.random() < 0.03,
             "summary": title,
-            "due_on": send_due if unsent else due if is_open else None,
+            "due_on": min(due for _stage, _rule, due in after) if after else due if is_open else None,
             "created_at": received,
             "updated_at": received,
             "closed_at": None if is_open or unsent else received + dt.timedelta(days=rng.randint(5, 60)),
@@ -305,17 +318,10 @@ def _rows(
                     "met_at": None if is_open else _at(decided) if unsent else case["closed_at"],
                 }
             )
-        if unsent:
-            deadlines.append(
-                {
-                    "case_id": n,
-                    "stage": SEND_STAGE,
-                    "rule_code": "KN-04" if case_kind == CaseKind.COMPLAINT else "TC-06",
-                    "starts_on": decided,
-                    "due_on": send_due,
-                    "met_at": None,
-                }
-            )
+        deadlines += [
+            {"case_id": n, "stage": stage, "rule_code": rule, "starts_on": decided, "due_on": due, "met_at": None}
+            for stage, rule, due in after
+        ]
         yield submission, identity, case, events, messages, deadlines
 
 

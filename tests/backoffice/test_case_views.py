@@ -225,6 +225,10 @@ def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
     login_as(client, setup["officer"])
     assert client.post(f"/staff/cases/{case.id}/act/send_interim",
                        data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+    other_handler = make_user(db, roles=[(Role.HANDLER, setup["unit"])])  # a handler, not this case's
+    login_as(client, other_handler)
+    assert client.post(f"/staff/cases/{case.id}/act/send_interim",
+                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
     login_as(client, setup["handler"])
     empty = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": " "})
     assert empty.status_code == 422

@@ -632,7 +632,7 @@ def test_suspension_termination_and_resumption_decisions_are_sent_within_their_l
     within 3 working days, the resumption restarting the clock) and Luật Tố cáo Art. 34 (TC-05: a
     denunciation's suspension or termination decision within 5): each decision starts a clock from its
     date, the handler or a head records the sending, and a terminated file is not closed before."""
-    from portal.cases.lifecycle import INTERIM_FIRST_MESSAGE, NO_INTERIM_MESSAGE, held_back
+    from portal.cases.lifecycle import INTERIM_FIRST_MESSAGES, NO_INTERIM_MESSAGE, SEND_FIRST_MESSAGE, held_back
     from portal.tracking.services import reporter_view
 
     seed_rules(db_session)
@@ -673,15 +673,23 @@ def test_suspension_termination_and_resumption_decisions_are_sent_within_their_l
     assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), True),
                                   ("KN-09", dt.date(2026, 11, 16), dt.date(2026, 11, 19), False)]
     assert resolution.paused_since is None
-    # terminated before the resumption's sending was recorded: one sending covers both, from the later date
+    # terminated before the resumption's sending was recorded: each decision keeps its own clock
     decide(complaint, "terminate", dt.date(2026, 11, 18), reason_code="TERM-DIED")
     assert interim(complaint) == [("KN-09", dt.date(2026, 11, 4), dt.date(2026, 11, 9), True),
+                                  ("KN-09", dt.date(2026, 11, 16), dt.date(2026, 11, 19), False),
                                   ("KN-09", dt.date(2026, 11, 18), dt.date(2026, 11, 23), False)]
-    assert resolution.met_at is not None and complaint.due_on == dt.date(2026, 11, 23)
-    assert ("close", INTERIM_FIRST_MESSAGE) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
+    assert resolution.met_at is not None and complaint.due_on == dt.date(2026, 11, 19)
+    waiting = INTERIM_FIRST_MESSAGES[CaseKind.COMPLAINT]
+    assert ("close", waiting) in [(t.name, why) for t, why in held_back(db_session, head, complaint)]
     with pytest.raises(IllegalTransition, match="Chưa ghi nhận việc gửi quyết định tạm đình chỉ"):
         apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
-    apply_transition(db_session, head, complaint, "send_interim", TransitionInput(text="Gửi ngày 19/11"),
+    # each record is one decision sent, the earliest first
+    apply_transition(db_session, head, complaint, "send_interim", TransitionInput(text="9/QĐ gửi ngày 17/11"),
+                     version=None)
+    assert interim(complaint)[1][3] and not interim(complaint)[2][3]
+    assert complaint.due_on == dt.date(2026, 11, 23) and "close" not in {t.name for t in available(
+        db_session, head, complaint)}
+    apply_transition(db_session, head, complaint, "send_interim", TransitionInput(text="18/QĐ gửi ngày 19/11"),
                      version=None)
     assert complaint.due_on is None
     apply_transition(db_session, head, complaint, "close", TransitionInput(), version=None)
@@ -707,6 +715,8 @@ def test_suspension_termination_and_resumption_decisions_are_sent_within_their_l
     apply_transition(db_session, head, resolved, "resolve", TransitionInput(
         text="Giữ nguyên", decision_number="9/QĐ", decision_date=dt.date(2026, 11, 17),
         document_key="decision-test-key"), version=None)
+    why = {t.name: why for t, why in held_back(db_session, head, resolved)}["close"]  # every step left
+    assert str(why) == f"{INTERIM_FIRST_MESSAGES[CaseKind.COMPLAINT]} {SEND_FIRST_MESSAGE}"
     apply_transition(db_session, head, resolved, "send_decision", TransitionInput(text="Đã gửi"), version=None)
     assert "close" not in {t.name for t in available(db_session, head, resolved)}
     apply_transition(db_session, handler, resolved, "send_interim", TransitionInput(text="Đã gửi"), version=None)

@@ -183,7 +183,9 @@ def test_queue_membership(db_session, org):
     unsent = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, due_on=TODAY - dt.timedelta(days=1))
     unpublished = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, due_on=TODAY + dt.timedelta(days=2))
     ended_unsent = make_case(s, unit=org.dept_a, status=CaseStatus.TERMINATED, due_on=TODAY - dt.timedelta(days=3))
-    decided = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED)
+    decided = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, handler_id=org.handler.id)
+    mine_unsent = make_case(s, unit=org.dept_a, status=CaseStatus.TERMINATED, handler_id=org.handler.id,
+                            due_on=TODAY + dt.timedelta(days=20))  # the handler may record the sending
 
     def ids(user: User, key: str) -> set[int]:
         page = queries.queue_page(s, user, queries.QUEUES_BY_KEY[key], Filters(), sort="due", after=None,
@@ -192,7 +194,7 @@ def test_queue_membership(db_session, org):
 
     assert ids(org.intake, "new") == {new.id, reviewing.id}
     assert ids(org.head, "proposed") == {proposed.id}
-    assert ids(org.handler, "mine") == {mine.id}
+    assert ids(org.handler, "mine") == {mine.id, mine_unsent.id}  # not ``decided``: nothing left on it
     assert ids(org.handler, "due_soon") == {soon.id, unpublished.id}
     assert ids(org.head, "overdue") == {late.id, unsent.id, ended_unsent.id}
     assert closed_late.id not in ids(org.inspector, "overdue")

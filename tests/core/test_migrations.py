@@ -241,3 +241,69 @@ def test_0016_gives_tc01_its_longer_limit_and_a_new_reference_token(empty_databa
             token = session.scalar(select(ReferenceVersion.token))
     assert [tuple(r) for r in rows] == [("TC-01", 1, 3), ("TC-01", 2, 5), ("TC-01", 3, None), ("TC-04", 1, None)]
     assert before and token != before
+
+
+def test_0017_dates_kn09_names_the_stages_and_leaves_only_the_after_decision_clocks(empty_database, workdir):
+    """KN-09 (NĐ 155/2026 Art. 28b) applies from 1 July 2026 in its stock version only; stored rules get
+    the stage their clock runs for; a clock of the handling left running on a decided case (a
+    denunciation terminated before termination stopped TC-03) is met when it was decided, and the
+    case's due date is again that of what still runs, so the queues and the board show what waits."""
+    from sqlalchemy.orm import Session
+
+    from portal.cases.models import CaseEvent, CaseKind, CaseStatus, Deadline
+    from portal.deadlines.models import DayUnit, DeadlineRule
+    from portal.org.models import ReferenceVersion
+    from tests.factories import make_case, make_unit
+
+    def rule(code: str, version: int, **values: object) -> DeadlineRule:
+        return DeadlineRule(code=code, version=version, kind="khiếu nại", stage="Gửi quyết định", duration=3,
+                            unit=DayUnit.WD, starts_at="Ngày ra quyết định", legal_basis="—", confidence="R",
+                            **values)
+
+    def clock(case_id: int, stage: str, due: dt.date) -> Deadline:
+        return Deadline(case_id=case_id, stage=stage, rule_code="X", starts_on=due - dt.timedelta(days=7),
+                        due_on=due)
+
+    decided_at = dt.datetime(2026, 10, 5, 3, 0, tzinfo=dt.UTC)
+    with upgraded_to(empty_database, workdir, "0016") as (upgrade, engine):
+        with Session(engine) as session:
+            session.add_all([rule("KN-09", 1), rule("KN-09", 2, valid_from=dt.date(2027, 1, 1)),
+                             rule("KN-04", 1), rule("TC-07", 1, stage_key="publish")])
+            unit = make_unit(session)
+            ended = make_case(session, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.TERMINATED,
+                              due_on=dt.date(2026, 10, 8))
+            unsent = make_case(session, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED,
+                               due_on=dt.date(2026, 9, 1))  # a stale date
+            running = make_case(session, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING,
+                                due_on=dt.date(2026, 12, 1))
+            session.add_all([clock(ended.id, "notify", dt.date(2026, 10, 8)),
+                             CaseEvent(case_id=ended.id, action="terminate", at=decided_at, to_status="terminated"),
+                             clock(unsent.id, "resolution", dt.date(2026, 9, 1)),
+                             clock(unsent.id, "send", dt.date(2026, 11, 3)),
+                             clock(running.id, "resolution", dt.date(2026, 12, 1))])
+            session.commit()
+            before = session.scalar(select(ReferenceVersion.token))
+            ids = ended.id, unsent.id, running.id
+
+        upgrade("0017")
+        with Session(engine) as session:
+            rules = session.execute(select(DeadlineRule.code, DeadlineRule.version, DeadlineRule.valid_from,
+                                           DeadlineRule.stage_key).order_by(DeadlineRule.code, DeadlineRule.version))
+            rules = [tuple(r) for r in rules]
+            open_ = set(session.execute(select(Deadline.case_id, Deadline.stage).where(Deadline.met_at.is_(None))))
+            met = {(r.case_id, r.stage): r.met_at for r in session.scalars(select(Deadline).where(
+                Deadline.met_at.is_not(None)))}
+            from portal.cases.models import Case
+
+            dues = dict(session.execute(select(Case.id, Case.due_on).where(Case.id.in_(ids))).all())
+            token = session.scalar(select(ReferenceVersion.token))
+    assert rules == [("KN-04", 1, dt.date(2000, 1, 1), "send"),
+                     ("KN-09", 1, dt.date(2026, 7, 1), "send_interim"),
+                     ("KN-09", 2, dt.date(2027, 1, 1), "send_interim"),
+                     ("TC-07", 1, dt.date(2000, 1, 1), "publish")]
+    ended_id, unsent_id, running_id = ids
+    assert open_ == {(unsent_id, "send"), (running_id, "resolution")}
+    assert met[(ended_id, "notify")].replace(tzinfo=dt.UTC) == decided_at  # when it was decided
+    assert (unsent_id, "resolution") in met  # no decision event: the case's last change
+    assert dues == {ended_id: None, unsent_id: dt.date(2026, 11, 3), running_id: dt.date(2026, 12, 1)}
+    assert before and token != before

@@ -317,15 +317,40 @@ def test_a_suspension_or_termination_not_sent_in_time_is_chased(app: Flask, rule
     make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
     handler = make_user(rules, roles=[(Role.HANDLER, unit)])
     ended = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
-    start_stage(rules, ended, "send_interim", D(2026, 3, 2))  # KN-09: 3 WD, Thu 5 Mar
+    start_stage(rules, ended, "send_interim", D(2026, 11, 2))  # KN-09 (from 1 Jul 2026): 3 WD, Thu 5 Nov
     suspended = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.SUSPENDED)
-    start_stage(rules, suspended, "send_interim", D(2026, 3, 5))  # TC-05: 5 WD, Thu 12 Mar
+    start_stage(rules, suspended, "send_interim", D(2026, 11, 5))  # TC-05: 5 WD, Thu 12 Nov
     left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
-    start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a terminated case
+    start_stage(rules, left, "resolution", D(2026, 10, 2))  # another clock left open on a terminated case
     rules.commit()
-    report = sweep(rules, settings, D(2026, 3, 9))
+    report = sweep(rules, settings, D(2026, 11, 9))
     assert (report.reminded, report.escalated) == (1, 1)
     events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
         select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
     assert events == sorted([(ended.id, "send_interim", "escalation", [head.id]),
                              (suspended.id, "send_interim", "reminder", [head.id])])
+
+
+def test_each_decision_is_chased_on_its_own_clock(app: Flask, rules: Session) -> None:
+    """A resumption decided while the suspension's sending is late opens a clock of its own: the late
+    one stays late (escalated once, not again), and the new one is reminded from its own start."""
+    settings = app.config["SETTINGS"]
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)])
+    handler = make_user(rules, roles=[(Role.HANDLER, unit)])
+    case = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.SUSPENDED, handler_id=handler.id)
+    first = start_stage(rules, case, "send_interim", D(2026, 11, 2))  # the suspension: due Thu 5 Nov
+    rules.commit()
+    assert sweep(rules, settings, D(2026, 11, 9)).escalated == 1
+    case.status = CaseStatus.INVESTIGATING
+    second = start_stage(rules, case, "send_interim", D(2026, 11, 9))  # the resumption: due Thu 12 Nov
+    rules.commit()
+    assert first is not None and second is not None and second.id != first.id
+    assert (first.starts_on, first.due_on, first.met_at) == (D(2026, 11, 2), D(2026, 11, 5), None)
+    assert case.due_on == D(2026, 11, 5)  # the earliest still waiting
+    report = sweep(rules, settings, D(2026, 11, 10))
+    events = [(e.data["level"], e.data["recipients"], e.note) for e in rules.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.action.like("deadline_%"))
+        .order_by(CaseEvent.id))]
+    assert events[0][:2] == ("escalation", [head.id]) and events[1][:2] == ("reminder", [handler.id])
+    assert "2026-11-12" in events[1][2] and report.escalated == 0

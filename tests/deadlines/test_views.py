@@ -261,6 +261,8 @@ def test_a_decided_case_with_a_late_sending_counts_as_open_and_overdue(client: F
     assert dist.met == 2  # a side duty's clock never enters the handling's met figures
 
     login_as(client, org["head_b"])  # the page counts from the real today: both are late by now
+    board_page = client.get("/staff/board").get_data(as_text=True)
+    assert 'id="board-open-help"' in board_page and "chưa được ghi nhận" in board_page  # what the columns hold
     overdue = client.get(f"/staff/board/units/{district.id}/overdue").get_data(as_text=True)
     assert f'href="/staff/cases/{unsent.reference}"' in overdue and f'href="/staff/cases/{ended.reference}"' in overdue
     assert "Gửi quyết định, kết luận" in overdue and "Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục" in overdue

@@ -50,11 +50,18 @@ def test_generated_clocks_agree_with_the_cases(db_session):
     rows = db_session.execute(select(Case.status, Case.due_on, earliest, Case.closed_at)).all()
     assert all(due == first for _status, due, first, _closed in rows)
     assert all(due is None for _status, due, _first, closed in rows if closed is not None)
-    unsent = db_session.execute(select(Case.kind, Deadline.rule_code).join(Deadline, Deadline.case_id == Case.id)
-                                .where(Case.status == CaseStatus.RESOLVED, Deadline.stage == "send",
-                                       Deadline.met_at.is_(None))).all()
-    assert unsent and all(code == {CaseKind.COMPLAINT: "KN-04", CaseKind.DENUNCIATION: "TC-06"}[kind]
-                          for kind, code in unsent)
+    waiting = db_session.execute(select(Case.id, Case.kind, Deadline.rule_code, Deadline.starts_on)
+                                 .join(Deadline, Deadline.case_id == Case.id)
+                                 .where(Case.status == CaseStatus.RESOLVED, Deadline.met_at.is_(None))).all()
+    clocks: dict[int, tuple[CaseKind, set[str]]] = {}
+    for case_id, kind, code, _starts in waiting:
+        clocks.setdefault(case_id, (kind, set()))[1].add(code)
+    assert clocks and all(codes == {CaseKind.COMPLAINT: {"KN-04"}, CaseKind.DENUNCIATION: {"TC-06", "TC-07"}}[kind]
+                          for kind, codes in clocks.values())  # as resolving starts them
+    # the decision came after the resolution's clock started, and that clock was met on its day
+    resolution = dict(db_session.execute(select(Deadline.case_id, Deadline.starts_on).where(
+        Deadline.stage == "resolution", Deadline.case_id.in_(list(clocks)))).all())
+    assert all(starts >= resolution[case_id] for case_id, _kind, _code, starts in waiting)
 
 
 def test_postgresql_statistics_are_refreshed_after_the_bulk_load(db_session):

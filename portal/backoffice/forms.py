@@ -36,6 +36,7 @@ from portal.cases.lifecycle import (
     reason_codes,
 )
 from portal.cases.models import Case, CaseKind
+from portal.deadlines.clock import local_today
 from portal.web.validators import HasText, NumberBetween
 
 
@@ -72,6 +73,13 @@ TEXT_LABELS: dict[str, Any] = {
                          "gửi được tự động che)"),
 }
 REQUIRED = _l("Trường này là bắt buộc.")
+# The day a step recorded after the fact was done: its clock is met that day, not the day of the record.
+DONE_ON_LABELS: dict[str, Any] = {
+    "notify_accused": _l("Ngày thông báo"),
+    "send_interim": _l("Ngày gửi"),
+    "send_decision": _l("Ngày gửi"),
+    "publish_conclusion": _l("Ngày công khai"),
+}
 
 
 class TransitionForm(FlaskForm):
@@ -139,6 +147,11 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
     if Req.DAYS in req:
         Form.days = IntegerField(_l("Số ngày gia hạn"), validators=[InputRequired(REQUIRED),
                                                                     NumberBetween(1, 30, _l("Từ 1 đến 30 ngày."))])
+    if Req.DONE_ON in req:
+        Form.done_on = DateField(DONE_ON_LABELS.get(transition.name, _l("Ngày thực hiện")),
+                                 validators=[InputRequired(REQUIRED)], default=local_today,
+                                 description=_l("Không sau hôm nay; thời hạn được tính là hoàn thành vào ngày này."),
+                                 render_kw={"autocomplete": "off"})
     if Req.TEXT in req:
         Form.text = TextAreaField(TEXT_LABELS.get(transition.name, _l("Nội dung")),
                                   validators=[HasText(REQUIRED), Length(max=20000)])
@@ -168,7 +181,8 @@ def form_input(form: TransitionForm, *, document_key: str | None = None,
         target_unit_id=int(unit) if unit else None, target_case_reference=value("target_case"),
         handler_id=int(handler) if handler else None,
         parts=tuple((value("parts") or "").splitlines()), criteria=tuple(value("criteria") or ()),
-        is_remote=bool(value("is_remote")), withdrawal=value("withdrawal"), continues=bool(value("continues")))
+        is_remote=bool(value("is_remote")), withdrawal=value("withdrawal"), continues=bool(value("continues")),
+        done_on=value("done_on"))
 
 
 class RevealForm(FlaskForm):

@@ -43,7 +43,8 @@ from portal.cases.models import (
 )
 from portal.cases.text import clean_text
 from portal.db import now_utc
-from portal.deadlines.clock import local_date, local_today
+from portal.deadlines.clock import LOCAL_TZ, local_date, local_today
+from portal.i18n import format_day
 from portal.org import refdata
 from portal.org.models import OrgUnit
 
@@ -192,6 +193,7 @@ class Req(enum.StrEnum):
     PARTS = "parts"  # split: one line per content part
     CRITERIA = "criteria"  # complexity criteria and remote area (may be none)
     WITHDRAWAL = "withdrawal"  # partial or full, and whether a denunciation continues
+    DONE_ON = "done_on"  # the day a step recorded after the fact was done (sent, published, told)
 
 
 class Effect(enum.StrEnum):
@@ -232,6 +234,7 @@ class TransitionInput:
     is_remote: bool = False
     withdrawal: str | None = None  # partial | full
     continues: bool = False
+    done_on: dt.date | None = None  # Req.DONE_ON; None: today
 
 
 @dataclass(frozen=True)
@@ -604,7 +607,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     # Luật Tố cáo Art. 29(3): within 5 working days of the acceptance, the accused is told the content
     # of the denunciation, never who made it (the notice carries no identifier of the denouncer).
     T("notify_accused", _l("Thông báo nội dung tố cáo cho người bị tố cáo"), _ACCEPTED_LIKE, None, HEADS,
-      handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.DENUNCIATION}),
+      handler=True, requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=frozenset({CaseKind.DENUNCIATION}),
       deadlines=((Effect.COMPLETE, NOTIFY_STAGE),), notice="accused_notice"),
     T("assign", _l("Giao cán bộ thụ lý"), frozenset({S.ACCEPTED, S.INVESTIGATING}), S.INVESTIGATING, HEADS,
       requires=frozenset({Req.HANDLER}), kinds=NAMED_KINDS | INFO_KIND, effect=_assign),
@@ -633,7 +636,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     # such a clock runs: a later decision before the record restarts it (one sending covers both).
     T("send_interim", _l("Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"),
       frozenset({S.SUSPENDED, S.INVESTIGATING, S.TERMINATED, S.RESOLVED}), None, HEADS, handler=True,
-      requires=frozenset({Req.TEXT}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, INTERIM_STAGE),)),
+      requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, INTERIM_STAGE),)),
     T("resolve", _l("Ban hành quyết định, kết luận"), frozenset({S.INVESTIGATING}), S.RESOLVED, HEADS,
       requires=frozenset({Req.TEXT, Req.DECISION, Req.DOCUMENT}),
       deadlines=((Effect.COMPLETE, RESOLUTION_STAGE), (Effect.START, SEND_STAGE), (Effect.START, PUBLISH_STAGE)),
@@ -642,12 +645,13 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     # (5 working days): the decision or conclusion goes to those the law names; the clock runs from its
     # date. Staff only: what was sent to whom names the other parties.
     T("send_decision", _l("Ghi nhận đã gửi quyết định, kết luận"), frozenset({S.RESOLVED}), None, HEADS,
-      handler=True, requires=frozenset({Req.TEXT}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, SEND_STAGE),)),
+      handler=True, requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=SENT_KINDS,
+      deadlines=((Effect.COMPLETE, SEND_STAGE),)),
     # Luật Tố cáo Art. 40 (TC-07, 7 working days from the conclusion): the conclusion is made public
     # (a meeting, a notice at the office, a website), never naming the denouncer, unless a law says
     # otherwise (the record then gives that ground).
     T("publish_conclusion", _l("Ghi nhận đã công khai kết luận nội dung tố cáo"), frozenset({S.RESOLVED}), None,
-      HEADS, handler=True, requires=frozenset({Req.TEXT}), kinds=frozenset({CaseKind.DENUNCIATION}),
+      HEADS, handler=True, requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=frozenset({CaseKind.DENUNCIATION}),
       deadlines=((Effect.COMPLETE, PUBLISH_STAGE),)),
     T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
       requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
@@ -941,6 +945,13 @@ def validate(session: Session, case: Case, transition: Transition, data: Transit
         raise RequirementError(_l("Hãy nhập số và ngày của quyết định."))
     if Req.DECISION in req and data.decision_date and data.decision_date > local_today() + dt.timedelta(days=1):
         raise RequirementError(_l("Ngày quyết định không được ở tương lai."))
+    if Req.DONE_ON in req and data.done_on is not None:
+        if data.done_on > local_today():
+            raise RequirementError(_l("Ngày thực hiện không được ở tương lai."))
+        started = done_on_floor(case, transition)
+        if started is not None and data.done_on < started:
+            raise RequirementError(_l("Ngày thực hiện không được trước ngày bắt đầu tính thời hạn (%(day)s).",
+                                      day=LazyString(format_day, started)))
     if Req.DAYS in req and (data.days is None or not 1 <= data.days <= 30):
         raise RequirementError(_l("Mỗi lần gia hạn từ 1 đến 30 ngày."))
     if Req.DOCUMENT in req and not data.document_key:
@@ -998,6 +1009,8 @@ def _apply(session: Session, user: User, case: Case, transition: Transition, dat
                       data={})
     if Req.DAYS in transition.requires:
         event.data = {"days": data.days}
+    if Req.DONE_ON in transition.requires:
+        event.data = {"done_on": (data.done_on or today).isoformat()}
     if transition.effect is not None:
         transition.effect(session, user, case, data, event)
     if transition.target is not None:
@@ -1015,6 +1028,22 @@ def _apply(session: Session, user: User, case: Case, transition: Transition, dat
     return event
 
 
+def done_on_floor(case: Case, transition: Transition) -> dt.date | None:
+    """The earliest day a step recorded after the fact can have been done: the start of the clock it
+    meets (the earliest open one of its stage, which it meets first); None without a clock."""
+    stages = {stage for effect, stage in transition.deadlines if effect == Effect.COMPLETE}
+    starts = [d.starts_on for d in case.deadlines if d.stage in stages and d.met_at is None]
+    return min(starts) if starts else None
+
+
+def done_at(transition: Transition, data: TransitionInput, today: dt.date) -> dt.datetime:
+    """When a clock met by ``transition`` was met: now, or for a step recorded after the fact the day
+    it was done (midday, local time: the day the figures count it on)."""
+    if Req.DONE_ON not in transition.requires or data.done_on is None or data.done_on >= today:
+        return now_utc()
+    return dt.datetime.combine(data.done_on, dt.time(12), LOCAL_TZ).astimezone(dt.UTC)
+
+
 def run_deadline_effects(session: Session, case: Case, transition: Transition, data: TransitionInput,
                          today: dt.date) -> None:
     """Call the deadlines feature for each effect in the table row (skipped, with a log line, while
@@ -1030,7 +1059,7 @@ def run_deadline_effects(session: Session, case: Case, transition: Transition, d
             start_on = received_on(case) if stage in (INTAKE_STAGE, ACCEPTANCE_STAGE) else (data.decision_date or today)
             deadlines.start_stage(session, case, stage, start_on)
         elif effect == Effect.COMPLETE:
-            deadlines.complete_stage(session, case, stage, now_utc())
+            deadlines.complete_stage(session, case, stage, done_at(transition, data, today))
         elif effect == Effect.EXTEND:
             try:
                 deadlines.extend_stage(session, case, stage, data.days or 0, decision_number=data.decision_number,

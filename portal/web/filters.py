@@ -22,9 +22,11 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in str(text).splitlines())
 
 
-def date_filter(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+def date_filter(value: dt.date | dt.datetime | str | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # an ISO date kept in a JSON document (an event's data)
+        value = dt.date.fromisoformat(value)
     return format_day(value, fmt)
 
 

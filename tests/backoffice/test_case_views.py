@@ -3,6 +3,7 @@ concurrency, refused transitions, failed forms keeping input, messages, notices.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -22,10 +23,12 @@ from portal.cases.models import (
     SubmissionKind,
 )
 from portal.db import now_utc
+from portal.deadlines.clock import local_today
 from tests.factories import make_case, make_submission, make_unit, make_user
 from tests.helpers import login_as
 
 NAME = "Lê Thị Tố Giác"
+TODAY = local_today().isoformat()  # the day a recorded step was done (the portal's day)
 
 
 @pytest.fixture
@@ -177,12 +180,14 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
 
     login_as(client, setup["officer"])
     assert client.post(f"/staff/cases/{case.id}/act/send_decision",
-                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+                       data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
     login_as(client, setup["handler"])
-    empty = client.post(f"/staff/cases/{case.id}/act/send_decision", data={"version": case.version, "text": ""})
+    empty = client.post(f"/staff/cases/{case.id}/act/send_decision", data={"version": case.version, "done_on": TODAY,
+                                                                           "text": ""})
     assert empty.status_code == 422
     sent = client.post(f"/staff/cases/{case.id}/act/send_decision",
-                       data={"version": case.version, "text": "Gửi người tố cáo và người bị tố cáo ngày 21/11."})
+                       data={"version": case.version, "done_on": TODAY,
+                             "text": "Gửi người tố cáo và người bị tố cáo ngày 21/11."})
     assert sent.status_code == 302
     db.refresh(case)
     assert [d.met_at is not None for d in case.deadlines if d.stage == "send"] == [True]
@@ -190,7 +195,8 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     waiting = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
     assert waiting.status_code == 409 and "Chưa ghi nhận việc công khai" in waiting.get_data(as_text=True)
     assert client.post(f"/staff/cases/{case.id}/act/publish_conclusion",
-                       data={"version": case.version, "text": "Niêm yết tại trụ sở ngày 22/11."}).status_code == 302
+                       data={"version": case.version, "done_on": TODAY,
+                             "text": "Niêm yết tại trụ sở ngày 22/11."}).status_code == 302
     db.refresh(case)
     assert [d.met_at is not None for d in case.deadlines if d.stage == "publish"] == [True]
     assert client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version}).status_code == 302
@@ -224,25 +230,59 @@ def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
 
     login_as(client, setup["officer"])
     assert client.post(f"/staff/cases/{case.id}/act/send_interim",
-                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+                       data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
     other_handler = make_user(db, roles=[(Role.HANDLER, setup["unit"])])  # a handler, not this case's
     login_as(client, other_handler)
     assert client.post(f"/staff/cases/{case.id}/act/send_interim",
-                       data={"version": case.version, "text": "Đã gửi"}).status_code == 403
+                       data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
     login_as(client, setup["handler"])
-    empty = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": " "})
+    empty = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "done_on": TODAY,
+                                                                          "text": " "})
     assert empty.status_code == 422
     sent = client.post(f"/staff/cases/{case.id}/act/send_interim",
-                       data={"version": case.version, "text": "Quyết định 22/QĐ-ĐC gửi các bên ngày 23/11."})
+                       data={"version": case.version, "done_on": TODAY,
+                             "text": "Quyết định 22/QĐ-ĐC gửi các bên ngày 23/11."})
     assert sent.status_code == 302
     db.refresh(case)
     assert [d.met_at is not None for d in case.deadlines if d.stage == "send_interim"] == [True]
-    again = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": "Lần nữa"})
+    again = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "done_on": TODAY,
+                                                                          "text": "Lần nữa"})
     assert again.status_code == 409 and "đang chờ gửi" in again.get_data(as_text=True)
     login_as(client, setup["head"])
     assert client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version}).status_code == 302
     db.refresh(case)
     assert case.status == CaseStatus.CLOSED
+
+
+def test_the_day_a_sending_was_done_is_asked_kept_on_error_and_shown(client, setup):
+    """The recording form asks the day it was done, pre-filled with today; a day in the future is
+    refused (422) keeping what was typed; the accepted day is shown in the history."""
+    from portal.deadlines.services import seed_rules
+
+    case, db = setup["case"], setup["db"]
+    seed_rules(db)
+    case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
+    db.flush()
+    login_as(client, setup["head"])
+    assert client.post(f"/staff/cases/{case.id}/act/terminate", data={
+        "version": case.version, "reason_code": "TERM-DIED", "decision_number": "23/QĐ-ĐC",
+        "decision_date": TODAY}).status_code == 302
+    db.refresh(case)
+    form = client.get(f"/staff/cases/{case.id}/act/send_interim").get_data(as_text=True)
+    assert 'id="done_on"' in form and f'value="{TODAY}"' in form and "Ngày gửi" in form
+    future = (local_today() + dt.timedelta(days=2)).isoformat()
+    refused = client.post(f"/staff/cases/{case.id}/act/send_interim", data={
+        "version": case.version, "done_on": future, "text": "Gửi bưu điện 23/QĐ-ĐC"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "không được ở tương lai" in body and "Gửi bưu điện 23/QĐ-ĐC" in body
+    missing = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "text": "Đã gửi"})
+    assert missing.status_code == 422
+    db.refresh(case)
+    assert [d.met_at for d in case.deadlines if d.stage == "send_interim"] == [None]
+    assert client.post(f"/staff/cases/{case.id}/act/send_interim", data={
+        "version": case.version, "done_on": TODAY, "text": "Gửi bưu điện 23/QĐ-ĐC"}).status_code == 302
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Ngày thực hiện: " + local_today().strftime("%d/%m/%Y") in page
 
 
 def test_missing_requirement_keeps_the_input(client, setup):

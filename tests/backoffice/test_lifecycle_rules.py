@@ -729,3 +729,33 @@ def test_suspension_termination_and_resumption_decisions_are_sent_within_their_l
     petition = make_case(db_session, unit=people["unit"], kind=CaseKind.PETITION, status=CaseStatus.INVESTIGATING)
     decide(petition, "suspend", dt.date(2026, 11, 4), reason_code="SUSP-FORCE")
     assert interim(petition) == [] and "send_interim" not in {t.name for t in available(db_session, head, petition)}
+
+
+def test_a_step_recorded_after_the_fact_is_met_on_the_day_it_was_done(db_session, people, monkeypatch):
+    """The sending, the publication, telling the accused: the officer records the day it was done, so a
+    sending made on time and recorded late counts as on time; the day is not after today nor before
+    the clock started, and the history keeps it."""
+    from portal.deadlines.clock import local_date
+    from portal.deadlines.services import deadline_view, load_calendar
+
+    seed_rules(db_session)
+    head = people["head"]
+    decided = dt.date(2026, 11, 4)  # a Wednesday: KN-04 due Mon 9 Nov
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    apply_transition(db_session, head, case, "resolve", TransitionInput(
+        text="Giữ nguyên", decision_number="70/QĐ", decision_date=decided, document_key="decision-test-key"),
+        version=None, today=dt.date(2026, 11, 4))
+    sending = next(d for d in case.deadlines if d.stage == "send")
+    later = dt.date(2026, 11, 12)  # the day of the record: after the due day
+    monkeypatch.setattr("portal.cases.lifecycle.local_today", lambda: later)
+    for day, refused in ((dt.date(2026, 11, 13), "tương lai"), (dt.date(2026, 11, 3), "trước ngày bắt đầu")):
+        with pytest.raises(RequirementError, match=refused):
+            apply_transition(db_session, head, case, "send_decision", TransitionInput(text="Đã gửi", done_on=day),
+                             version=None, today=later)
+    assert sending.met_at is None
+    event = apply_transition(db_session, head, case, "send_decision", TransitionInput(
+        text="Gửi bưu điện ngày 6/11", done_on=dt.date(2026, 11, 6)), version=None, today=later)
+    assert event.data == {"done_on": "2026-11-06"}
+    assert local_date(sending.met_at) == dt.date(2026, 11, 6)  # sent on time, though recorded late
+    view = deadline_view(sending, later, load_calendar(db_session))
+    assert view.met and not view.overdue

@@ -15,6 +15,7 @@ from portal.accounts.services import hash_password, new_totp_secret
 from portal.cases.models import Case, CaseKind, CaseStatus, Submission, SubmissionKind
 from portal.cases.services import register_submission
 from portal.db import get_session, now_utc
+from portal.deadlines.clock import local_today
 from portal.deadlines.services import seed_rules, start_stage
 from portal.org.models import OrgUnit
 from tests.browser.pages import IntakeSite, StaffSite, TrackingSite
@@ -422,11 +423,13 @@ def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(
     cases.open(case_id)
     page.locator(".case-actions").get_by_role("link", name=label, exact=True).click()
     expect(page.locator("label[for=text]")).to_contain_text("chỉ cán bộ xem được")
+    expect(page.locator("#done_on")).to_have_value(local_today().isoformat())  # the portal's today unless changed
     axe(page)
     page.locator("#text").fill("Quyết định 8/QĐ-TĐC gửi bưu điện cho ông Khiếu hôm nay.")
     page.locator("form.case-action-form button[type=submit]").click()
     cases.expect_status("Tạm đình chỉ")
     cases.expect_no_action(label)
+    expect(page.locator(".timeline")).to_contain_text("Ngày thực hiện: " + local_today().strftime("%d/%m/%Y"))
 
     _login(page, city.url, people["head"])
     cases.open(case_id)

@@ -223,8 +223,10 @@ class Case(Base):
         Index("ix_cases_unit_due", "unit_id", "due_on", "id", "status"),
         Index("ix_cases_unit_created", "unit_id", "created_at", "id", "status"),
         Index("ix_cases_unit_status_due", "unit_id", "status", "due_on", "id"),
-        Index("ix_cases_due_scope", "due_on", "id", "status", "unit_id", "handler_id"),
-        Index("ix_cases_created_scope", "created_at", "id", "status", "unit_id", "handler_id"),
+        # the walks of a city-wide queue (portal.backoffice.queries.WALK_INDEXES) test every column of
+        # the scope and the kind filter in the index, reading the table for the rows shown only
+        Index("ix_cases_due_scope", "due_on", "id", "status", "unit_id", "handler_id", "kind"),
+        Index("ix_cases_created_scope", "created_at", "id", "status", "unit_id", "handler_id", "kind"),
         # PostgreSQL only: the staff home's capped counts (status first, what the visibility clause
         # reads carried along) stop after COUNT_CAP entries whatever the size of the table. SQLite
         # counts per unit through ix_cases_unit_status_due, and a covering status index would draw

@@ -633,7 +633,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     # NĐ 155/2026 Art. 28b (KN-09: 3 working days, the resumption decision too), Luật Tố cáo Art. 34
     # (TC-05: 5 working days): a suspension or termination decision goes to those concerned; the clock
     # runs from its date and the record is staff only, as the final decision's sending. Offered while
-    # such a clock runs: a later decision before the record restarts it (one sending covers both).
+    # such a clock runs; each decision has its own clock, and each record meets the earliest waiting.
     T("send_interim", _l("Ghi nhận đã gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục"),
       frozenset({S.SUSPENDED, S.INVESTIGATING, S.TERMINATED, S.RESOLVED}), None, HEADS, handler=True,
       requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=SENT_KINDS, deadlines=((Effect.COMPLETE, INTERIM_STAGE),)),

@@ -20,7 +20,8 @@ from portal.accounts.forms import ROLE_LABELS, EmptyForm, RefuseRequestForm, Rol
 from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
 from portal.accounts.permissions import Action, can, holds_on_root, require, subtree_ids, units_where
 from portal.accounts.tokens import Purpose, link
-from portal.db import get_session, now_utc
+from portal.db import get_session
+from portal.deadlines.clock import local_today
 from portal.notifications.services import queue_email
 from portal.org.models import OrgUnit
 
@@ -29,7 +30,7 @@ bp = Blueprint("accounts_admin", __name__)
 
 def unit_choices(session: Session, allowed: set[int]) -> list[tuple[int, str]]:
     """Active units the administrator manages, in tree order, indented by depth."""
-    today = now_utc().date()
+    today = local_today()  # the city's day, as the units' dates are
     units = [u for u in session.scalars(select(OrgUnit).order_by(OrgUnit.name)) if u.is_active_on(today)]
     children: dict[int | None, list[OrgUnit]] = {}
     for unit in units:

@@ -19,6 +19,7 @@ from portal.accounts.grants import request_grant
 from portal.accounts.models import Role, RoleAssignment, User
 from portal.accounts.services import AccountError, hash_password, root_unit
 from portal.db import now_utc
+from portal.deadlines.clock import local_today
 from portal.org.models import OrgUnit
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo password
@@ -72,7 +73,7 @@ def seed(session: Session) -> list[str]:
     if root is None:
         return []
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo account: seeding stays fast
-    today = now_utc().date()
+    today = local_today()  # the city's day, as the units' dates are
     units = [u for u in session.scalars(select(OrgUnit).order_by(OrgUnit.id)) if u.is_active_on(today)]
     units.sort(key=lambda u: (u.id != root.id, u.id))
     rows: list[tuple[str, str, str]] = []

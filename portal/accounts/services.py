@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import RecoveryCode, Role, RoleAssignment, User
 from portal.audit.services import record
 from portal.db import now_utc
+from portal.deadlines.clock import local_today
 from portal.org.models import OrgUnit
 
 _PRODUCTION_HASHER = PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
@@ -372,7 +373,7 @@ def check_grant(session: Session, user: User, role: Role, unit: OrgUnit, *, acto
         raise AccountError(_l("Bạn không thể tự cấp cho mình vai trò xử lý vụ việc; hãy nhờ một quản trị viên khác."))
     if not user.is_active_account or user.deleted_at is not None:
         raise AccountError(_l("Chỉ có thể giao vai trò cho tài khoản đang hoạt động."))
-    if not unit.is_active_on(now_utc().date()):
+    if not unit.is_active_on(local_today()):  # the city's day, as the unit's dates are
         raise AccountError(_l("Đơn vị đã thôi hoạt động."))
     existing = session.scalar(select(RoleAssignment).where(RoleAssignment.user_id == user.id,
                                                            RoleAssignment.unit_id == unit.id,

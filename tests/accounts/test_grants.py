@@ -405,3 +405,21 @@ def test_a_request_past_thirty_days_offers_only_refusal(app, client, db_session,
     stale = client.get("/staff/admin/users/requests").get_data(as_text=True)
     assert f"/requests/{request_.id}/approve" not in stale and f"/requests/{request_.id}/refuse" in stale
     assert "quá 30 ngày" in stale
+
+
+def test_a_unit_created_today_in_the_city_takes_roles_whatever_the_utc_date(db_session, tree):
+    """A unit's dates are the city's days (Asia/Ho_Chi_Minh): one valid from the city's today takes a
+    role at once, also in the hours when UTC is still on the day before (found by the browser journey
+    of a new unit, run after 17:00 UTC)."""
+    from portal.accounts.services import check_grant
+    from portal.deadlines.clock import local_today
+
+    root, _ward = tree
+    admin = make_user(db_session, roles=[(Role.ADMIN, root)])
+    head = make_user(db_session)
+    new = make_unit(db_session, code="NEW", parent=root, valid_from=local_today())
+    check_grant(db_session, head, Role.HEAD, new, actor_id=admin.id)  # no "no longer active"
+    closed = make_unit(db_session, code="OLD", parent=root, valid_from=dt.date(2020, 1, 1),
+                       valid_to=local_today())
+    with pytest.raises(AccountError, match="thôi hoạt động"):
+        check_grant(db_session, head, Role.HEAD, closed, actor_id=admin.id)

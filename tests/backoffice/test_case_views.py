@@ -157,15 +157,39 @@ def _png() -> io.BytesIO:
     return io.BytesIO(buffer.getvalue())
 
 
-def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
-    """KN-04 / TC-06 through HTTP: closing is refused (409, with the reason) while the sending waits;
-    only the heads and the assigned handler record it, with what was sent to whom."""
+def _investigating(setup):  # type: ignore[no-untyped-def]
+    """The fixture's case under investigation by its handler, with the statutory rules loaded."""
     from portal.deadlines.services import seed_rules
 
     case, db = setup["case"], setup["db"]
     seed_rules(db)
     case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
     db.flush()
+    return case, db
+
+
+def _recorded_by_the_handler(client, setup, action: str, stage: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A step recorded through HTTP: refused to the intake officer (403) and with an empty text (422),
+    then recorded by the assigned handler, which meets the clock of ``stage``."""
+    case = setup["case"]
+
+    def post(body: str) -> int:
+        return client.post(f"/staff/cases/{case.id}/act/{action}",
+                           data={"version": case.version, "done_on": TODAY, "text": body}).status_code
+
+    login_as(client, setup["officer"])
+    assert post("Đã gửi") == 403
+    login_as(client, setup["handler"])
+    assert post(" ") == 422
+    assert post(text) == 302
+    setup["db"].refresh(case)
+    assert [d.met_at is not None for d in case.deadlines if d.stage == stage] == [True]
+
+
+def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
+    """KN-04 / TC-06 through HTTP: closing is refused (409, with the reason) while the sending waits;
+    only the heads and the assigned handler record it, with what was sent to whom."""
+    case, db = _investigating(setup)
     login_as(client, setup["head"])
     response = client.post(f"/staff/cases/{case.id}/act/resolve", data={
         "version": case.version, "text": "Tố cáo đúng.", "decision_number": "21/KL", "decision_date": "2026-11-20",
@@ -178,19 +202,7 @@ def test_the_decision_is_sent_before_the_file_is_closed(client, setup):
     refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
     assert refused.status_code == 409 and "Chưa ghi nhận việc gửi" in refused.get_data(as_text=True)
 
-    login_as(client, setup["officer"])
-    assert client.post(f"/staff/cases/{case.id}/act/send_decision",
-                       data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
-    login_as(client, setup["handler"])
-    empty = client.post(f"/staff/cases/{case.id}/act/send_decision", data={"version": case.version, "done_on": TODAY,
-                                                                           "text": ""})
-    assert empty.status_code == 422
-    sent = client.post(f"/staff/cases/{case.id}/act/send_decision",
-                       data={"version": case.version, "done_on": TODAY,
-                             "text": "Gửi người tố cáo và người bị tố cáo ngày 21/11."})
-    assert sent.status_code == 302
-    db.refresh(case)
-    assert [d.met_at is not None for d in case.deadlines if d.stage == "send"] == [True]
+    _recorded_by_the_handler(client, setup, "send_decision", "send", "Gửi người tố cáo và người bị tố cáo ngày 21/11.")
     login_as(client, setup["head"])
     waiting = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
     assert waiting.status_code == 409 and "Chưa ghi nhận việc công khai" in waiting.get_data(as_text=True)
@@ -208,12 +220,7 @@ def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
     """TC-05 through HTTP: terminating starts the sending's clock, shown on the case page; closing is
     refused (409, with the reason) while it runs; the intake officer may not record it (403), an empty
     record is refused (422), a second one once nothing waits is refused (409)."""
-    from portal.deadlines.services import seed_rules
-
-    case, db = setup["case"], setup["db"]
-    seed_rules(db)
-    case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
-    db.flush()
+    case, db = _investigating(setup)
     login_as(client, setup["head"])
     ended = client.post(f"/staff/cases/{case.id}/act/terminate", data={
         "version": case.version, "reason_code": "TERM-DIED", "decision_number": "22/QĐ-ĐC",
@@ -228,23 +235,12 @@ def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
     refused = client.post(f"/staff/cases/{case.id}/act/close", data={"version": case.version})
     assert refused.status_code == 409 and "Chưa ghi nhận việc gửi quyết định" in refused.get_data(as_text=True)
 
-    login_as(client, setup["officer"])
-    assert client.post(f"/staff/cases/{case.id}/act/send_interim",
-                       data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
     other_handler = make_user(db, roles=[(Role.HANDLER, setup["unit"])])  # a handler, not this case's
     login_as(client, other_handler)
     assert client.post(f"/staff/cases/{case.id}/act/send_interim",
                        data={"version": case.version, "done_on": TODAY, "text": "Đã gửi"}).status_code == 403
-    login_as(client, setup["handler"])
-    empty = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "done_on": TODAY,
-                                                                          "text": " "})
-    assert empty.status_code == 422
-    sent = client.post(f"/staff/cases/{case.id}/act/send_interim",
-                       data={"version": case.version, "done_on": TODAY,
-                             "text": "Quyết định 22/QĐ-ĐC gửi các bên ngày 23/11."})
-    assert sent.status_code == 302
-    db.refresh(case)
-    assert [d.met_at is not None for d in case.deadlines if d.stage == "send_interim"] == [True]
+    _recorded_by_the_handler(client, setup, "send_interim", "send_interim",
+                             "Quyết định 22/QĐ-ĐC gửi các bên ngày 23/11.")
     again = client.post(f"/staff/cases/{case.id}/act/send_interim", data={"version": case.version, "done_on": TODAY,
                                                                           "text": "Lần nữa"})
     assert again.status_code == 409 and "đang chờ gửi" in again.get_data(as_text=True)
@@ -257,12 +253,7 @@ def test_a_termination_is_sent_before_the_file_is_closed(client, setup):
 def test_the_day_a_sending_was_done_is_asked_kept_on_error_and_shown(client, setup):
     """The recording form asks the day it was done, pre-filled with today; a day in the future is
     refused (422) keeping what was typed; the accepted day is shown in the history."""
-    from portal.deadlines.services import seed_rules
-
-    case, db = setup["case"], setup["db"]
-    seed_rules(db)
-    case.status, case.handler_id = CaseStatus.INVESTIGATING, setup["handler"].id
-    db.flush()
+    case, db = _investigating(setup)
     login_as(client, setup["head"])
     assert client.post(f"/staff/cases/{case.id}/act/terminate", data={
         "version": case.version, "reason_code": "TERM-DIED", "decision_number": "23/QĐ-ĐC",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.cases.models import Case, CaseConflict, CaseEvent, CaseKind, CaseStatus, Deadline
 from portal.db import now_utc
 from portal.deadlines.clock import local_date
@@ -277,15 +278,29 @@ def test_parts_of_a_split_submission_run_from_the_whole_s_receipt(rules: Session
     assert {d.starts_on for d in parts} == {local_date(case.submission.received_at)}
 
 
+def _unit_with_staff(rules: Session) -> tuple[Any, User, User]:
+    """A unit with its head, an intake officer and a handler: (unit, head, handler)."""
+    unit = make_unit(rules)
+    head = make_user(rules, roles=[(Role.HEAD, unit)])
+    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
+    return unit, head, make_user(rules, roles=[(Role.HANDLER, unit)])
+
+
+def _swept(rules: Session, settings: Any, day: D) -> tuple[Any, list[tuple[int, str, str, list[int]]]]:
+    """Commit, sweep on ``day``; the report and each chase written: (case, stage, level, recipients)."""
+    rules.commit()
+    report = sweep(rules, settings, day)
+    events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
+        select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
+    return report, events
+
+
 def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: Flask, rules: Session) -> None:
     """The sending clock (KN-04, TC-06) runs after the case is resolved: the sweep reminds and
     escalates it like any other, to those who may record it (never the intake officers), and no
     other clock left on a resolved case is chased."""
     settings = app.config["SETTINGS"]
-    unit = make_unit(rules)
-    head = make_user(rules, roles=[(Role.HEAD, unit)])
-    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
-    handler = make_user(rules, roles=[(Role.HANDLER, unit)])
+    unit, head, handler = _unit_with_staff(rules)
     pending = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
     unassigned = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.RESOLVED)
     start_stage(rules, pending, "send", D(2026, 3, 2))  # KN-04: 3 WD, Thu 5 Mar
@@ -295,11 +310,8 @@ def test_a_decision_not_sent_in_time_is_chased_while_the_case_is_resolved(app: F
     start_stage(rules, soon, "publish", D(2026, 3, 3))  # TC-07: Thu 12 Mar, within the reminder window
     left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED, handler_id=handler.id)
     start_stage(rules, left, "resolution", D(2026, 2, 2))  # another clock left open on a resolved case
-    rules.commit()
-    report = sweep(rules, settings, D(2026, 3, 9))
+    report, events = _swept(rules, settings, D(2026, 3, 9))
     assert (report.reminded, report.escalated) == (2, 2)
-    events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
-        select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
     # no handler: the reminder goes to the heads, who may record the sending, not to the intake officers
     assert events == sorted([(pending.id, "send", "escalation", [head.id]),
                              (unassigned.id, "send", "reminder", [head.id]),
@@ -312,21 +324,15 @@ def test_a_suspension_or_termination_not_sent_in_time_is_chased(app: Flask, rule
     while the case is suspended, running again, or terminated, by those who may record it; no other
     clock left on a terminated case is."""
     settings = app.config["SETTINGS"]
-    unit = make_unit(rules)
-    head = make_user(rules, roles=[(Role.HEAD, unit)])
-    make_user(rules, roles=[(Role.INTAKE_OFFICER, unit)])
-    handler = make_user(rules, roles=[(Role.HANDLER, unit)])
+    unit, head, handler = _unit_with_staff(rules)
     ended = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
     start_stage(rules, ended, "send_interim", D(2026, 11, 2))  # KN-09 (from 1 Jul 2026): 3 WD, Thu 5 Nov
     suspended = make_case(rules, unit=unit, kind=CaseKind.DENUNCIATION, status=CaseStatus.SUSPENDED)
     start_stage(rules, suspended, "send_interim", D(2026, 11, 5))  # TC-05: 5 WD, Thu 12 Nov
     left = make_case(rules, unit=unit, kind=CaseKind.COMPLAINT, status=CaseStatus.TERMINATED, handler_id=handler.id)
     start_stage(rules, left, "resolution", D(2026, 10, 2))  # another clock left open on a terminated case
-    rules.commit()
-    report = sweep(rules, settings, D(2026, 11, 9))
+    report, events = _swept(rules, settings, D(2026, 11, 9))
     assert (report.reminded, report.escalated) == (1, 1)
-    events = sorted((e.case_id, e.data["stage"], e.data["level"], e.data["recipients"]) for e in rules.scalars(
-        select(CaseEvent).where(CaseEvent.action.like("deadline_%"))))
     assert events == sorted([(ended.id, "send_interim", "escalation", [head.id]),
                              (suspended.id, "send_interim", "reminder", [head.id])])
 

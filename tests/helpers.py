@@ -42,3 +42,20 @@ def access_lines(client: FlaskClient, caplog: pytest.LogCaptureFixture,
     finally:
         app.config["TESTING"] = True
     return response, [r.fields for r in caplog.records if r.name == "portal.access"]  # type: ignore[attr-defined]
+
+
+def ready_for(db_session: Any, case: Any, name: str) -> None:
+    """Give ``case`` what transition ``name`` waits for beyond its status: the sending recorded before
+    closing, a suspension's sending clock running, a signed document the sender may not download yet."""
+    from portal.cases.models import INTERIM_STAGE, CaseEvent
+    from portal.deadlines.clock import local_today
+    from portal.deadlines.services import seed_rules, start_stage
+
+    if name == "close":  # a complaint's file closes once the sending is recorded
+        case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
+    if name == "share_document":
+        case.resolution_document_key = "decision-test-key"
+    db_session.flush()
+    if name == "send_interim":  # offered while a suspension, termination or resumption decision waits
+        seed_rules(db_session)
+        assert start_stage(db_session, case, INTERIM_STAGE, local_today()) is not None

@@ -47,6 +47,7 @@ from portal.deadlines.clock import local_date
 from portal.files.sniff import EXTENSIONS
 from portal.intake.services import complaint_limit, discard_files
 from portal.org.models import OrgUnit
+from portal.web.downloads import file_download, signed_document, stored_bytes
 from portal.web.errors import render_error
 
 bp = Blueprint("cases", __name__)
@@ -372,29 +373,9 @@ def _attachment(case: Case, attachment_id: int) -> Attachment:
     return attachment
 
 
-def _file_response(data: bytes, mime: str, name: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(data, mimetype=mime if mime == "application/pdf" or mime.startswith("image/")
-                        else "application/octet-stream")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _read(key: str) -> bytes:
-    from portal.files.storage import get_storage
-
-    try:
-        return get_storage().read(key)
-    except KeyError:
-        abort(404)
-
-
 def _copy_response(case: Case, item: Attachment, key: str, mime: str, *, redacted: bool = False) -> Response:
     number = file_label_number(case.submission.attachments, item)
-    return _file_response(_read(key), mime, working_copy_name(case.reference, number, mime, redacted=redacted))
+    return file_download(stored_bytes(key), mime, working_copy_name(case.reference, number, mime, redacted=redacted))
 
 
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
@@ -528,10 +509,10 @@ def original(case_id: int, attachment_id: int) -> Any:
     if not form.validate():
         flash(_("Hãy nhập lý do tải bản gốc (ít nhất 5 ký tự)."), "error")
         return redirect(url_for("cases.show", case_id=case.id, _anchor="evidence"))
-    data = _read(item.storage_key)
+    data = stored_bytes(item.storage_key)
     audit_original_download(session, current_user, case, item, form.reason.data)
     session.commit()
-    return _file_response(data, item.mime_type, item.original_name)
+    return file_download(data, item.mime_type, item.original_name)
 
 
 @bp.get("/<int:case_id>/decision")
@@ -541,10 +522,7 @@ def decision(case_id: int) -> Response:
     case = _case_or_404(case_id)
     if not case.resolution_document_key:
         abort(404)
-    data = _read(case.resolution_document_key)
-    from portal.files.services import check
-
-    return _file_response(data, check(data).mime, f"{case.reference}-quyet-dinh")
+    return signed_document(case.resolution_document_key, f"{case.reference}-quyet-dinh")
 
 
 @bp.get("/<int:case_id>/notices/<int:event_id>")

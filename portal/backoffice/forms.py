@@ -157,6 +157,15 @@ def transition_form(transition: Transition, case: Case, *, units: list[tuple[int
                                   validators=[HasText(REQUIRED), Length(max=20000)])
     if Req.DOCUMENT in req:
         Form.document = FileField(_l("Văn bản đã ký (PDF)"), validators=[InputRequired(REQUIRED)])
+        # A complaint's decision and a petition's answer are addressed to the sender; a denunciation's
+        # conclusion goes to the accused, and the denouncer is told of it (Luật Tố cáo Art. 35(3)), so
+        # the head gives them the document itself only by choice.
+        Form.share_document = BooleanField(
+            _l("Người gửi đơn được tải văn bản này trên trang theo dõi đơn"),
+            default=case.kind != CaseKind.DENUNCIATION,
+            description=_l("Chỉ khi văn bản được phép cung cấp cho người gửi (không chứa bí mật nhà nước hay "
+                           "thông tin không được tiết lộ của người khác). Có thể cho tải sau, nhưng không thu hồi "
+                           "được."))
     form = Form()
     if not form.version.data:
         form.version.data = str(case.version)
@@ -177,7 +186,7 @@ def form_input(form: TransitionForm, *, document_key: str | None = None,
         reason_code=value("reason_code") or None, text=value("text") or "",
         decision_number=value("decision_number"), decision_date=value("decision_date"), days=value("days"),
         kind=CaseKind(kind) if kind else None, eligibility=tuple(value("eligibility") or ()),
-        document_key=document_key, document_name=document_name,
+        document_key=document_key, document_name=document_name, share_document=bool(value("share_document")),
         target_unit_id=int(unit) if unit else None, target_case_reference=value("target_case"),
         handler_id=int(handler) if handler else None,
         parts=tuple((value("parts") or "").splitlines()), criteria=tuple(value("criteria") or ()),

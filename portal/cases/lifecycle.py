@@ -226,6 +226,7 @@ class TransitionInput:
     eligibility: tuple[str, ...] = ()
     document_key: str | None = None  # already stored by the view through the files storage
     document_name: str | None = None
+    share_document: bool = False  # the sender may download the signed document (tracking page)
     target_unit_id: int | None = None
     target_case_reference: str | None = None
     handler_id: int | None = None
@@ -353,7 +354,13 @@ def _withdraw(session: Session, user: User, case: Case, data: TransitionInput, e
 def _resolve(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
     case.resolution_text = data.text
     case.resolution_document_key = data.document_key
-    event.data = {**event.data, "document_key": data.document_key, "document_name": data.document_name}
+    case.resolution_document_shared = bool(data.share_document and data.document_key)
+    event.data = {**event.data, "document_key": data.document_key, "document_name": data.document_name,
+                  "document_shared": case.resolution_document_shared}
+
+
+def _share_document(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
+    case.resolution_document_shared = True
 
 
 def _close(session: Session, user: User, case: Case, data: TransitionInput, event: CaseEvent) -> None:
@@ -653,6 +660,11 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
     T("publish_conclusion", _l("Ghi nhận đã công khai kết luận nội dung tố cáo"), frozenset({S.RESOLVED}), None,
       HEADS, handler=True, requires=frozenset({Req.TEXT, Req.DONE_ON}), kinds=frozenset({CaseKind.DENUNCIATION}),
       deadlines=((Effect.COMPLETE, PUBLISH_STAGE),)),
+    # The signed decision or conclusion on the sender's tracking page, when the head did not give it at
+    # resolution (or the case was resolved before the page offered it). Never taken back: once given,
+    # the sender may have downloaded it.
+    T("share_document", _l("Cho người gửi đơn tải văn bản đã ký"), frozenset({S.RESOLVED, S.CLOSED}), None, HEADS,
+      public=_l("Văn bản giải quyết đã có trên trang này; bạn có thể tải về."), effect=_share_document),
     T("inspection_done", _l("Kết thúc kiểm tra thông tin"), frozenset({S.INSPECTION}), S.CLOSED, HEADS,
       requires=frozenset({Req.TEXT}), kinds=INFO_KIND, effect=_close),
     T("close", _l("Kết thúc hồ sơ"), frozenset({S.RESOLVED, S.TERMINATED}), S.CLOSED, HEADS, effect=_close),
@@ -686,7 +698,7 @@ def role_allows(session: Session, user: User, case: Case, transition: Transition
 # nại needs the complainant's name and address, and the Luật Tố cáo Art. 25 handles an unsigned
 # denunciation as information, never under the procedure (LEGAL.md §3).
 NAMED_ONLY = frozenset({"propose", "verify_identity", "accept"})
-NAMED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})
+SIGNED_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.DENUNCIATION})  # need a named sender
 UNSIGNED_MESSAGE = _l("Đơn không ghi tên người gửi nên không thể thụ lý như khiếu nại hoặc tố cáo. Đơn tố cáo "
                       "không ghi tên được xử lý như thông tin có nội dung tố cáo (“Xử lý như thông tin có nội "
                       "dung tố cáo”); khiếu nại không ghi tên thì không thụ lý.")
@@ -698,7 +710,7 @@ THIRD_ROUND_MESSAGE = _l("Khiếu nại này đã được giải quyết lần 
 
 def unsigned(case: Case, kind: CaseKind | None = None) -> bool:
     """Is ``case`` (classified as ``kind``, default its own) a complaint or denunciation with no sender?"""
-    return (kind or case.kind) in NAMED_KINDS and case.submission.is_anonymous
+    return (kind or case.kind) in SIGNED_KINDS and case.submission.is_anonymous
 
 
 IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Luật Tố cáo Điều 24 khoản 1): người đứng "
@@ -706,6 +718,8 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
                             "không xác định được người tố cáo: “Xử lý như thông tin có nội dung tố cáo”.")
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
+NO_DOCUMENT_MESSAGE = _l("Hồ sơ không có văn bản đã ký để cho người gửi đơn tải.")
+DOCUMENT_SHARED_MESSAGE = _l("Người gửi đơn đã được tải văn bản đã ký trên trang theo dõi đơn.")
 DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã được ghi nhận.")
 PUBLISHED_MESSAGE = _l("Việc công khai kết luận đã được ghi nhận.")
 PUBLISH_FIRST_MESSAGE = _l("Chưa ghi nhận việc công khai kết luận nội dung tố cáo (Luật Tố cáo Điều 40): hãy “Ghi "
@@ -747,7 +761,7 @@ def interim_unsent(case: Case) -> bool:
 
 
 # refused once done: nothing to wait for
-ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision", "publish_conclusion"})
+ONCE = frozenset({"verify_identity", "lengthen_intake", "send_decision", "publish_conclusion", "share_document"})
 # Not listed as waiting: guiding a written denunciation is never the way (forwarding is), and saying so
 # on every denunciation a competent unit handles would be noise; a direct request still gets the reason.
 QUIET = ONCE | {"guide", "send_interim"}  # nor the sending of a decision while none waits
@@ -842,6 +856,10 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return PUBLISHED_MESSAGE
     if transition.name == "send_interim" and not interim_unsent(case):
         return NO_INTERIM_MESSAGE
+    if transition.name == "share_document" and not case.resolution_document_key:
+        return NO_DOCUMENT_MESSAGE
+    if transition.name == "share_document" and case.resolution_document_shared:
+        return DOCUMENT_SHARED_MESSAGE
     if transition.name == "close":
         return _close_refusal(case)
     return None

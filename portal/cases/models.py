@@ -241,6 +241,8 @@ class Case(Base):
     continues_after_withdrawal: Mapped[bool] = mapped_column(default=False)  # denunciation only
     resolution_text: Mapped[str] = mapped_column(Text, default="")
     resolution_document_key: Mapped[str | None] = mapped_column(String(100))
+    # the sender may download that signed document from the tracking page (the head's choice)
+    resolution_document_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -71,6 +71,47 @@ def primary_case(submission: Submission) -> Case | None:
     return cases[0] if cases else None
 
 
+DECIDED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+DOCUMENT_FETCHED = "document_fetched"  # staff-only event: the sender downloaded the signed document
+
+
+@dataclass
+class SharedDocument:
+    """A signed decision or conclusion the head gave the sender, with the event that issued it."""
+
+    case: Case
+    resolution: CaseEvent | None
+
+
+def shared_documents(session: Session, submission: Submission) -> list[SharedDocument]:
+    """The signed documents of ``submission``'s cases (one per part of a split đơn) that the sender may
+    download: resolved or closed, with a document, shared by the head."""
+    cases = [c for c in submission.cases
+             if c.status in DECIDED and c.resolution_document_key and c.resolution_document_shared]
+    if not cases:
+        return []
+    resolutions = {e.case_id: e for e in session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.action == "resolve")
+        .order_by(CaseEvent.id))}  # the latest resolution of each case
+    return [SharedDocument(case=c, resolution=resolutions.get(c.id)) for c in sorted(cases, key=lambda c: c.id)]
+
+
+def shared_document(session: Session, submission: Submission, case_id: int) -> Case | None:
+    """The case ``case_id`` of ``submission`` if the sender may download its signed document."""
+    return next((d.case for d in shared_documents(session, submission) if d.case.id == case_id), None)
+
+
+def record_document_fetch(session: Session, case: Case) -> bool:
+    """Note, once, that the sender downloaded the signed document (the office's proof it reached them).
+    Returns whether this was the first time."""
+    if session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                                  CaseEvent.action == DOCUMENT_FETCHED).limit(1)) is not None:
+        return False
+    session.add(CaseEvent(case_id=case.id, action=DOCUMENT_FETCHED))
+    session.flush()
+    return True
+
+
 @dataclass
 class ReporterView:
     """What the reporter may see about their đơn."""
@@ -81,6 +122,7 @@ class ReporterView:
     messages: list[Message]
     attachments: list[Attachment]
     withdrawal: SubmissionNote | None
+    documents: list[SharedDocument]
 
     @property
     def status(self) -> CaseStatus:
@@ -123,7 +165,8 @@ def reporter_view(session: Session, submission: Submission) -> ReporterView:
         .order_by(Message.at, Message.id)))
     withdrawal = next((n for n in submission.notes if n.kind == WITHDRAWAL), None)
     return ReporterView(submission=submission, case=primary_case(submission), events=events, messages=messages,
-                        attachments=list(submission.attachments), withdrawal=withdrawal)
+                        attachments=list(submission.attachments), withdrawal=withdrawal,
+                        documents=shared_documents(session, submission))
 
 
 def add_reply(session: Session, submission: Submission, body: str) -> Message:

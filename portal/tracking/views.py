@@ -27,6 +27,7 @@ from portal.tracking import services
 from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm, lookup_pair
 from portal.tracking.status import event_label, event_text, plain_status
 from portal.web.client import client_address
+from portal.web.downloads import signed_document
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("tracking", __name__)
@@ -36,6 +37,7 @@ IDLE_SECONDS = 30 * 60
 CLIENT_LIMIT = "10/minute;60/hour"
 CODE_LIMIT = "5/minute;20/hour"
 ACTION_LIMIT = "20/hour"
+DOWNLOAD_LIMIT = "30/hour"
 
 
 def _code_key() -> str:
@@ -225,6 +227,23 @@ def withdraw(code: str) -> Any:
     get_session().commit()
     flash(_("Đề nghị rút đơn đã được gửi. Cơ quan sẽ xem xét và thông báo cho bạn."), "success")
     return redirect(url_for("tracking.status", code=submission.tracking_code))
+
+
+@bp.post("/track/<code>/documents/<int:case_id>")
+@limiter.limit(DOWNLOAD_LIMIT)
+def document(code: str, case_id: int) -> Response:
+    """The signed decision or conclusion the head gave the sender. A POST (with its CSRF token): the
+    first download is recorded for the office, as the sign that the document reached its addressee."""
+    submission = _require(code)
+    db = get_session()
+    case = services.shared_document(db, submission, case_id)
+    if case is None or case.resolution_document_key is None:
+        abort(404)
+    response = signed_document(case.resolution_document_key, f"{submission.tracking_code}-van-ban-giai-quyet"
+                               + (f"-{case.reference}" if len(submission.cases) > 1 else ""))
+    services.record_document_fetch(db, case)
+    db.commit()
+    return response
 
 
 @bp.post("/track/<code>/notices")

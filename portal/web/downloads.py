@@ -6,8 +6,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response
+from werkzeug.exceptions import abort
 
 
 def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
@@ -18,3 +20,34 @@ def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     writer.writerows(rows)
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def file_download(data: bytes, mime: str, name: str) -> Response:
+    """A stored file as an attachment: never rendered inline (an image or a PDF keeps its type; anything
+    else is served as bytes), never sniffed, never cached."""
+    response = Response(data, mimetype=mime if mime == "application/pdf" or mime.startswith("image/")
+                        else "application/octet-stream")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def stored_bytes(key: str) -> bytes:
+    """The bytes stored under ``key`` in the files storage (404 when they are gone)."""
+    from portal.files.storage import get_storage
+
+    try:
+        return get_storage().read(key)
+    except KeyError:
+        abort(404)
+
+
+def signed_document(key: str, stem: str) -> Response:
+    """The signed decision or conclusion uploaded at resolution, named ``stem`` plus its real extension
+    (the name it was uploaded with may name people)."""
+    from portal.files.services import check
+
+    data = stored_bytes(key)
+    file_type = check(data)
+    return file_download(data, file_type.mime, f"{stem}.{file_type.extension}")

@@ -3,7 +3,6 @@ and a refused response leaks nothing about the case (no reference, content or id
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -12,11 +11,10 @@ from PIL import Image
 
 from portal.accounts.models import Role, User
 from portal.cases.lifecycle import TRANSITIONS
-from portal.cases.models import INTERIM_STAGE, Attachment, Case, CaseEvent, CaseKind, CaseStatus
-from portal.deadlines.services import seed_rules, start_stage
+from portal.cases.models import Attachment, Case, CaseEvent, CaseKind, CaseStatus
 from portal.files.storage import get_storage
 from tests.factories import make_case, make_submission, make_unit, make_user
-from tests.helpers import login_as
+from tests.helpers import login_as, ready_for
 
 SECRET_NAME = "Trần Bí Mật"
 SECRET_CONTENT = "Nội dung tuyệt mật về sai phạm XYZ"
@@ -161,13 +159,8 @@ def test_every_action_form_follows_the_lifecycle_table(client, db_session, world
     case = Case(reference=f"VV-ACT-{name}"[:24], submission_id=world.case.submission_id,
                 unit_id=world.case.unit_id, kind=kind, status=sorted(transition.sources)[0],
                 handler_id=world.users["handler"].id)
-    if name == "close":  # a complaint's file closes once the sending is recorded
-        case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
     db_session.add(case)
-    db_session.flush()
-    if name == "send_interim":  # offered while a suspension, termination or resumption decision waits
-        seed_rules(db_session)
-        assert start_stage(db_session, case, INTERIM_STAGE, dt.date.today()) is not None
+    ready_for(db_session, case, name)
     roles = {"intake_officer": Role.INTAKE_OFFICER, "handler": Role.HANDLER, "deputy": Role.DEPUTY,
              "head": Role.HEAD, "inspector": Role.INSPECTOR}
     for actor in ACTORS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -306,7 +307,61 @@ def test_resolution_with_signed_document_and_notice(client, setup):
     assert notice.status_code == 200
     text = notice.get_data(as_text=True)
     assert "20/KL" in text and "Tố cáo đúng một phần." in text and NAME not in text
-    assert client.get(f"/staff/cases/{case.id}/decision").status_code == 200
+    download = client.get(f"/staff/cases/{case.id}/decision")
+    assert download.status_code == 200 and download.mimetype == "image/png"
+    assert download.headers["Content-Disposition"].endswith(f"{case.reference}-quyet-dinh.png")
+    # a denunciation's conclusion is given to the denouncer only when the head ticks it
+    assert case.resolution_document_shared is False and event.data["document_shared"] is False
+
+
+def _resolve_form(client, case) -> str:  # type: ignore[no-untyped-def]
+    return client.get(f"/staff/cases/{case.id}/act/resolve").get_data(as_text=True)
+
+
+def test_the_resolve_form_offers_a_complaints_decision_to_its_sender_by_default(client, setup):
+    db, case = setup["db"], setup["case"]
+    case.status = CaseStatus.INVESTIGATING
+    complaint = make_case(db, unit=setup["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    login_as(client, setup["head"])
+    checkbox = re.compile(r'<input[^>]*name="share_document"[^>]*>')
+    assert "checked" not in checkbox.search(_resolve_form(client, case)).group()  # a denunciation: by choice
+    assert "checked" in checkbox.search(_resolve_form(client, complaint)).group()
+    response = client.post(f"/staff/cases/{complaint.id}/act/resolve", data={
+        "version": complaint.version, "text": "Khiếu nại đúng.", "decision_number": "21/QĐ",
+        "decision_date": "2026-11-20", "share_document": "y", "document": (_png(), "qd.png")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.refresh(complaint)
+    assert complaint.resolution_document_shared is True
+    page = client.get(f"/staff/cases/{complaint.id}").get_data(as_text=True)
+    assert "Người gửi đơn được tải văn bản này trên trang theo dõi đơn." in page and "Người gửi chưa tải." in page
+
+
+def test_the_head_gives_the_document_later_once_and_sees_when_it_was_downloaded(client, setup):
+    db, case = setup["db"], setup["case"]
+    case.status = CaseStatus.RESOLVED
+    case.resolution_text, case.resolution_document_key = "Tố cáo đúng một phần.", "a-stored-decision"
+    bare = make_case(db, unit=setup["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.RESOLVED)
+    login_as(client, setup["head"])
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Người gửi đơn không được tải văn bản này" in page and f"/staff/cases/{case.id}/act/share_document" in page
+    login_as(client, setup["handler"])
+    assert client.post(f"/staff/cases/{case.id}/act/share_document", data={"version": case.version}).status_code == 403
+    login_as(client, setup["head"])
+    assert client.post(f"/staff/cases/{case.id}/act/share_document", data={"version": case.version}).status_code == 302
+    db.refresh(case)
+    event = db.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                               CaseEvent.action == "share_document")).one()
+    assert case.resolution_document_shared and event.is_public and case.status == CaseStatus.RESOLVED
+    again = client.post(f"/staff/cases/{case.id}/act/share_document", data={"version": case.version})
+    assert again.status_code == 409 and "đã được tải văn bản đã ký" in again.get_data(as_text=True)
+    none = client.post(f"/staff/cases/{bare.id}/act/share_document", data={"version": bare.version})
+    assert none.status_code == 409 and "không có văn bản đã ký" in none.get_data(as_text=True)
+    db.add(CaseEvent(case_id=case.id, action="document_fetched"))
+    db.flush()
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Người gửi đã tải lần đầu lúc" in page and "Người gửi đơn tải văn bản đã ký trên trang theo dõi đơn" in page
+    assert "/act/share_document" not in page
 
 
 def test_messages_are_plain_text_and_internal_notes_stay_internal(client, setup):

@@ -21,10 +21,11 @@ from portal.cases.lifecycle import (
     apply_transition,
     reason_codes,
 )
-from portal.cases.models import INTERIM_STAGE, Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
+from portal.cases.models import Case, CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.cases.services import reveal_identity
 from portal.deadlines.services import seed_rules, start_stage
 from tests.factories import make_case, make_submission, make_unit, make_user
+from tests.helpers import ready_for
 
 
 @dataclass
@@ -93,12 +94,6 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
                          handler_id=world.actors[ASSIGNED_HANDLER].id)
         assert start_stage(db_session, case, "resolution", dt.date.today()) is not None
         return case
-    if transition.name == "send_interim":  # a running KN-09 clock: a decision waits to be sent
-        seed_rules(db_session)
-        case = make_case(db_session, unit=world.unit, kind=CaseKind.COMPLAINT, status=status,
-                         handler_id=world.actors[ASSIGNED_HANDLER].id)
-        assert start_stage(db_session, case, INTERIM_STAGE, dt.date.today()) is not None
-        return case
     if transition.name == "lengthen_intake":  # a running TC-01 intake clock, not lengthened yet
         seed_rules(db_session)
         case = make_case(db_session, unit=world.unit, kind=CaseKind.DENUNCIATION, status=status)
@@ -110,9 +105,7 @@ def new_case(db_session, world: World, transition: Transition, status: CaseStatu
                                      identity={})
     case = make_case(db_session, unit=world.unit, submission=submission, kind=kind_for(transition), status=status,
                      handler_id=world.actors[ASSIGNED_HANDLER].id)
-    if transition.name == "close":  # a complaint's file closes once the sending is recorded
-        case.events.append(CaseEvent(action="send_decision", note="Đã gửi"))
-        db_session.flush()
+    ready_for(db_session, case, transition.name)
     return case
 
 

@@ -759,3 +759,24 @@ def test_a_step_recorded_after_the_fact_is_met_on_the_day_it_was_done(db_session
     assert local_date(sending.met_at) == dt.date(2026, 11, 6)  # sent on time, though recorded late
     view = deadline_view(sending, later, load_calendar(db_session))
     assert view.met and not view.overdue
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_the_head_chooses_at_resolution_whether_the_sender_gets_the_document(db_session, people, share):
+    from portal.cases.lifecycle import DOCUMENT_SHARED_MESSAGE, NO_DOCUMENT_MESSAGE, legal_refusal
+
+    head, share_document = people["head"], TRANSITIONS["share_document"]
+    case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.INVESTIGATING)
+    event = apply_transition(db_session, head, case, "resolve", TransitionInput(
+        text="Tố cáo đúng", decision_number="9/KL", decision_date=dt.date(2026, 11, 20),
+        document_key="decision-test-key", share_document=share), version=None)
+    assert case.resolution_document_shared is share and event.data["document_shared"] is share
+    assert legal_refusal(case, share_document) == (DOCUMENT_SHARED_MESSAGE if share else None)
+    if not share:  # given later, once, and the sender is told on the tracking page
+        given = apply_transition(db_session, head, case, "share_document", TransitionInput(), version=None)
+        assert case.resolution_document_shared and given.is_public and case.status == CaseStatus.RESOLVED
+        with pytest.raises(IllegalTransition, match="đã được tải"):
+            apply_transition(db_session, head, case, "share_document", TransitionInput(), version=None)
+    bare = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
+    assert legal_refusal(bare, share_document) == NO_DOCUMENT_MESSAGE
+    assert "share_document" not in {t.name for t in available(db_session, head, bare)}

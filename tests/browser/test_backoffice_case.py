@@ -5,6 +5,7 @@ the result; a duplicate merged; a multi-content đơn split."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -176,6 +177,7 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
     page.locator("#text").fill("Tố cáo đúng một phần; đã kiểm điểm ông N.")
     page.locator("#document").set_input_files([{"name": "ket-luan.pdf", "mimeType": "application/pdf",
                                                 "buffer": samples.pdf_with_metadata()}])
+    expect(page.locator("#share_document")).not_to_be_checked()  # the denouncer is told of the conclusion
     page.locator("form.case-action-form button[type=submit]").click()
     cases.expect_status("Đã giải quyết")
     # TC-06 and TC-07: the conclusion is sent and made public before the file is closed
@@ -192,6 +194,7 @@ def test_signed_denunciation_from_acceptance_to_result(page, city, axe):  # noqa
     page.context.clear_cookies()
     TrackingSite(page, city.url).open_with(code, secret)
     expect(page.locator("main")).to_contain_text("Tố cáo đúng một phần; đã kiểm điểm ông N.")
+    expect(page.locator("#decision-documents")).to_have_count(0)  # the head did not give the document
 
 
 def test_staff_read_a_denunciation_with_the_senders_identifiers_masked(page, city, axe):  # noqa: F811
@@ -373,10 +376,13 @@ def test_signed_complaint_accepted_assigned_extended_by_complexity_and_resolved(
     page.locator("#decision_number").fill("45/QĐ-GQKN")
     page.locator("#decision_date").fill(today)
     page.locator("#text").fill("Hủy quyết định xử phạt 77/QĐ-XPHC.")
+    signed = samples.pdf_with_metadata()
     page.locator("#document").set_input_files([{"name": "quyet-dinh.pdf", "mimeType": "application/pdf",
-                                                "buffer": samples.pdf_with_metadata()}])
+                                                "buffer": signed}])
+    expect(page.locator("#share_document")).to_be_checked()  # a complaint's decision is addressed to its sender
     page.locator("form.case-action-form button[type=submit]").click()
     cases.expect_status("Đã giải quyết")
+    expect(page.locator("#document-sharing")).to_contain_text("Người gửi chưa tải.")
     # KN-04: the decision is sent within 3 working days; the file is not closed before
     expect(page.locator("#deadlines-title + table")).to_contain_text("Gửi quyết định, kết luận")
     expect(page.locator("#held-close")).to_contain_text("Chưa ghi nhận việc gửi")
@@ -390,6 +396,15 @@ def test_signed_complaint_accepted_assigned_extended_by_complexity_and_resolved(
     expect(page.locator("main")).not_to_contain_text("Gửi bưu điện cho bà Khiếu")  # staff only: names the parties
     expect(page.locator("main")).to_contain_text("Hủy quyết định xử phạt 77/QĐ-XPHC.")
     expect(page.locator("main")).to_contain_text("Đề nghị bà cung cấp biên bản vi phạm.")
+    # the signed decision itself, and the office learns it reached her
+    with page.expect_download() as download:
+        page.locator("#decision-documents").get_by_role("button", name="Tải văn bản số 45/QĐ-GQKN").click()
+    assert download.value.suggested_filename == f"{code}-van-ban-giai-quyet.pdf"
+    assert Path(download.value.path()).read_bytes() == signed
+    axe(page)
+    _login(page, city.url, people["head"])
+    cases.open(case_id)
+    expect(page.locator("#document-sharing")).to_contain_text("Người gửi đã tải lần đầu lúc")
 
 
 def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(page, city, axe):  # noqa: F811

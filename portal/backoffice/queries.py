@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session, load_only
 
 from portal.accounts.models import Role, User
@@ -26,7 +26,7 @@ from portal.accounts.permissions import units_where
 from portal.cases.access import CASE_ROLES, visible_cases_clause
 from portal.cases.evidence import awaiting_preparation
 from portal.cases.lifecycle import KIND_LABELS, STATUS_LABELS  # noqa: F401 - re-exported for the queue views
-from portal.cases.models import DECIDED_STATUSES, Case, CaseConflict, CaseKind, CaseStatus
+from portal.cases.models import DECIDED_STATUSES, Case, CaseConflict, CaseKind, CaseStatus, Deadline
 from portal.db import now_utc
 from portal.org.models import Field, OrgUnit
 
@@ -292,6 +292,7 @@ class Row:
     field_name: str | None
     days_left: int | None
     files_waiting: bool = False  # a denunciation file waits for its redacted copy (portal/cases/evidence.py)
+    due_stage: str | None = None  # the stage whose clock gives ``case.due_on`` (handling, sending, ...)
 
 
 @dataclass
@@ -490,13 +491,34 @@ def rare_filter_index(session: Session, filters: Filters) -> str | None:
     return None
 
 
+# The running clocks of a page's cases, to name the duty each row's due date belongs to.
+_OPEN_CLOCKS = (select(Deadline.case_id, Deadline.stage, Deadline.due_on)
+                .where(Deadline.case_id.in_(bindparam("ids", expanding=True)), Deadline.met_at.is_(None))
+                .order_by(Deadline.case_id, Deadline.due_on, Deadline.starts_on, Deadline.id))
+
+
+def due_stages(session: Session, cases: Iterable[Case]) -> dict[int, str]:
+    """For each of ``cases`` with a due date, the stage of the running clock that sets it (the earliest
+    started, when two fall due the same day)."""
+    due = {c.id: c.due_on for c in cases if c.due_on is not None}
+    if not due:
+        return {}
+    stages: dict[int, str] = {}
+    for case_id, stage, due_on in session.execute(_OPEN_CLOCKS, {"ids": list(due)}):
+        if due_on == due[case_id]:
+            stages.setdefault(case_id, stage)
+    return stages
+
+
 def _page_of(session: Session, ids: list[int], *, sort: str, today: dt.date, locale: str, size: int) -> Page:
     """The page showing the first ``size`` of ``ids`` (in that order), with a "next" key when
     there are more."""
     loaded = {case.id: (case, unit, fld) for case, unit, fld in
               session.execute(_base([Case.id.in_(ids[:size])], locale)).all()} if ids else {}
     waiting = awaiting_preparation(session, loaded)
-    page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None, case.id in waiting)
+    stages = due_stages(session, (case for case, _unit, _fld in loaded.values()))
+    page = Page(rows=[Row(case, unit, fld, (case.due_on - today).days if case.due_on else None, case.id in waiting,
+                          stages.get(case.id))
                       for case, unit, fld in (loaded[i] for i in ids[:size] if i in loaded)])
     if len(ids) > size and page.rows:
         last = page.rows[-1].case

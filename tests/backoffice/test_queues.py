@@ -12,7 +12,8 @@ from sqlalchemy import event
 from portal.accounts.models import Role, User
 from portal.backoffice import queries
 from portal.backoffice.queries import Filters, parse_cursor
-from portal.cases.models import CaseConflict, CaseKind, CaseStatus
+from portal.cases.models import CaseConflict, CaseKind, CaseStatus, Deadline
+from portal.db import now_utc
 from portal.org.models import Field, OrgUnit
 from tests.factories import make_case, make_field, make_submission, make_unit, make_user
 from tests.helpers import login_as as _login_as
@@ -404,3 +405,35 @@ def test_a_status_filter_outside_the_queue_gives_an_empty_page(client, db_sessio
     response = client.get("/staff/queues/new?status=accepted")
     assert response.status_code == 200 and references(response.text) == []
     assert references(client.get("/staff/queues/new?status=received").text) == ["VV-NEW"]
+
+
+def test_each_row_names_the_duty_its_due_date_belongs_to(client, db_session, org):
+    s = db_session
+    start = TODAY - dt.timedelta(days=10)
+
+    def clock(case, stage, due, *, met=False):  # type: ignore[no-untyped-def]
+        s.add(Deadline(case_id=case.id, stage=stage, rule_code="KN-00", starts_on=start, due_on=due,
+                       met_at=now_utc() if met else None))
+
+    unsent = make_case(s, unit=org.dept_a, status=CaseStatus.RESOLVED, due_on=TODAY - dt.timedelta(days=1))
+    clock(unsent, "resolution", TODAY - dt.timedelta(days=5), met=True)  # met: not what is due
+    clock(unsent, "send", TODAY - dt.timedelta(days=1))
+    told = make_case(s, unit=org.dept_a, status=CaseStatus.INVESTIGATING, kind=CaseKind.DENUNCIATION,
+                     due_on=TODAY - dt.timedelta(days=2))
+    clock(told, "resolution", TODAY + dt.timedelta(days=30))
+    clock(told, "notify", TODAY - dt.timedelta(days=2))
+    same_day = make_case(s, unit=org.dept_a, status=CaseStatus.IN_REVIEW, due_on=TODAY - dt.timedelta(days=3))
+    clock(same_day, "intake", TODAY - dt.timedelta(days=3))
+    clock(same_day, "acceptance", TODAY - dt.timedelta(days=3))  # the same day: the first started wins
+    undated = make_case(s, unit=org.dept_a, status=CaseStatus.ACCEPTED)
+    s.flush()
+    assert queries.due_stages(s, [unsent, told, same_day, undated]) == {
+        unsent.id: "send", told.id: "notify", same_day.id: "intake"}
+    login_as(client, org.head)
+    html = client.get("/staff/queues/overdue").get_data(as_text=True)
+    rows = dict(re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a></th>(.*?)</tr>', html, re.S))
+    assert 'class="due-stage">Gửi quyết định, kết luận<' in rows[unsent.reference]
+    assert 'class="due-stage">Thông báo cho người bị tố cáo<' in rows[told.reference]
+    assert 'class="due-stage">Xử lý đơn<' in rows[same_day.reference]
+    english = client.get("/staff/queues/overdue?lang=en").get_data(as_text=True)
+    assert 'class="due-stage">Sending the decision or conclusion<' in english

@@ -455,7 +455,9 @@ def test_a_suspension_and_a_termination_are_each_sent_before_the_file_is_closed(
     cases.expect_no_action("Kết thúc hồ sơ")
     axe(page)
     page.goto(f"{city.url}/staff/queues/due_soon")  # the sending's clock keeps the terminated file in sight
-    expect(page.locator("main")).to_contain_text(reference)
+    row = page.locator(".queue-table tr", has=page.get_by_role("link", name=reference, exact=True))
+    expect(row.locator(".due-stage")).to_have_text("Gửi quyết định tạm đình chỉ, đình chỉ, tiếp tục")
+    axe(page)
     cases.open(case_id)
     cases.act(label, text="Quyết định 9/QĐ-ĐC gửi người thừa kế và cơ quan liên quan.")
     expect(page.locator("#held-close")).to_have_count(0)

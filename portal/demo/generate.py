@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, RoleAssignment
 from portal.cases.models import (
+    INTERIM_STAGE,
     PUBLISH_STAGE,
     SEND_STAGE,
     Case,
@@ -88,6 +89,7 @@ STATUS_MIX = [
     (CaseStatus.ACCEPTED, 5),
     (CaseStatus.INVESTIGATING, 12),
     (CaseStatus.SUSPENDED, 1),
+    (CaseStatus.TERMINATED, 1),
     (CaseStatus.RESOLVED, 10),
     (CaseStatus.CLOSED, 25),
     (CaseStatus.NOT_ACCEPTED, 4),
@@ -113,12 +115,13 @@ OPEN = {
 }
 # Statuses of a case that has been accepted (thụ lý): it has a handler and a resolution deadline.
 HANDLED = (CaseStatus.ACCEPTED, CaseStatus.INVESTIGATING, CaseStatus.SUSPENDED, CaseStatus.RESOLVED,
-           CaseStatus.CLOSED)
+           CaseStatus.CLOSED, CaseStatus.TERMINATED)
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 INTAKE_OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW, CaseStatus.PROPOSED)  # xử lý đơn's clock runs
 SENT = (CaseKind.COMPLAINT, CaseKind.DENUNCIATION)  # kinds whose decision has a sending clock
 SQLITE_CACHE_KIB = 65536  # the generator's page cache on SQLite (the portal keeps SQLite's default)
 UNSENT_SHARE = 0.15  # of those resolved: the sending not recorded yet
+INTERIM_SHARE = 0.3  # of those suspended or terminated: the decision's sending not recorded yet
 # The clocks resolving starts, due in about as many calendar days as their working days: KN-04 (3),
 # TC-06 (5) and TC-07 (7).
 AFTER_DECISION: dict[CaseKind, Callable[[dt.date], list[tuple[str, str, dt.date]]]] = {
@@ -126,6 +129,12 @@ AFTER_DECISION: dict[CaseKind, Callable[[dt.date], list[tuple[str, str, dt.date]
     CaseKind.DENUNCIATION: lambda day: [(SEND_STAGE, "TC-06", day + dt.timedelta(days=7)),
                                         (PUBLISH_STAGE, "TC-07", day + dt.timedelta(days=9))],
 }
+# The clock a suspension or termination starts: KN-09 (3 working days) and TC-05 (5).
+INTERIM: dict[CaseKind, Callable[[dt.date], list[tuple[str, str, dt.date]]]] = {
+    CaseKind.COMPLAINT: lambda day: [(INTERIM_STAGE, "KN-09", day + dt.timedelta(days=5))],
+    CaseKind.DENUNCIATION: lambda day: [(INTERIM_STAGE, "TC-05", day + dt.timedelta(days=7))],
+}
+STOPPED = (CaseStatus.SUSPENDED, CaseStatus.TERMINATED)  # by a decision that is sent like the final one
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -188,9 +197,11 @@ def _rows(
         # Some decisions issued lately still wait for their sending to be recorded (KN-04, TC-06): the
         # file stays open with that clock running, on the due-soon and overdue queues.
         unsent = status == CaseStatus.RESOLVED and case_kind in SENT and rng.random() < UNSENT_SHARE
+        # Likewise some suspensions and terminations (KN-09, TC-05); a terminated file is not closed yet.
+        interim = status in STOPPED and case_kind in SENT and rng.random() < INTERIM_SHARE
         # Open cases are recent (a few run late); finished ones spread over two years; a decision waiting
         # for its sending was issued lately, at least ten days after receipt.
-        if unsent:
+        if unsent or interim:
             age = rng.randint(12, 60) if rng.random() < 0.95 else rng.randint(60, 720)
         else:
             age = rng.randint(0, 60) if status in OPEN and rng.random() < 0.95 else rng.randint(0, 720)
@@ -239,9 +250,12 @@ def _rows(
         due = start + dt.timedelta(days=14 if status in INTAKE_OPEN else 45)
         is_open = status in OPEN
         decided, after = start, []  # the clocks a decision starts: (stage, rule, due)
-        if unsent:
+        if unsent or interim or status in STOPPED:
             decided = min(today, start + dt.timedelta(days=rng.randint(10, 40)))
+        if unsent:
             after = AFTER_DECISION[case_kind](decided)
+        elif interim:
+            after = INTERIM[case_kind](decided)
         case = {
             "id": n,
             "reference": code,
@@ -254,10 +268,12 @@ def _rows(
             "is_complex": rng.random() < 0.1,
             "is_remote": rng.random() < 0.03,
             "summary": title,
-            "due_on": min(due for _stage, _rule, due in after) if after else due if is_open else None,
+            "due_on": min([d for _stage, _rule, d in after] + ([due] if is_open else [])) if after or is_open
+            else None,
             "created_at": received,
             "updated_at": received,
-            "closed_at": None if is_open or unsent else received + dt.timedelta(days=rng.randint(5, 60)),
+            "closed_at": None if is_open or unsent or status in STOPPED
+            else received + dt.timedelta(days=rng.randint(5, 60)),
             "version": 1,
         }
         events = [
@@ -306,6 +322,7 @@ def _rows(
                 "met_at": None
                 if status in INTAKE_OPEN
                 else received + dt.timedelta(days=7),
+                "paused_since": None,
             }
         ]
         if status in HANDLED:
@@ -316,11 +333,15 @@ def _rows(
                     "rule_code": "KN-03" if case_kind == CaseKind.COMPLAINT else "TC-04",
                     "starts_on": start + dt.timedelta(days=10),
                     "due_on": due,
-                    "met_at": None if is_open else _at(decided) if unsent else case["closed_at"],
+                    # running (paused while suspended), or met on the day of the decision that ended it
+                    "met_at": None if is_open else _at(decided) if unsent or status in STOPPED
+                    else case["closed_at"],
+                    "paused_since": decided if status == CaseStatus.SUSPENDED else None,
                 }
             )
         deadlines += [
-            {"case_id": n, "stage": stage, "rule_code": rule, "starts_on": decided, "due_on": due, "met_at": None}
+            {"case_id": n, "stage": stage, "rule_code": rule, "starts_on": decided, "due_on": due, "met_at": None,
+             "paused_since": None}
             for stage, rule, due in after
         ]
         yield submission, identity, case, events, messages, deadlines

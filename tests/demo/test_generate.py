@@ -113,3 +113,29 @@ def test_allow_production_lets_a_throwaway_database_through(runner, production):
     result = runner.invoke(args=["demo", "generate", "--cases", "5", "--allow-production"])
     assert "PORTAL_ENV=production" not in result.output
     assert "flask demo seed" in result.output  # past the guard, stopped by the missing organisation
+
+
+def test_some_suspensions_and_terminations_wait_for_their_sending(db_session):
+    """KN-09 and TC-05: a suspension's or termination's sending has its own clock; a suspended case's
+    resolution clock is paused from the decision; a terminated file stays open until closed, its
+    resolution clock met on the decision's day."""
+    unit = make_unit(db_session)
+    make_field(db_session, code="land")
+    make_user(db_session, roles=[(Role.HANDLER, unit)])
+    generate(db_session, 3000, batch=1000)
+    stopped = (CaseStatus.SUSPENDED, CaseStatus.TERMINATED)
+    rows = db_session.execute(select(Case.id, Case.kind, Case.status, Case.closed_at, Deadline.stage,
+                                     Deadline.rule_code, Deadline.starts_on, Deadline.met_at, Deadline.paused_since)
+                              .join(Deadline, Deadline.case_id == Case.id).where(Case.status.in_(stopped))).all()
+    interim = {r.id: (r.kind, r.rule_code) for r in rows if r.stage == "send_interim"}
+    assert interim and all(code == {CaseKind.COMPLAINT: "KN-09", CaseKind.DENUNCIATION: "TC-05"}[kind]
+                           for kind, code in interim.values())
+    assert {r.status for r in rows if r.id in interim} == set(stopped)
+    decided = {r.id: r.starts_on for r in rows if r.stage == "send_interim"}
+    for r in rows:
+        assert r.closed_at is None  # neither file is closed
+        if r.stage == "resolution" and r.status == CaseStatus.SUSPENDED:
+            assert r.met_at is None and r.paused_since is not None
+            assert r.id not in decided or r.paused_since == decided[r.id]
+        if r.stage == "resolution" and r.status == CaseStatus.TERMINATED:
+            assert r.met_at is not None and r.paused_since is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from alembic import context
 from flask import current_app
 from sqlalchemy.engine import make_url
@@ -34,8 +36,29 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       compare_type=True, include_object=autogenerate_filter(connection.dialect.name))
-    with context.begin_transaction():
+    with _sqlite_foreign_keys_off(connection), context.begin_transaction():
         context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):  # type: ignore[no-untyped-def]
+    """SQLite alters a table in batch mode by copying it to a new table, dropping the old one and renaming
+    the copy. With foreign keys enforced, dropping the old table deletes its rows first, and with them,
+    through ON DELETE CASCADE, every row that refers to them (a column dropped from ``cases`` would take
+    every case event and deadline along). So foreign keys are off while migrating (the pragma only
+    works outside a transaction), checked once the migration is committed, and on again afterwards."""
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:10]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -307,3 +307,41 @@ def test_0017_dates_kn09_names_the_stages_and_leaves_only_the_after_decision_clo
     assert (unsent_id, "resolution") in met  # no decision event: the case's last change
     assert dues == {ended_id: None, unsent_id: dt.date(2026, 11, 3), running_id: dt.date(2026, 12, 1)}
     assert before and token != before
+
+
+def test_a_downgrade_that_copies_a_table_keeps_the_rows_that_refer_to_it(empty_database, workdir):
+    """SQLite drops a column by copying the table; with foreign keys enforced, dropping the old ``cases``
+    took every case event and deadline with it (ON DELETE CASCADE). The migrations run with them off."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import Session
+
+    from portal.cases.models import CaseEvent, CaseKind, CaseStatus, Deadline
+    from tests.factories import make_case, make_unit
+
+    app = make_test_app(workdir, database_url=empty_database)
+    with app.app_context():
+        config = _alembic(app)
+        command.upgrade(config, "head")
+        engine = get_db(app).engine
+        with Session(engine) as session:
+            case = make_case(session, unit=make_unit(session), kind=CaseKind.COMPLAINT,
+                             status=CaseStatus.INVESTIGATING)
+            session.add_all([CaseEvent(case_id=case.id, action="accept", to_status="accepted"),
+                             Deadline(case_id=case.id, stage="resolution", rule_code="KN-03",
+                                      starts_on=dt.date(2026, 11, 2), due_on=dt.date(2026, 12, 2))])
+            session.commit()
+
+        def rows() -> tuple[int | None, ...]:
+            with engine.connect() as conn:
+                return tuple(conn.scalar(select(func.count()).select_from(table))
+                             for table in (text("cases"), text("case_events"), text("deadlines")))
+
+        assert rows() == (1, 1, 1)
+        command.downgrade(config, "0014")  # through 0019 and 0015, which drop a column of ``cases``
+        assert rows() == (1, 1, 1)
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again
+        command.upgrade(config, "head")
+        assert rows() == (1, 1, 1)
+        engine.dispose()

@@ -55,7 +55,10 @@ def configure_app(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_SECURE=settings.is_production,
         PERMANENT_SESSION_LIFETIME=timedelta(days=settings.citizen_session_days),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        WTF_CSRF_SSL_STRICT=settings.is_production,
+        # No Referer to check: every page sends "Referrer-Policy: no-referrer" (a tracking URL names a
+        # đơn), so the strict check would refuse every form over HTTPS. The session-bound token and
+        # SameSite=Lax cookies are the defence.
+        WTF_CSRF_SSL_STRICT=False,
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "portal" / "translations"),

@@ -217,3 +217,22 @@ def test_the_wsgi_entry_point_freezes_what_start_up_built(tmp_path):
                          check=True).stdout
     name, frozen = out.split()
     assert name == "portal" and int(frozen) > 10_000
+
+
+def test_forms_over_https_in_production_need_no_referer(app, workdir):
+    """Every page sends "Referrer-Policy: no-referrer", so browsers send no Referer: Flask-WTF's strict
+    HTTPS check (a Referer from this host) would refuse every form in production with a 400."""
+    import re
+
+    from tests.conftest import make_test_app
+
+    production = make_test_app(workdir, env="production")
+    client = production.test_client()
+    page = client.get("/track", base_url="https://portal.example")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    pair = {"code": "KN-2026-ABCDEFGH", "secret": "AAAAA-BBBBB-CCCCC-DDDDD"}
+    refused = client.post("/track", data=pair, base_url="https://portal.example")
+    assert refused.status_code == 400  # the token is still required
+    answered = client.post("/track", data={**pair, "csrf_token": token}, base_url="https://portal.example")
+    assert answered.status_code == 404  # the token was accepted: the generic answer to a wrong pair

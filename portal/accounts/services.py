@@ -221,7 +221,7 @@ def _identity_of(submission: Any) -> dict[str, Any] | None:
     if identity is None:
         return None
     return {"full_name": identity.full_name, "address": identity.address, "id_number": identity.id_number,
-            "phone": identity.phone, "email": identity.email}
+            "phone": identity.phone, "email": identity.email, "representatives": list(identity.representatives or [])}
 
 
 def delete_citizen_account(session: Session, user: User) -> None:

@@ -75,9 +75,8 @@ class Submission(Base):
     accused_position: Mapped[str | None] = mapped_column(String(255))
     accused_unit_text: Mapped[str | None] = mapped_column(String(255))
     accused_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    # Group submission (5 or more people)
+    # Group submission (5 or more people); its representatives are part of the identity (ReporterIdentity)
     group_size: Mapped[int] = mapped_column(default=1)
-    representative_name: Mapped[str | None] = mapped_column(String(255))
     # Complaint filed after the 90-day limit: the citizen's reason for the delay (LEGAL.md KN-01).
     late_reason: Mapped[str] = mapped_column(Text, default="")
     # Accent-folded lower-case copy of title+content for diacritic-insensitive search.
@@ -107,6 +106,8 @@ class ReporterIdentity(Base):
     email: Mapped[str | None] = mapped_column(String(255))
     waived_confidentiality: Mapped[bool] = mapped_column(default=False)
     protection_requested: Mapped[bool] = mapped_column(default=False)
+    # A group đơn's representatives (names), whom the others appointed: senders too, protected alike.
+    representatives: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     submission: Mapped[Submission] = relationship(back_populates="identity")
 

@@ -200,9 +200,7 @@ def notice_variables(session: Session, case: Case, event: CaseEvent, today: dt.d
     unit = session.get(OrgUnit, case.unit_id)
     submission = case.submission
     with force_locale("vi"):  # a notice is in Vietnamese whatever language the officer reads the site in
-        text = Redactor.for_identity(submission.identity).text(event.note)
-        if submission.representative_name:  # a group's representative is a sender too
-            text = Redactor.for_values(full_name=submission.representative_name).text(text)
+        text = Redactor.for_identity(submission.identity).text(event.note)  # a group's representatives too
     to_unit = session.get(OrgUnit, event.data.get("to_unit_id")) if event.data.get("to_unit_id") else None
     decided = event
     if event.action == "notify_accused":  # the notice names the acceptance decision it follows

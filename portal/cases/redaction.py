@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +33,8 @@ class IdentityFields(Protocol):
     id_number: str | None
     phone: str | None
     email: str | None
+    # and, when it has them, ``representatives``: a group đơn's representatives, senders too (a row read
+    # by an older migration has none)
 
 LABELS = {
     "name": _l("[họ tên người gửi]"),
@@ -144,9 +146,10 @@ class Redactor:
 
     @classmethod
     def for_values(cls, *, full_name: str | None = None, address: str | None = None, id_number: str | None = None,
-                   phone: str | None = None, email: str | None = None) -> Redactor:
+                   phone: str | None = None, email: str | None = None, other_names: Sequence[str] = ()) -> Redactor:
         id_digits, id_words = _id_number(id_number)
         words = [(w, key) for w, key in ([(_name(full_name), "name"), (id_words, "id_number")]
+                                         + [(_name(n), "name") for n in other_names]
                                          + [(a, "address") for a in _addresses(address)]) if w]
         numbers = [(d, "id_number") for d in id_digits] + [(d, "phone") for d in _phones(phone)]
         mail = fold(email)
@@ -158,7 +161,8 @@ class Redactor:
         if identity is None:
             return cls.none()
         return cls.for_values(full_name=identity.full_name, address=identity.address, id_number=identity.id_number,
-                              phone=identity.phone, email=identity.email)
+                              phone=identity.phone, email=identity.email,
+                              other_names=tuple(getattr(identity, "representatives", None) or ()))
 
     def __bool__(self) -> bool:
         return bool(self.words or self.numbers or self.emails)

@@ -34,7 +34,10 @@ from portal.web.validators import HasText, NumberBetween, sane_date
 # The time to file a complaint: (days, last day) for the date learned and whether it is a second
 # complaint, from the deadline rules in force (KN-01, KN-05): see portal.intake.services.complaint_limit.
 ComplaintLimit = Callable[[dt.date, bool], tuple[int, dt.date] | None]
-GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representative
+GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representatives
+# Luật Tiếp công dân Art. 29 (LEGAL.md §1.4): 5 to 10 people appoint 1 or 2 representatives; more than
+# 10 may appoint more, at most 5.
+SMALL_GROUP, SMALL_GROUP_REPRESENTATIVES, MAX_REPRESENTATIVES = 10, 2, 5
 MAX_CONTENT = 20_000
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # contact only: no deliverability check
 
@@ -96,7 +99,8 @@ class SubmissionForm(FlaskForm):
     group_size = IntegerField(_l("Số người cùng đứng tên đơn"), default=1,
                               validators=[Optional(), NumberBetween(min=1, max=100_000,
                                                                   message=_l("Số người phải từ 1 đến 100.000."))])
-    representative_name = StringField(_l("Họ tên người đại diện"), validators=[Optional(), Length(max=255)])
+    representatives = TextAreaField(_l("Họ tên người đại diện (mỗi người một dòng)"),
+                                    validators=[Optional(), Length(max=MAX_REPRESENTATIVES * 256)])
 
     evidence = MultipleFileField(_l("Tài liệu, chứng cứ kèm theo"))
     notify_by_email = BooleanField(_l("Gửi thư báo cho tôi khi đơn có cập nhật (thư không chứa nội dung đơn)"))
@@ -198,10 +202,32 @@ class SubmissionForm(FlaskForm):
             return self._fail(self.accused_name, _l("Vui lòng cho biết người hoặc cơ quan bị tố cáo."))
         return True
 
+    @property
+    def representative_names(self) -> tuple[str, ...]:
+        """The representatives typed, one per line, each once (none on an anonymous đơn: like every
+        identity field, they are not kept)."""
+        if self.is_anonymous:
+            return ()
+        lines = (" ".join(line.split()) for line in (self.representatives.data or "").splitlines())
+        return tuple(dict.fromkeys(line for line in lines if line))
+
     def _check_group(self) -> bool:
-        if (self.group_size.data or 1) >= GROUP_SIZE and not (self.representative_name.data or "").strip():
-            return self._fail(self.representative_name, _l(
+        size, names = self.group_size.data or 1, self.representative_names
+        if any(len(name) > 255 for name in names):
+            return self._fail(self.representatives, _l("Mỗi họ tên không quá 255 ký tự."))
+        if size < GROUP_SIZE or self.is_anonymous:
+            if len(names) > MAX_REPRESENTATIVES:
+                return self._fail(self.representatives, _l("Ghi không quá %(n)d người đại diện.",
+                                                           n=MAX_REPRESENTATIVES))
+            return True
+        if not names:
+            return self._fail(self.representatives, _l(
                 "Đơn có từ 5 người trở lên phải ghi họ tên người đại diện."))
+        most = SMALL_GROUP_REPRESENTATIVES if size <= SMALL_GROUP else MAX_REPRESENTATIVES
+        if len(names) > most:
+            return self._fail(self.representatives, _l(
+                "Đơn của %(size)d người cử không quá %(most)d người đại diện (từ 5 đến 10 người: 1 hoặc 2 người "
+                "đại diện; trên 10 người: không quá 5 người).", size=size, most=most))
         return True
 
     def _check_unit(self) -> bool:

@@ -54,6 +54,7 @@ class IdentityInput:
     phone: str | None = None
     email: str | None = None
     protection_requested: bool = False
+    representatives: tuple[str, ...] = ()  # a group đơn's representatives
 
 
 @dataclass
@@ -87,7 +88,6 @@ class SubmissionInput:
     accused_position: str | None = None
     accused_unit_text: str | None = None
     group_size: int = 1
-    representative_name: str | None = None
     files: list[FileInput] = field(default_factory=list)
     user_id: int | None = None
     language: str = "vi"
@@ -170,7 +170,6 @@ def _submission_row(session: Session, data: SubmissionInput, secret_key: str, se
         sent_elsewhere_detail=clean_text(data.sent_elsewhere_detail) if data.sent_elsewhere else "",
         search_text=search_text(title, content, Redactor.for_identity(data.identity)),
         group_size=max(1, data.group_size or 1),
-        representative_name=_opt(data.representative_name),
     )
     if data.kind == SubmissionKind.COMPLAINT:
         submission.decision_number = _opt(data.decision_number)
@@ -188,7 +187,8 @@ def _submission_row(session: Session, data: SubmissionInput, secret_key: str, se
         submission.identity = ReporterIdentity(
             full_name=clean_text(ident.full_name)[:255], address=clean_text(ident.address),
             id_number=_opt(ident.id_number), phone=_opt(ident.phone), email=_opt(ident.email),
-            protection_requested=ident.protection_requested and data.kind == SubmissionKind.DENUNCIATION)
+            protection_requested=ident.protection_requested and data.kind == SubmissionKind.DENUNCIATION,
+            representatives=[name for name in (clean_text(n)[:255] for n in ident.representatives) if name])
     return submission
 
 

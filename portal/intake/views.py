@@ -79,7 +79,8 @@ def _input_from(form: SubmissionForm, kind: SubmissionKind) -> services.Submissi
     if not form.is_anonymous:
         identity = services.IdentityInput(
             full_name=form.full_name.data or "", address=form.address.data or "", id_number=form.id_number.data,
-            phone=form.phone.data, email=form.email.data, protection_requested=bool(form.protection_requested.data))
+            phone=form.phone.data, email=form.email.data, protection_requested=bool(form.protection_requested.data),
+            representatives=form.representative_names)
     # An anonymous đơn is never linked to the account that sent it: the link would name the sender.
     citizen = None if form.is_anonymous else _citizen()
     return services.SubmissionInput(
@@ -91,7 +92,7 @@ def _input_from(form: SubmissionForm, kind: SubmissionKind) -> services.Submissi
         learned_on=form.learned_on.data, is_second_complaint=bool(form.is_second_complaint.data),
         late_reason=form.late_reason.data or "", accused_name=form.accused_name.data,
         accused_position=form.accused_position.data, accused_unit_text=form.accused_unit_text.data,
-        group_size=form.group_size.data or 1, representative_name=form.representative_name.data,
+        group_size=form.group_size.data or 1,
         files=[services.FileInput(f.filename, f.data, f.file_type) for f in form.checked_files],
         user_id=citizen.id if citizen is not None else None, language=current_locale(),
         notify_by_email=bool(form.notify_by_email.data) and citizen is not None, form_nonce=form.nonce.data or None)

@@ -61,6 +61,19 @@ def test_case_page_masks_identity_and_escapes_citizen_text(client, setup):
     assert "/act/propose" not in body and "/act/resolve" not in body
 
 
+def test_a_groups_representatives_are_masked_and_revealed_with_the_identity(client, setup):
+    case, db = setup["case"], setup["db"]
+    case.submission.identity.representatives = ["Phạm Văn Đại Diện"]
+    case.submission.content += "\nĐại diện nhóm: ông Phạm Văn Đại Diện."
+    db.flush()
+    login_as(client, setup["head"])
+    page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
+    assert "Phạm Văn Đại Diện" not in page
+    assert 'Đại diện nhóm: ông <span class="redacted">[họ tên người gửi]</span>' in page
+    shown = client.post(f"/staff/cases/{case.id}/reveal", data={"reason": "Liên hệ người đại diện"})
+    assert '<ul class="representatives"><li>Phạm Văn Đại Diện</li></ul>' in shown.get_data(as_text=True)
+
+
 def test_intake_officer_sees_no_head_only_action(client, setup):
     login_as(client, setup["officer"])
     body = client.get(f"/staff/cases/{setup['case'].id}").get_data(as_text=True)

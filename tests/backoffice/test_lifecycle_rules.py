@@ -289,8 +289,8 @@ def test_the_accused_is_told_the_content_of_an_accepted_denunciation_never_the_d
     seed_rules(db_session)
     head, handler = people["head"], people["handler"]
     submission = make_submission(db_session, kind=SubmissionKind.DENUNCIATION, accused_name="Ông Trần Văn B",
-                                 identity={"full_name": "Lê Thị Tố Giác", "phone": "0901234567"},
-                                 representative_name="Phạm Đại Diện")
+                                 identity={"full_name": "Lê Thị Tố Giác", "phone": "0901234567",
+                                           "representatives": ["Phạm Đại Diện"]})
     # as in production, the đơn's first case is referenced by its tracking code
     case = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.PROPOSED,
                      submission=submission, handler_id=handler.id, reference=submission.tracking_code)

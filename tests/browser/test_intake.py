@@ -140,6 +140,26 @@ def test_named_petition(page, city, axe):
     assert submission.attachments[0].mime_type == "application/pdf"
 
 
+def test_a_group_petition_names_its_representatives(page, city, axe):
+    """Twelve people appoint at most five representatives: six are refused with the reason, what was
+    typed stays, and the five kept go with the sender's identity, not the đơn's content."""
+    site = IntakeSite(page, city.url).start("petition")
+    site.give_identity("Lê Văn Cường", "12 Lê Lợi", "079088009999", "0903123456")
+    site.describe("Nạo vét kênh Tân Hóa", "Kênh bốc mùi, 12 hộ dân cùng kiến nghị.", "Nạo vét kênh.")
+    page.locator("#group_size").fill("12")
+    names = ["Lê Văn Cường", "Trần Thị Dung", "Phạm Văn Em", "Ngô Thị Gấm", "Đỗ Văn Hùng", "Vũ Thị Khánh"]
+    page.locator("#representatives").fill("\n".join(names))
+    page.locator("#submission-form button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_contain_text("Đơn của 12 người cử không quá 5 người đại diện")
+    expect(page.locator("#representatives")).to_have_value("\n".join(names))
+    expect(page.locator("#content")).to_have_value("Kênh bốc mùi, 12 hộ dân cùng kiến nghị.")
+    axe(page)
+    page.locator("#representatives").fill("\n".join(names[:5]))
+    code, _ = site.send()
+    submission = stored(city, code)
+    assert submission.group_size == 12 and submission.identity.representatives == names[:5]
+
+
 def test_feedback_without_javascript(no_js_page, city):
     page = no_js_page
     page.goto(city("/submit/feedback"))

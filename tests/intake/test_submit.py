@@ -266,15 +266,39 @@ def test_anonymous_denunciation_is_accepted_explained_and_stores_no_identity(cli
     assert "chỉ kiểm tra khi đơn nêu rõ người vi phạm" in receipt
 
 
-def test_group_of_five_names_a_representative(client, db_session, org, storage):
-    page = html(post(client, "petition", form_data("petition", group_size="5")))
-    assert "phải ghi họ tên người đại diện" in page
+@pytest.mark.parametrize(("size", "names", "error"), [
+    ("5", "", "phải ghi họ tên người đại diện"),
+    ("7", "Lê Văn C\nTrần Thị D\nPhạm Văn E", "Đơn của 7 người cử không quá 2 người đại diện"),
+    ("12", "\n".join(f"Người Đại Diện {n}" for n in "ABCDEF"), "Đơn của 12 người cử không quá 5 người đại diện"),
+    ("3", "\n".join(f"Người Đại Diện {n}" for n in "ABCDEF"), "Ghi không quá 5 người đại diện."),
+    ("7", "Lê Văn " + "C" * 260, "Mỗi họ tên không quá 255 ký tự."),
+])
+def test_a_group_names_as_many_representatives_as_the_law_allows(client, db_session, org, storage, size, names,
+                                                                  error):
+    """Luật Tiếp công dân Art. 29: 5 to 10 people appoint 1 or 2 representatives; more than 10, at most 5."""
+    response = post(client, "petition", form_data("petition", group_size=size, representatives=names))
+    assert response.status_code == 422 and error in html(response)
+    assert names.split("\n")[0] in html(response)  # what was typed is kept
     assert submissions(db_session) == []
-    assert post(client, "petition", form_data("petition", group_size="7",
-                                              representative_name="Lê Văn C")).status_code == 302
+
+
+def test_a_groups_representatives_are_kept_with_the_senders_identity(client, db_session, org, storage):
+    names = "  Lê Văn   Cường \n\nTrần Thị Dung\nLê Văn Cường"  # spaces, a blank line, a repeat
+    content = "Chúng tôi, 7 hộ dân do ông Lê Văn Cường đại diện, kiến nghị nạo vét cống."
+    assert post(client, "petition", form_data("petition", group_size="7", representatives=names,
+                                              content=content)).status_code == 302
     [submission] = submissions(db_session)
-    assert submission.group_size == 7 and submission.representative_name == "Lê Văn C"
-    assert submission.cases[0].is_group
+    assert submission.group_size == 7 and submission.cases[0].is_group
+    assert submission.identity.representatives == ["Lê Văn Cường", "Trần Thị Dung"]
+    assert "nao vet cong" in submission.search_text and "le van cuong" not in submission.search_text  # masked
+
+
+def test_an_anonymous_group_keeps_no_representative(client, db_session, org, storage):
+    data = form_data("feedback", anonymous=True, group_size="12", representatives="Lê Văn Cường")
+    assert post(client, "feedback", data).status_code == 302  # not asked for: like every identity field
+    [submission] = submissions(db_session)
+    assert submission.group_size == 12 and submission.identity is None
+    assert db_session.scalar(select(ReporterIdentity.id)) is None
 
 
 def test_unknown_unit_gets_a_clear_error_and_keeps_what_was_typed(client, db_session, org, storage):
@@ -515,7 +539,7 @@ def test_csrf_is_enforced(csrf_client, db_session, org, storage):
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 TEXT_FIELDS = ["title", "content", "request_text", "full_name", "address", "decision_issuer", "decision_number",
-               "late_reason", "representative_name", "sent_elsewhere_detail", "phone", "id_number"]
+               "late_reason", "representatives", "sent_elsewhere_detail", "phone", "id_number"]
 
 
 def test_xss_payloads_are_escaped_when_the_form_is_shown_again(client, db_session, org, storage):
@@ -624,13 +648,14 @@ def test_the_usual_ways_of_writing_a_unit_are_understood(client, db_session, org
 
 
 def test_an_anonymous_complaint_moved_to_feedback_keeps_everything_that_fits(client, db_session, org, storage):
-    data = form_data("complaint", anonymous=True, group_size="6", representative_name="Trần Văn Đại",
+    data = form_data("complaint", anonymous=True, group_size="6", representatives="Trần Văn Đại",
                      sent_elsewhere="y", sent_elsewhere_detail="Đã gửi phường tháng 3.",
                      decision_issuer="UBND phường Bến Thành", decision_number="12/QĐ-UBND",
                      decision_date="2026-03-01", learned_on="2026-03-05")
     page = html(post(client, "complaint", data))
     offer = page.split('id="offer-feedback"')[1].split("</form>")[0]
-    for name, value in (("group_size", "6"), ("representative_name", "Trần Văn Đại"), ("sent_elsewhere", "y"),
+    assert "Trần Văn Đại" not in offer  # an anonymous đơn keeps no identity, its representatives included
+    for name, value in (("group_size", "6"), ("sent_elsewhere", "y"),
                         ("sent_elsewhere_detail", "Đã gửi phường tháng 3.")):
         assert f'name="{name}" value="{value}"' in offer, name
     content = offer.split('name="content" value="')[1].split('"')[0]

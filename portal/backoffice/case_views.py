@@ -222,9 +222,13 @@ def _form_for(case: Case, transition: lifecycle.Transition) -> Any:
 
 
 def _store_document(upload: Any) -> tuple[str, str]:
-    """Store the signed decision through the files storage; returns (key, display name)."""
+    """Store the signed decision through the files storage; returns (key, display name). A PDF or a
+    picture only: it may be given to the sender, and an office document would carry its drafting (tracked
+    changes, comments, authors). A picture loses its metadata (a phone's photo of the signed page records
+    where it was taken); a PDF is kept as signed (stripping it would break a digital signature)."""
     from portal.files.services import FileRejected, check, safe_name
     from portal.files.storage import get_storage
+    from portal.files.strip import strip_metadata
 
     data = upload.read(DOCUMENT_MAX + 1)
     if not data or len(data) > DOCUMENT_MAX:
@@ -233,6 +237,10 @@ def _store_document(upload: Any) -> tuple[str, str]:
         file_type = check(data)
     except FileRejected as exc:
         raise CaseError(_("Định dạng tệp không được chấp nhận (PDF hoặc ảnh).")) from exc
+    if not (file_type.is_pdf or file_type.is_image):
+        raise CaseError(_("Định dạng tệp không được chấp nhận (PDF hoặc ảnh)."))
+    if file_type.is_image:
+        data = strip_metadata(data, file_type) or data
     return get_storage().save(data), safe_name(upload.filename, file_type)
 
 
@@ -522,7 +530,7 @@ def decision(case_id: int) -> Response:
     case = _case_or_404(case_id)
     if not case.resolution_document_key:
         abort(404)
-    return signed_document(case.resolution_document_key, f"{case.reference}-quyet-dinh")
+    return signed_document(stored_bytes(case.resolution_document_key), f"{case.reference}-quyet-dinh")
 
 
 @bp.get("/<int:case_id>/notices/<int:event_id>")

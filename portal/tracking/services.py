@@ -101,11 +101,16 @@ def shared_document(session: Session, submission: Submission, case_id: int) -> C
     return next((d.case for d in shared_documents(session, submission) if d.case.id == case_id), None)
 
 
+def document_fetched(session: Session, case: Case) -> bool:
+    """Whether the sender has downloaded the case's signed document already."""
+    return session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
+                                                     CaseEvent.action == DOCUMENT_FETCHED).limit(1)) is not None
+
+
 def record_document_fetch(session: Session, case: Case) -> bool:
-    """Note, once, that the sender downloaded the signed document (the office's proof it reached them).
-    Returns whether this was the first time."""
-    if session.scalar(select(CaseEvent.id).where(CaseEvent.case_id == case.id,
-                                                  CaseEvent.action == DOCUMENT_FETCHED).limit(1)) is not None:
+    """Note, once, that the sender downloaded the signed document (the office's sign that it reached
+    them). Returns whether this was the first time."""
+    if document_fetched(session, case):
         return False
     session.add(CaseEvent(case_id=case.id, action=DOCUMENT_FETCHED))
     session.flush()

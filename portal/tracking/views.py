@@ -16,7 +16,7 @@ from werkzeug.exceptions import abort
 from werkzeug.wrappers import Response
 
 from portal.cases.models import Submission
-from portal.db import get_session, reads_only
+from portal.db import get_session, reading, reads_only
 from portal.extensions import limiter
 from portal.files.scan import SCANNER_UNAVAILABLE, ScannerUnavailable
 from portal.files.storage import get_storage
@@ -27,7 +27,7 @@ from portal.tracking import services
 from portal.tracking.forms import EvidenceForm, NoticesForm, ReplyForm, TrackForm, WithdrawForm, lookup_pair
 from portal.tracking.status import event_label, event_text, plain_status
 from portal.web.client import client_address
-from portal.web.downloads import signed_document
+from portal.web.downloads import signed_document, stored_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("tracking", __name__)
@@ -234,16 +234,21 @@ def withdraw(code: str) -> Any:
 def document(code: str, case_id: int) -> Response:
     """The signed decision or conclusion the head gave the sender. A POST (with its CSRF token): the
     first download is recorded for the office, as the sign that the document reached its addressee."""
-    submission = _require(code)
     db = get_session()
-    case = services.shared_document(db, submission, case_id)
-    if case is None or case.resolution_document_key is None:
-        abort(404)
-    response = signed_document(case.resolution_document_key, f"{submission.tracking_code}-van-ban-giai-quyet"
-                               + (f"-{case.reference}" if len(submission.cases) > 1 else ""))
-    services.record_document_fetch(db, case)
-    db.commit()
-    return response
+    with reading(db):  # on SQLite the write lock is taken only to note the first download
+        submission = _load(code)
+        if submission is None:  # the page was left open past the idle limit: open it again
+            flash(_("Vui lòng nhập mã theo dõi và mã bí mật để mở đơn."), "info")
+            return redirect(url_for("tracking.track", code=normalize_code(code) or None))
+        case = services.shared_document(db, submission, case_id)
+        if case is None or case.resolution_document_key is None:
+            abort(404)
+        data = stored_bytes(case.resolution_document_key)
+        first = not services.document_fetched(db, case)
+    if first and services.record_document_fetch(db, case):
+        db.commit()
+    return signed_document(data, f"{submission.tracking_code}-van-ban-giai-quyet"
+                           + (f"-{case.reference}" if len(submission.cases) > 1 else ""))
 
 
 @bp.post("/track/<code>/notices")

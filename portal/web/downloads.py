@@ -43,11 +43,14 @@ def stored_bytes(key: str) -> bytes:
         abort(404)
 
 
-def signed_document(key: str, stem: str) -> Response:
-    """The signed decision or conclusion uploaded at resolution, named ``stem`` plus its real extension
-    (the name it was uploaded with may name people)."""
-    from portal.files.services import check
+def signed_document(data: bytes, stem: str) -> Response:
+    """The signed decision or conclusion uploaded at resolution (a PDF or a picture, checked then), named
+    ``stem`` plus its extension (the name it was uploaded with may name people). Its type is read from its
+    first bytes only: a full check again would parse the whole file at every download."""
+    import filetype
 
-    data = stored_bytes(key)
-    file_type = check(data)
-    return file_download(data, file_type.mime, f"{stem}.{file_type.extension}")
+    from portal.files.sniff import EXTENSIONS
+
+    kind = filetype.guess(data[:8192])
+    mime = kind.mime if kind is not None and kind.mime in EXTENSIONS else "application/octet-stream"
+    return file_download(data, mime, f"{stem}.{EXTENSIONS.get(mime, 'bin')}")

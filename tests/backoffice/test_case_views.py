@@ -327,6 +327,31 @@ def test_resolution_with_signed_document_and_notice(client, setup):
     assert case.resolution_document_shared is False and event.data["document_shared"] is False
 
 
+def test_the_signed_document_is_a_pdf_or_a_picture_without_its_metadata(client, setup):
+    """It may reach the sender: an office file (its tracked changes, comments, authors) is refused, and a
+    photo of the signed page loses its EXIF (where and with what it was taken)."""
+    from portal.files.storage import get_storage
+    from tests.files import samples
+
+    case, db = setup["case"], setup["db"]
+    case.status = CaseStatus.INVESTIGATING
+    db.flush()
+    login_as(client, setup["head"])
+    form = {"version": case.version, "text": "Kết luận.", "decision_number": "30/KL", "decision_date": "2026-11-20"}
+    office = client.post(f"/staff/cases/{case.id}/act/resolve", content_type="multipart/form-data",
+                         data={**form, "document": (io.BytesIO(samples.docx()), "ket-luan.docx")})
+    assert office.status_code == 422 and "PDF hoặc ảnh" in office.get_data(as_text=True)
+    db.refresh(case)
+    assert case.status == CaseStatus.INVESTIGATING
+    photo = client.post(f"/staff/cases/{case.id}/act/resolve", content_type="multipart/form-data",
+                        data={**form, "document": (io.BytesIO(samples.jpeg_with_gps()), "anh.jpg")})
+    assert photo.status_code == 302
+    db.refresh(case)
+    stored = get_storage().read(case.resolution_document_key)
+    assert stored.startswith(b"\xff\xd8") and samples.SECRET_AUTHOR.encode() not in stored
+    assert Image.open(io.BytesIO(stored)).getexif().get_ifd(0x8825) == {}  # no GPS
+
+
 def _resolve_form(client, case) -> str:  # type: ignore[no-untyped-def]
     return client.get(f"/staff/cases/{case.id}/act/resolve").get_data(as_text=True)
 
@@ -367,13 +392,13 @@ def test_the_head_gives_the_document_later_once_and_sees_when_it_was_downloaded(
                                                CaseEvent.action == "share_document")).one()
     assert case.resolution_document_shared and event.is_public and case.status == CaseStatus.RESOLVED
     again = client.post(f"/staff/cases/{case.id}/act/share_document", data={"version": case.version})
-    assert again.status_code == 409 and "đã được tải văn bản đã ký" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "đã được cho phép tải văn bản đã ký" in again.get_data(as_text=True)
     none = client.post(f"/staff/cases/{bare.id}/act/share_document", data={"version": bare.version})
     assert none.status_code == 409 and "không có văn bản đã ký" in none.get_data(as_text=True)
     db.add(CaseEvent(case_id=case.id, action="document_fetched"))
     db.flush()
     page = client.get(f"/staff/cases/{case.id}").get_data(as_text=True)
-    assert "Người gửi đã tải lần đầu lúc" in page and "Người gửi đơn tải văn bản đã ký trên trang theo dõi đơn" in page
+    assert "Người gửi đã tải lần đầu lúc" in page and "Người gửi đơn đã tải văn bản đã ký (lần đầu)" in page
     assert "/act/share_document" not in page
 
 

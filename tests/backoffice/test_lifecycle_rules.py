@@ -775,7 +775,7 @@ def test_the_head_chooses_at_resolution_whether_the_sender_gets_the_document(db_
     if not share:  # given later, once, and the sender is told on the tracking page
         given = apply_transition(db_session, head, case, "share_document", TransitionInput(), version=None)
         assert case.resolution_document_shared and given.is_public and case.status == CaseStatus.RESOLVED
-        with pytest.raises(IllegalTransition, match="đã được tải"):
+        with pytest.raises(IllegalTransition, match="đã được cho phép tải"):
             apply_transition(db_session, head, case, "share_document", TransitionInput(), version=None)
     bare = make_case(db_session, unit=people["unit"], kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
     assert legal_refusal(bare, share_document) == NO_DOCUMENT_MESSAGE

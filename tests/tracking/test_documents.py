@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.cases.models import CaseEvent, CaseStatus, SubmissionKind
+from portal.cases.models import CaseEvent, CaseKind, CaseStatus, SubmissionKind
 from portal.tracking.services import DOCUMENT_FETCHED
 from tests.files import samples
 from tests.intake.helpers import receive
@@ -27,7 +27,7 @@ def open_tracking(client, receipt):  # type: ignore[no-untyped-def]
 
 def decide(db_session, storage, case, *, shared=True, status=CaseStatus.RESOLVED, data=PDF):  # type: ignore[no-untyped-def]
     """``case`` resolved with a signed document in the storage, as the resolve transition leaves it."""
-    case.status = status
+    case.status, case.kind = status, case.kind or CaseKind.COMPLAINT
     case.resolution_text = "Khiếu nại đúng một phần."
     case.resolution_document_key = storage.save(data)
     case.resolution_document_shared = shared
@@ -98,13 +98,15 @@ def test_a_closed_case_keeps_its_document(client, db_session, receipt, storage):
 def test_only_the_sender_who_opened_the_submission_gets_it(client, db_session, app, org, receipt, storage):
     decide(db_session, storage, receipt.case)
     url = f"/track/{receipt.tracking_code}/documents/{receipt.case.id}"
-    assert client.post(url).status_code == 404  # the code alone opens nothing
+    alone = client.post(url)  # the code alone opens nothing: the page asks for the secret again
+    assert alone.status_code == 302 and alone.headers["Location"].endswith(f"/track?code={receipt.tracking_code}")
     other = receive(db_session, app, SubmissionKind.COMPLAINT, anonymous=False, learned_on=dt.date.today())
     db_session.commit()
     open_tracking(client, other)
     # another đơn's page cannot name this case, nor this đơn's without its secret
     assert client.post(f"/track/{other.tracking_code}/documents/{receipt.case.id}").status_code == 404
-    assert client.post(url).status_code == 404
+    assert client.post(url).status_code == 302
+    assert client.get(url).status_code == 405  # never by a link: a GET writes nothing and gets nothing
     assert fetches(db_session, receipt.case) == 0
 
 
@@ -128,3 +130,49 @@ def test_the_download_needs_the_form_token(csrf_client, db_session, receipt, sto
                            r'value="([^"]+)"', page).group(1)
     assert csrf_client.post(url, data={"csrf_token": form_token}).data == PDF
     assert fetches(db_session, receipt.case) == 1
+
+
+def test_a_split_don_offers_each_shared_part_under_its_own_name(client, db_session, receipt, storage):
+    from portal.cases.models import Case
+
+    whole = receipt.case
+    part = Case(reference=f"{whole.reference}-2", submission_id=whole.submission_id, unit_id=whole.unit_id,
+                kind=CaseKind.COMPLAINT, status=CaseStatus.INVESTIGATING)
+    db_session.add(part)
+    db_session.commit()
+    decide(db_session, storage, whole)
+    decide(db_session, storage, part, shared=False, data=samples.png_with_text())
+    open_tracking(client, receipt)
+    page = html(client.get(f"/track/{receipt.tracking_code}"))
+    assert f'id="document-{whole.id}"' in page and f'id="document-{part.id}"' not in page
+    first = client.post(f"/track/{receipt.tracking_code}/documents/{whole.id}")
+    assert first.headers["Content-Disposition"].endswith(
+        f"{receipt.tracking_code}-van-ban-giai-quyet-{whole.reference}.pdf")
+    assert client.post(f"/track/{receipt.tracking_code}/documents/{part.id}").status_code == 404
+
+
+def test_the_signed_in_owner_needs_no_secret(client, db_session, app, org, storage):
+    from tests.factories import make_user
+    from tests.helpers import login_as
+
+    citizen = make_user(db_session)
+    owned = receive(db_session, app, SubmissionKind.PETITION, anonymous=False, user_id=citizen.id)
+    db_session.commit()
+    decide(db_session, storage, owned.case)
+    login_as(client, citizen)
+    assert client.post(f"/track/{owned.tracking_code}/documents/{owned.case.id}").data == PDF
+
+
+def test_a_document_given_after_resolution_appears_on_the_page(client, db_session, receipt, storage):
+    from portal.accounts.models import Role
+    from portal.cases.lifecycle import TransitionInput, apply_transition
+    from portal.org.models import OrgUnit
+    from tests.factories import make_user
+
+    decide(db_session, storage, receipt.case, shared=False)
+    head = make_user(db_session, roles=[(Role.HEAD, db_session.get(OrgUnit, receipt.case.unit_id))])
+    apply_transition(db_session, head, receipt.case, "share_document", TransitionInput(), version=None)
+    db_session.commit()
+    open_tracking(client, receipt)
+    page = html(client.get(f"/track/{receipt.tracking_code}"))
+    assert 'id="decision-documents"' in page and "Văn bản giải quyết đã có trên trang này" in page

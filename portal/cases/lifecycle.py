@@ -718,6 +718,8 @@ IDENTITY_FIRST_MESSAGE = _l("Chưa xác minh nhân thân người tố cáo (Lu�
                             "không xác định được người tố cáo: “Xử lý như thông tin có nội dung tố cáo”.")
 IDENTITY_DONE_MESSAGE = _l("Nhân thân người tố cáo đã được xác minh.")
 LENGTHENED_MESSAGE = _l("Thời hạn xử lý ban đầu đã được kéo dài (chỉ một lần).")
+RE_DENUNCIATION_MESSAGE = _l("Tố cáo tiếp được cấp trên xem xét trong 20 ngày kể từ ngày nhận (Luật Tố cáo Điều 37 "
+                             "khoản 2); thời hạn này không kéo dài.")
 NO_DOCUMENT_MESSAGE = _l("Hồ sơ không có văn bản đã ký để cho người gửi đơn tải.")
 DOCUMENT_SHARED_MESSAGE = _l("Người gửi đơn đã được cho phép tải văn bản đã ký trên trang theo dõi đơn.")
 DECISION_SENT_MESSAGE = _l("Việc gửi quyết định, kết luận đã được ghi nhận.")
@@ -833,6 +835,8 @@ def legal_refusal(case: Case, transition: Transition) -> Any | None:
         return UNSIGNED_MESSAGE
     if transition.name == "verify_identity" and case.identity_verified_at is not None:
         return IDENTITY_DONE_MESSAGE
+    if transition.name == "lengthen_intake" and case.previous_case_id is not None:
+        return RE_DENUNCIATION_MESSAGE  # its own review period, not the first handling's (TC-09)
     if transition.name == "lengthen_intake" and any(d.stage == INTAKE_STAGE and d.met_at is None
                                                     and d.extensions_count for d in case.deadlines):
         return LENGTHENED_MESSAGE  # Luật Tố cáo Art. 24(1): at most 10 working days in all

@@ -78,7 +78,7 @@ SEED_RULES: list[dict[str, Any]] = [
          starts_at="Ngày kết luận", legal_basis="Luật Tố cáo Điều 40", confidence="V"),
     dict(code="TC-08", kind="tố cáo", stage="Trả lời cơ quan báo chí, cơ quan chuyển đơn", duration=20, unit="CAL",
          starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 26(2)", confidence="V"),
-    dict(code="TC-09", kind="tố cáo", stage="Cấp trên xem xét tố cáo tiếp", duration=20, unit="CAL",
+    dict(code="TC-09", kind="tố cáo", stage="Cấp trên xem xét tố cáo tiếp", stage_key="intake", duration=20, unit="CAL",
          starts_at="Ngày nhận đơn", legal_basis="Luật Tố cáo Điều 37(2)", confidence="V"),
     dict(code="TC-10", kind="tố cáo", stage="Yêu cầu báo cáo vụ việc quá hạn", duration=5, unit="WD",
          starts_at="Ngày nhận tố cáo tiếp", legal_basis="Luật Tố cáo Điều 38", confidence="V",

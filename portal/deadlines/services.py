@@ -82,6 +82,8 @@ def rule_code_for(case: Case, stage: str) -> str | None:
     if kind == CaseKind.DENUNCIATION_INFO:
         return None  # anonymous denunciation information: no statutory deadline
     if stage == "intake":
+        if kind == CaseKind.DENUNCIATION and case.previous_case_id is not None:
+            return "TC-09"  # a re-denunciation (tố cáo tiếp): the superior reviews the earlier file, Art. 37(2)
         # before classification, a signed đơn sent as a denunciation runs on the denunciation's limit
         claimed = kind is None and case.submission.kind == SubmissionKind.DENUNCIATION \
             and not case.submission.is_anonymous

@@ -108,6 +108,31 @@ def test_reopen_creates_a_linked_new_case_at_the_direct_superior(db_session, peo
                          version=None)
 
 
+def test_a_re_denunciation_is_reviewed_at_the_superior_within_twenty_days(db_session, people):
+    """Luật Tố cáo Art. 37(2) (TC-09): the superior reviews the earlier file within 20 days of receiving
+    the tố cáo tiếp, instead of the 7 working days of a first denunciation's handling (TC-01), which the
+    superior cannot lengthen either."""
+    from portal.deadlines.clock import local_today
+
+    seed_rules(db_session)
+    ward = make_unit(db_session, parent=people["unit"])
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, ward)])
+    case = make_case(db_session, unit=ward, kind=CaseKind.DENUNCIATION, status=CaseStatus.CLOSED)
+    event = apply_transition(db_session, officer, case, "reopen",
+                             TransitionInput(text="Tố cáo tiếp: việc giải quyết chưa đúng"), version=None)
+    again = db_session.get(Case, event.data["new_case_id"])
+    intake = next(d for d in again.deadlines if d.stage == "intake")
+    assert (intake.rule_code, intake.starts_on) == ("TC-09", local_today())
+    assert 20 <= (intake.due_on - local_today()).days <= 23  # 20 days, a last day off moved to a working day
+    assert again.due_on == intake.due_on
+    assert "lengthen_intake" not in {t.name for t in available(db_session, people["head"], again)}
+    with pytest.raises(IllegalTransition, match="Tố cáo tiếp được cấp trên xem xét trong 20 ngày"):
+        apply_transition(db_session, people["head"], again, "lengthen_intake",
+                         TransitionInput(text="Xác minh ở nhiều nơi"), version=None)
+    first = make_case(db_session, unit=ward, kind=CaseKind.DENUNCIATION, status=CaseStatus.RECEIVED)
+    assert start_stage(db_session, first, "intake", local_today()).rule_code == "TC-01"
+
+
 def test_split_needs_two_parts_and_merge_needs_a_visible_open_target(db_session, people):
     case = make_case(db_session, unit=people["unit"], status=CaseStatus.IN_REVIEW)
     with pytest.raises(RequirementError):

@@ -262,3 +262,26 @@ def test_one_letter_words_match_as_word_prefixes(db_session, org):
     _with_text(db_session, org.dept_a, "Nhiễm bẩn nguồn nước")
     page = queries.search_page(db_session, org.intake, "ô nhiễm", after=None, today=TODAY)
     assert [row.case.id for row in page.rows] == [ozone.id]
+
+
+def test_a_pages_running_clocks_are_read_through_its_cases(db_session, org):
+    """The duty named on each row: the page's cases' clocks are found by case, not by walking every
+    running clock (SQLite's statistics count each NULL ``met_at`` as a value of its own, so it takes
+    ``met_at IS NULL`` for a couple of rows and would read that index)."""
+    from portal.cases.models import Deadline
+    from portal.db import insert_many, now_utc
+
+    cases = [make_case(db_session, unit=org.dept_a) for _ in range(20)]
+    day = dt.date(2026, 11, 2)
+    insert_many(db_session, Deadline.__table__, [
+        {"case_id": c.id, "stage": "resolution", "rule_code": "KN-03", "starts_on": day, "due_on": day,
+         "met_at": None if n % 3 else now_utc()} for c in cases for n in range(100)])
+    if db_session.get_bind().dialect.name == "sqlite":
+        db_session.execute(text("ANALYZE"))
+    stmt = queries._OPEN_CLOCKS.params(ids=[cases[0].id, cases[1].id])
+    sql = str(stmt.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db_session.get_bind().dialect.name != "sqlite":
+        assert "INDEXED BY" not in sql  # SQLite's hint only
+        return
+    plan = " ".join(row[3] for row in db_session.execute(text(f"EXPLAIN QUERY PLAN {sql}")).all())
+    assert "ix_deadlines_case_id" in plan and "ix_deadlines_met_at" not in plan

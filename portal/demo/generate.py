@@ -200,8 +200,9 @@ def _rows(
         # Likewise some suspensions and terminations (KN-09, TC-05); a terminated file is not closed yet.
         interim = status in STOPPED and case_kind in SENT and rng.random() < INTERIM_SHARE
         # Open cases are recent (a few run late); finished ones spread over two years; a decision waiting
-        # for its sending was issued lately, at least ten days after receipt.
-        if unsent or interim:
+        # for its sending, a suspension or a termination (the file not closed yet) was issued lately, at
+        # least ten days after receipt, once the resolution's clock had started.
+        if unsent or status in STOPPED:
             age = rng.randint(12, 60) if rng.random() < 0.95 else rng.randint(60, 720)
         else:
             age = rng.randint(0, 60) if status in OPEN and rng.random() < 0.95 else rng.randint(0, 720)

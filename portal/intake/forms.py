@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp
 
 from portal.cases.models import SubmissionKind
+from portal.cases.text import clean_text
 from portal.files.scan import scan
 from portal.files.sniff import FileRejected, FileType, detect
 from portal.web.validators import HasText, NumberBetween, sane_date
@@ -38,6 +40,8 @@ GROUP_SIZE = 5  # LEGAL.md §7.1: a group submission names its representatives
 # Luật Tiếp công dân Art. 29 (LEGAL.md §1.4): 5 to 10 people appoint 1 or 2 representatives; more than
 # 10 may appoint more, at most 5.
 SMALL_GROUP, SMALL_GROUP_REPRESENTATIVES, MAX_REPRESENTATIVES = 10, 2, 5
+_NAME_SEPARATORS = re.compile(r"[\n,;]")
+_LIST_MARK = re.compile(r"^(?:\d{1,2}\s*[.)/:-]|[-–•*+])\s*")  # "1. ", "2) ", "- ", "• "
 MAX_CONTENT = 20_000
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # contact only: no deliverability check
 
@@ -99,8 +103,7 @@ class SubmissionForm(FlaskForm):
     group_size = IntegerField(_l("Số người cùng đứng tên đơn"), default=1,
                               validators=[Optional(), NumberBetween(min=1, max=100_000,
                                                                   message=_l("Số người phải từ 1 đến 100.000."))])
-    representatives = TextAreaField(_l("Họ tên người đại diện (mỗi người một dòng)"),
-                                    validators=[Optional(), Length(max=MAX_REPRESENTATIVES * 256)])
+    representatives = TextAreaField(_l("Họ tên người đại diện (mỗi người một dòng)"), validators=[Optional()])
 
     evidence = MultipleFileField(_l("Tài liệu, chứng cứ kèm theo"))
     notify_by_email = BooleanField(_l("Gửi thư báo cho tôi khi đơn có cập nhật (thư không chứa nội dung đơn)"))
@@ -204,12 +207,14 @@ class SubmissionForm(FlaskForm):
 
     @property
     def representative_names(self) -> tuple[str, ...]:
-        """The representatives typed, one per line, each once (none on an anonymous đơn: like every
-        identity field, they are not kept)."""
+        """The representatives typed, each once: one per line, or separated by commas or semicolons, a
+        list's numbering or bullets dropped (none on an anonymous đơn: like every identity field, they
+        are not kept)."""
         if self.is_anonymous:
             return ()
-        lines = (" ".join(line.split()) for line in (self.representatives.data or "").splitlines())
-        return tuple(dict.fromkeys(line for line in lines if line))
+        parts = (_LIST_MARK.sub("", " ".join(part.split()))
+                 for part in _NAME_SEPARATORS.split(clean_text(self.representatives.data)))
+        return tuple(dict.fromkeys(part.strip() for part in parts if part.strip()))
 
     def _check_group(self) -> bool:
         size, names = self.group_size.data or 1, self.representative_names

@@ -16,12 +16,13 @@
   window.addEventListener("beforeunload", function (event) {
     if (edited) { event.preventDefault(); event.returnValue = ""; }
   });
-  var block = document.getElementById("identity-block");
+  // An anonymous đơn keeps no identity: neither its sender's nor its representatives'.
+  var blocks = ["identity-block", "representatives-block"].map(function (id) { return document.getElementById(id); });
   var radios = form.querySelectorAll("input[name='mode']");
   function update() {
     var anonymous = form.querySelector("input[name='mode'][value='anonymous']");
     var hide = anonymous && anonymous.checked && form.dataset.kind !== "complaint";
-    if (block) { block.classList.toggle("is-hidden", !!hide); }
+    blocks.forEach(function (block) { if (block) { block.classList.toggle("is-hidden", !!hide); } });
   }
   radios.forEach(function (radio) { radio.addEventListener("change", update); });
   update();

@@ -144,7 +144,10 @@ def test_a_group_petition_names_its_representatives(page, city, axe):
     """Twelve people appoint at most five representatives: six are refused with the reason, what was
     typed stays, and the five kept go with the sender's identity, not the đơn's content."""
     site = IntakeSite(page, city.url).start("petition")
+    site.send_anonymously()
+    expect(page.locator("#representatives")).to_be_hidden()  # an anonymous đơn keeps no identity
     site.give_identity("Lê Văn Cường", "12 Lê Lợi", "079088009999", "0903123456")
+    expect(page.locator("#representatives")).to_be_visible()
     site.describe("Nạo vét kênh Tân Hóa", "Kênh bốc mùi, 12 hộ dân cùng kiến nghị.", "Nạo vét kênh.")
     page.locator("#group_size").fill("12")
     names = ["Lê Văn Cường", "Trần Thị Dung", "Phạm Văn Em", "Ngô Thị Gấm", "Đỗ Văn Hùng", "Vũ Thị Khánh"]

@@ -352,27 +352,31 @@ def test_a_downgrade_that_copies_a_table_keeps_the_rows_that_refer_to_it(empty_d
 
 
 def test_0020_moves_a_groups_representative_into_the_senders_identity(empty_database, workdir):
-    """The representative's name leaves the submission, which every staff member reads, for the identity,
-    masked and revealed like the rest; an anonymous đơn keeps none; the downgrade puts the first back."""
+    """The representatives leave the submission, which every staff member reads, for the identity, masked
+    and revealed like the rest, and the search text is computed again without them; an anonymous đơn's
+    stays hidden but masked; the downgrade puts them back in one field."""
     from sqlalchemy.orm import Session
 
+    from portal.cases.text import fold
     from tests.factories import make_submission
 
+    content = "Chúng tôi, do ông Phạm Văn Đại và bà Ngô Thị Diện đại diện, kiến nghị nạo vét kênh."
     with upgraded_to(empty_database, workdir, "0019") as (upgrade, engine):
         with Session(engine) as session:
-            named = make_submission(session, identity={"full_name": "Lê Thị Lan"}, group_size=7)
-            anonymous = make_submission(session, group_size=6)
+            named = make_submission(session, identity={"full_name": "Lê Thị Lan"}, group_size=7, content=content,
+                                    search_text=fold(content))
+            anonymous = make_submission(session, group_size=6, content=content, search_text=fold(content))
             alone = make_submission(session, identity={"full_name": "Trần Văn Một"})
             session.commit()
             ids = named.id, anonymous.id, alone.id
         with engine.begin() as conn:
-            for sid, name in ((ids[0], "Phạm Văn Đại"), (ids[1], "Ẩn Danh Đại Diện")):
+            for sid, name in ((ids[0], "Phạm Văn Đại, Ngô Thị Diện"), (ids[1], "Phạm Văn Đại")):
                 conn.execute(text("UPDATE submissions SET representative_name = :n WHERE id = :id"),
                              {"n": name, "id": sid})
         upgrade("0020")
         with engine.connect() as conn:
             names = dict(conn.execute(text("SELECT submission_id, representatives FROM reporter_identities")).all())
-            identities = conn.scalar(text("SELECT count(*) FROM reporter_identities"))
+            indexed = dict(conn.execute(text("SELECT id, search_text FROM submissions")).all())
             columns = {c["name"] for c in inspect(conn).get_columns("submissions")}
 
         def listed(value: object) -> list[str]:
@@ -380,10 +384,16 @@ def test_0020_moves_a_groups_representative_into_the_senders_identity(empty_data
 
             return json.loads(value) if isinstance(value, str) else value  # type: ignore[return-value]
 
-        assert listed(names[ids[0]]) == ["Phạm Văn Đại"] and listed(names[ids[2]]) == []
-        assert identities == 2 and "representative_name" not in columns  # none made for the anonymous đơn
+        assert listed(names[ids[0]]) == ["Phạm Văn Đại", "Ngô Thị Diện"] and listed(names[ids[2]]) == []
+        assert listed(names[ids[1]]) == ["Phạm Văn Đại"]  # kept hidden, still masked
+        assert "representative_name" not in columns
+        for sid in ids[:2]:
+            assert "pham van dai" not in indexed[sid] and "nao vet kenh" in indexed[sid]
+        assert "ngo thi dien" not in indexed[ids[0]]
         config = _alembic(make_test_app(workdir, database_url=empty_database))
         command.downgrade(config, "0019")
         with engine.connect() as conn:
             back = dict(conn.execute(text("SELECT id, representative_name FROM submissions")).all())
-        assert back == {ids[0]: "Phạm Văn Đại", ids[1]: None, ids[2]: None}
+            identities = conn.scalar(text("SELECT count(*) FROM reporter_identities"))
+        assert back == {ids[0]: "Phạm Văn Đại, Ngô Thị Diện", ids[1]: "Phạm Văn Đại", ids[2]: None}
+        assert identities == 2  # the anonymous đơn's is gone again

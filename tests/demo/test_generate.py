@@ -135,7 +135,7 @@ def test_some_suspensions_and_terminations_wait_for_their_sending(db_session):
     for r in rows:
         assert r.closed_at is None  # neither file is closed
         if r.stage == "resolution" and r.status == CaseStatus.SUSPENDED:
-            assert r.met_at is None and r.paused_since is not None
+            assert r.met_at is None and r.paused_since is not None and r.paused_since >= r.starts_on
             assert r.id not in decided or r.paused_since == decided[r.id]
         if r.stage == "resolution" and r.status == CaseStatus.TERMINATED:
             assert r.met_at is not None and r.paused_since is None

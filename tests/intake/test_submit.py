@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 
 import pytest
 from sqlalchemy import select
@@ -269,6 +270,7 @@ def test_anonymous_denunciation_is_accepted_explained_and_stores_no_identity(cli
 @pytest.mark.parametrize(("size", "names", "error"), [
     ("5", "", "phải ghi họ tên người đại diện"),
     ("7", "Lê Văn C\nTrần Thị D\nPhạm Văn E", "Đơn của 7 người cử không quá 2 người đại diện"),
+    ("7", "1. Lê Văn C, Trần Thị D; Phạm Văn E", "Đơn của 7 người cử không quá 2 người đại diện"),  # one line
     ("12", "\n".join(f"Người Đại Diện {n}" for n in "ABCDEF"), "Đơn của 12 người cử không quá 5 người đại diện"),
     ("3", "\n".join(f"Người Đại Diện {n}" for n in "ABCDEF"), "Ghi không quá 5 người đại diện."),
     ("7", "Lê Văn " + "C" * 260, "Mỗi họ tên không quá 255 ký tự."),
@@ -283,7 +285,8 @@ def test_a_group_names_as_many_representatives_as_the_law_allows(client, db_sess
 
 
 def test_a_groups_representatives_are_kept_with_the_senders_identity(client, db_session, org, storage):
-    names = "  Lê Văn   Cường \n\nTrần Thị Dung\nLê Văn Cường"  # spaces, a blank line, a repeat
+    # a numbered list, spaces, a blank line, a repeat typed in decomposed Unicode (NFD)
+    names = "1. Lê Văn   Cường \n\n2) Trần Thị Dung\n" + unicodedata.normalize("NFD", "Lê Văn Cường")
     content = "Chúng tôi, 7 hộ dân do ông Lê Văn Cường đại diện, kiến nghị nạo vét cống."
     assert post(client, "petition", form_data("petition", group_size="7", representatives=names,
                                               content=content)).status_code == 302

@@ -203,7 +203,10 @@ def bench_env(db: str, work: Path) -> dict[str, str] | None:
         return None
     return {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48), "PORTAL_ENV": "production",
             "PORTAL_INSTANCE_PATH": str(work / "instance"), "PORTAL_UPLOAD_DIR": str(work / "uploads"),
-            "PORTAL_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+            "PORTAL_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT),
+            # what a production start-up asks for: no proxy in front of gunicorn here, no mail sent
+            "PORTAL_PROXY_HOPS": "0", "PORTAL_BASE_URL": "https://127.0.0.1",
+            "PORTAL_MAIL_SENDER": "Benchmark <no-reply@localhost>"}
 
 
 def main() -> int:

@@ -126,7 +126,10 @@ def register_middleware(app: Flask, settings: Settings) -> None:
     pagecache.init_app(app)
     if settings.proxy_hops:
         hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        # The client's address and scheme only: the host is the Host header nginx passes on (``proxy_set_header
+        # Host $host``), never X-Forwarded-Host, which a client could send through the proxy to have the
+        # portal write links to another site.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
 
 
 def register_cli(app: Flask) -> None:

@@ -23,7 +23,7 @@ def main() -> int:
     args = parser.parse_args()
     web = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(args.workers), "--bind",
                             f"127.0.0.1:{args.port}", "--no-control-socket", "--graceful-timeout", "5",
-                            "wsgi:app"])
+                            "--timeout", "90", "wsgi:app"])
     worker = subprocess.Popen([str(BIN / "flask"), "--app", "wsgi", "worker", "run", "--interval",
                                str(args.interval)])
     processes = [web, worker]

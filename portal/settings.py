@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,8 @@ class Settings:
                 )
         settings = cls(**values)
         settings.validate()
+        if settings.is_production:
+            settings.validate_production(proxy_hops_given="proxy_hops" in values)
         return settings
 
     def validate(self) -> None:
@@ -141,6 +144,21 @@ class Settings:
             raise SettingsError(f"{PREFIX}MAX_FILE_MB cannot exceed {PREFIX}MAX_UPLOAD_MB")
         if self.scanner not in {"none", "clamd"}:
             raise SettingsError(f"{PREFIX}SCANNER must be none or clamd, got {self.scanner!r}")
+
+    def validate_production(self, *, proxy_hops_given: bool) -> None:
+        """What only a production start-up checks: the settings whose development defaults would quietly
+        break a real deployment."""
+        if not proxy_hops_given:
+            # Behind nginx without it, every client shares the proxy's address (one rate-limit bucket for
+            # the whole city); with it and no proxy, anyone could choose their address.
+            raise SettingsError(f"{PREFIX}PROXY_HOPS must be set in production: the number of reverse proxies "
+                                "in front of the app that set X-Forwarded-For and X-Forwarded-Proto (1 behind nginx, "
+                                "0 with none)")
+        if not self.base_url.startswith("https://"):
+            raise SettingsError(f"{PREFIX}BASE_URL must be the portal's public https:// address in production "
+                                "(the links in emails use it)")
+        if parseaddr(self.mail_sender)[1].endswith(".invalid"):
+            raise SettingsError(f"{PREFIX}MAIL_SENDER must be a real sender address in production")
 
     def with_overrides(self, **changes: Any) -> Settings:
         new = replace(self, **changes)

@@ -17,12 +17,10 @@ def login_as(client: FlaskClient, user: User) -> None:
 
     For view tests only: the real login flow (password + TOTP) has its own tests and journeys.
     """
-    from flask_login.utils import _create_identifier
-
-    # The identifier hashes the client's address and user agent: compute it as for the client's requests
+    # The identifier hashes the client's user agent: compute it as for the client's requests
     # (session_transaction yields outside any request context).
     with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
+        identifier = client.application.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_id"] = identifier

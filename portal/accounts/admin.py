@@ -19,7 +19,7 @@ from portal.accounts.auth import staff_required
 from portal.accounts.forms import ROLE_LABELS, EmptyForm, RefuseRequestForm, RoleAddForm, StaffCreateForm
 from portal.accounts.models import Role, RoleAssignment, RoleRequest, User
 from portal.accounts.permissions import Action, can, holds_on_root, require, subtree_ids, units_where
-from portal.accounts.tokens import Purpose, link
+from portal.accounts.tokens import Purpose, external_url, link
 from portal.db import get_session
 from portal.deadlines.clock import local_today
 from portal.notifications.services import queue_email
@@ -82,7 +82,7 @@ def _send_invitation(session: Session, user: User) -> None:
 def ask_approvers(session: Session, request_: RoleRequest) -> None:
     """Tell the administrators who may approve ``request_`` that it waits (or the requester that
     nobody can yet: a second administrator has to be made first)."""
-    if not grants.notify_approvers(session, request_, url_for("accounts_admin.requests", _external=True)):
+    if not grants.notify_approvers(session, request_, external_url("accounts_admin.requests")):
         flash(_l("Chưa có quản trị viên nào khác quản lý đơn vị này để phê duyệt: hãy nhờ người vận hành máy chủ "
                  "tạo thêm một quản trị viên (lệnh users create-admin)."), "warning")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -26,8 +27,17 @@ def init_login(app: Flask) -> None:
     login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
     login_manager.user_loader(load_user)
     app.before_request(enforce_staff_idle_timeout)
+
+
+def session_identifier() -> str:
+    """What a signed-in session is bound to: the browser that signed in (its User-Agent). Not its network
+    address: Flask-Login's default reads the first X-Forwarded-For entry, which the client writes itself,
+    and a phone or an office changes address often enough that every change would sign people out."""
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(agent.encode("utf-8", "replace")).hexdigest()
 
 
 def load_user(user_id: str) -> User | None:

@@ -8,7 +8,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from flask import current_app, render_template
@@ -141,7 +141,8 @@ def _build(settings: Settings, message: OutboxMessage) -> EmailMessage:
     email["From"] = settings.mail_sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain="portal.invalid")
+    domain = parseaddr(settings.mail_sender)[1].rpartition("@")[2] or "portal.invalid"
+    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain=domain)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")

@@ -53,11 +53,16 @@ def set_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers[HSTS[0]] = HSTS[1]
     path = request.path
+    if path.startswith("/static/"):
+        # Flask serves files with "no-cache": every page view would ask again for each stylesheet and
+        # script. They are the same for everyone, in every language, with or without a session.
+        headers["Cache-Control"] = STATIC_CACHE
+        return response
     if path.startswith(NO_STORE_PREFIXES):
         for name, value in NO_STORE:
             headers[name] = value
     elif "cache-control" not in present:
-        headers["Cache-Control"] = STATIC_CACHE if path.startswith("/static/") else "no-cache"
+        headers["Cache-Control"] = "no-cache"
     if "vary" in present:
         for name in VARY:
             response.vary.add(name)

@@ -31,6 +31,18 @@ def test_production_ignores_a_secret_file(tmp_path):
         Settings.from_env({}, instance_path=str(tmp_path))
 
 
+# What a production start-up needs beyond the secret key (portal.settings.Settings.validate_production).
+PRODUCTION = {"PORTAL_PROXY_HOPS": "1", "PORTAL_BASE_URL": "https://portal.example",
+              "PORTAL_MAIL_SENDER": "Cổng tiếp nhận đơn <no-reply@portal.example>"}
+
+
+def production_app(workdir, **overrides):  # type: ignore[no-untyped-def]
+    """The app as production builds it, behind one proxy, on the test database."""
+    from tests.conftest import make_test_app
+
+    return make_test_app(workdir, env="production", proxy_hops=1, base_url="https://portal.example",
+                         mail_sender="Cổng tiếp nhận đơn <no-reply@portal.example>", **overrides)
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -42,17 +54,22 @@ def test_production_ignores_a_secret_file(tmp_path):
         ({"SECRET_KEY": "k" * 40, "DATABASE_URL": "::nonsense::"}, "not a valid database URL"),
         ({"SECRET_KEY": "k" * 40, "PORTAL_RATELIMIT_ENABLED": "maybe"}, "must be a boolean"),
         ({"SECRET_KEY": "k" * 40, "PORTAL_ENV": "staging"}, "PORTAL_ENV must be"),
+        # production (the default) needs what a development default would quietly break
+        ({"SECRET_KEY": "k" * 40, **PRODUCTION, "PORTAL_PROXY_HOPS": None}, "PORTAL_PROXY_HOPS must be set"),
+        ({"SECRET_KEY": "k" * 40, **PRODUCTION, "PORTAL_BASE_URL": "http://portal.example"}, "https://"),
+        ({"SECRET_KEY": "k" * 40, **PRODUCTION, "PORTAL_MAIL_SENDER": None}, "MAIL_SENDER must be a real"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, environ, message):
     with pytest.raises(SettingsError, match=message):
-        Settings.from_env(environ, instance_path=str(tmp_path))
+        Settings.from_env({k: v for k, v in environ.items() if v is not None}, instance_path=str(tmp_path))
 
 
 def test_prefixed_settings_are_read(tmp_path):
     settings = Settings.from_env({"SECRET_KEY": "k" * 40, "PORTAL_MAX_FILES": "3", "PORT": "8080",
-                                  "PORTAL_MAIL_USE_TLS": "yes"}, instance_path=str(tmp_path))
+                                  "PORTAL_MAIL_USE_TLS": "yes", **PRODUCTION}, instance_path=str(tmp_path))
     assert (settings.max_files, settings.port, settings.mail_use_tls) == (3, 8080, True)
+    assert (settings.is_production, settings.proxy_hops, settings.base_url) == (True, 1, "https://portal.example")
 
 
 def test_healthz(client):
@@ -94,6 +111,8 @@ def test_headers_on_static_and_json_responses(client):
         response = client.get(path)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "Content-Security-Policy" in response.headers
+    static = client.get("/static/css/portal.css")  # kept an hour, the same for everyone
+    assert static.headers["Cache-Control"] == "public, max-age=3600"
 
 
 def test_404_page_in_chosen_language(client):
@@ -210,7 +229,7 @@ def test_the_wsgi_entry_point_freezes_what_start_up_built(tmp_path):
 
     env = {**os.environ, "PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "PORTAL_INSTANCE_PATH": str(tmp_path / "i"),
-           "PORTAL_UPLOAD_DIR": str(tmp_path / "u")}
+           "PORTAL_UPLOAD_DIR": str(tmp_path / "u"), **PRODUCTION}
     code = "import gc, wsgi; print(wsgi.app.name, gc.get_freeze_count())"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True,
@@ -224,10 +243,8 @@ def test_forms_over_https_in_production_need_no_referer(app, workdir):
     HTTPS check (a Referer from this host) would refuse every form in production with a 400."""
     import re
 
-    from tests.conftest import make_test_app
 
-    production = make_test_app(workdir, env="production")
-    client = production.test_client()
+    client = production_app(workdir).test_client()
     page = client.get("/track", base_url="https://portal.example")
     assert page.headers["Referrer-Policy"] == "no-referrer"
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
@@ -236,3 +253,36 @@ def test_forms_over_https_in_production_need_no_referer(app, workdir):
     assert refused.status_code == 400  # the token is still required
     answered = client.post("/track", data={**pair, "csrf_token": token}, base_url="https://portal.example")
     assert answered.status_code == 404  # the token was accepted: the generic answer to a wrong pair
+
+
+def test_links_name_the_host_nginx_passes_on_never_x_forwarded_host(app, workdir):
+    """nginx passes the Host it was asked for (README); X-Forwarded-Host is the client's to write, so a
+    redirect (or a link in an email) built from it would point to any site the client likes."""
+    client = production_app(workdir).test_client()
+    response = client.get("/staff", headers={"Host": "portal.example", "X-Forwarded-Proto": "https",
+                                             "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Host": "evil.example"})
+    assert response.status_code == 308 and response.headers["Location"] == "https://portal.example/staff/"
+
+
+def test_a_signed_in_session_follows_the_browser_not_its_address(client, db_session):
+    """A phone or an office changes address: the session stays. Another browser with the cookie does not
+    (Flask-Login's default bound it to the first X-Forwarded-For entry, which the client writes)."""
+    from tests.factories import make_user
+    from tests.helpers import login_as
+
+    citizen = make_user(db_session)
+    client.environ_base["HTTP_USER_AGENT"] = "Điện thoại 1"
+    login_as(client, citizen)
+    for address in ("203.0.113.7", "198.51.100.20"):
+        assert client.get("/account/submissions", headers={"X-Forwarded-For": address}).status_code == 200, address
+    other = client.get("/account/submissions", headers={"User-Agent": "Máy khác"})
+    assert other.status_code == 302 and "/account/login" in other.headers["Location"]
+
+
+def test_the_shared_rate_limit_storage_production_needs_is_installed():
+    """gunicorn's workers each count alone with ``memory://``: production shares its counts in Redis, whose
+    client must be installed (Flask-Limiter refuses to start without it). Made here apart from the app:
+    the limiter is one object, and the other tests' app must keep its own storage."""
+    from limits.storage import storage_from_string
+
+    assert type(storage_from_string("redis://127.0.0.1:1/0")).__name__ == "RedisStorage"

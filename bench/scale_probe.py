@@ -63,6 +63,8 @@ def main() -> None:
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
             status[name] = response.status_code
+            if "/account/login" in response.headers.get("Location", ""):  # a figure of the login redirect
+                raise SystemExit(f"{name}: the benchmark's staff session was refused (redirected to sign in)")
             if round_ >= 2:  # two warm-up rounds
                 times[name].append(elapsed)
     for name, _url in pages:

@@ -202,6 +202,19 @@ def _staff_load(report: Report, env: dict[str, str], server: Server, duration: i
     from bench.adapters import staff_cookie
 
     cookie, agent = staff_cookie(env)
+    import urllib.request
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    probe = urllib.request.Request(server.url + "/staff/", headers={"Cookie": cookie, "User-Agent": agent})
+    try:
+        status = urllib.request.build_opener(_NoRedirect).open(probe, timeout=30).status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if status != 200:  # a figure of the sign-in redirect would be worthless
+        raise SystemExit(f"staff queue page: the benchmark's session got HTTP {status}, not the page")
     report.rows.append(wrk("staff queue page (signed in)", server.url + "/staff/", duration=duration,
                            script="get_cookie.lua", env={"COOKIE": cookie, "AGENT": agent}))
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_login.utils import _create_identifier
 from sqlalchemy import select
 
 from portal.accounts.models import RoleAssignment, User
@@ -36,7 +35,7 @@ def sign_in(client: FlaskClient, user_key: str, agent: str = AGENT) -> None:
     environ = {"HTTP_USER_AGENT": agent, "REMOTE_ADDR": "127.0.0.1"}
     client.environ_base.update(environ)
     with client.application.test_request_context(environ_base=environ):
-        identifier = _create_identifier()
+        identifier = client.application.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
     with client.session_transaction() as session:
         session["_user_id"] = user_key
         session["_id"] = identifier

@@ -149,3 +149,16 @@ def test_the_minimal_lookup_baseline_does_the_work_it_stands_for(tmp_path, monke
     assert post(code="BENCH-NONE").status_code == 404
     assert post(csrf_token="").status_code == 400
     engine.cache_clear()
+
+
+def test_the_benchmarks_staff_session_is_accepted(app, db_session):
+    """The staff figures are only worth something while the benchmark's session opens the pages (it is
+    written as the login writes it, bound the same way): a refused one measured the sign-in redirect."""
+    from bench.session import sign_in
+    from portal.accounts.models import Role
+    from tests.factories import make_unit, make_user
+
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, make_unit(db_session))])
+    client = app.test_client()
+    sign_in(client, officer.get_id())
+    assert client.get("/staff/").status_code == 200

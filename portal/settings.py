@@ -66,7 +66,6 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     ratelimit_storage_uri: str = "memory://"
     ratelimit_enabled: bool = True
-    log_named_client_address: bool = False
     reminder_working_days: int = 3
     escalation_parent_days: int = 5
     scanner: str = "none"  # none | clamd

@@ -1,7 +1,7 @@
 """One structured log line per request and per background job.
 
-Lines carry no personal data. Client addresses are logged only on staff routes (and, when
-``PORTAL_LOG_NAMED_CLIENT_ADDRESS`` is on, never on public submission or tracking routes anyway).
+Lines carry no personal data. Client addresses are logged only on staff routes, never on the public
+ones (submission, tracking), whose senders may be anonymous.
 
 The access line is written on every request, so it has a fast path: when the portal's own JSON
 handler is the only place the line can go (the usual case in production), the line is built with

@@ -88,15 +88,19 @@ def test_denunciation_may_continue_after_withdrawal_a_complaint_may_not(db_sessi
     assert complaint.status == CaseStatus.TERMINATED
 
 
+def _reopened(db_session, people, kind: CaseKind, text: str) -> tuple[Case, Case]:  # type: ignore[no-untyped-def]
+    """A closed case of ``kind`` at a ward under the people's unit, and the case its reopening made."""
+    ward = make_unit(db_session, parent=people["unit"])
+    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, ward)])
+    case = make_case(db_session, unit=ward, kind=kind, status=CaseStatus.CLOSED)
+    event = apply_transition(db_session, officer, case, "reopen", TransitionInput(text=text), version=None)
+    return case, db_session.get(Case, event.data["new_case_id"])
+
+
 def test_reopen_creates_a_linked_new_case_at_the_direct_superior(db_session, people):
     """LEGAL.md §5.1 (Luật Khiếu nại Art. 7): the second complaint goes to the direct superior of the
     first-time resolver; Art. 11(7): no third round after a second-time decision."""
-    ward = make_unit(db_session, parent=people["unit"])
-    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, ward)])
-    case = make_case(db_session, unit=ward, kind=CaseKind.COMPLAINT, status=CaseStatus.CLOSED)
-    event = apply_transition(db_session, officer, case, "reopen",
-                             TransitionInput(text="Không đồng ý với quyết định lần đầu"), version=None)
-    second = db_session.get(Case, event.data["new_case_id"])
+    case, second = _reopened(db_session, people, CaseKind.COMPLAINT, "Không đồng ý với quyết định lần đầu")
     assert second.previous_case_id == case.id and second.status == CaseStatus.IN_REVIEW
     assert second.submission_id == case.submission_id and case.status == CaseStatus.CLOSED
     assert second.unit_id == people["unit"].id  # the ward's superior
@@ -115,12 +119,8 @@ def test_a_re_denunciation_is_reviewed_at_the_superior_within_twenty_days(db_ses
     from portal.deadlines.clock import local_today
 
     seed_rules(db_session)
-    ward = make_unit(db_session, parent=people["unit"])
-    officer = make_user(db_session, roles=[(Role.INTAKE_OFFICER, ward)])
-    case = make_case(db_session, unit=ward, kind=CaseKind.DENUNCIATION, status=CaseStatus.CLOSED)
-    event = apply_transition(db_session, officer, case, "reopen",
-                             TransitionInput(text="Tố cáo tiếp: việc giải quyết chưa đúng"), version=None)
-    again = db_session.get(Case, event.data["new_case_id"])
+    _first_round, again = _reopened(db_session, people, CaseKind.DENUNCIATION,
+                                    "Tố cáo tiếp: việc giải quyết chưa đúng")
     intake = next(d for d in again.deadlines if d.stage == "intake")
     assert (intake.rule_code, intake.starts_on) == ("TC-09", local_today())
     assert 20 <= (intake.due_on - local_today()).days <= 23  # 20 days, a last day off moved to a working day
@@ -129,7 +129,7 @@ def test_a_re_denunciation_is_reviewed_at_the_superior_within_twenty_days(db_ses
     with pytest.raises(IllegalTransition, match="Tố cáo tiếp được cấp trên xem xét trong 20 ngày"):
         apply_transition(db_session, people["head"], again, "lengthen_intake",
                          TransitionInput(text="Xác minh ở nhiều nơi"), version=None)
-    first = make_case(db_session, unit=ward, kind=CaseKind.DENUNCIATION, status=CaseStatus.RECEIVED)
+    first = make_case(db_session, unit=people["unit"], kind=CaseKind.DENUNCIATION, status=CaseStatus.RECEIVED)
     assert start_stage(db_session, first, "intake", local_today()).rule_code == "TC-01"
 
 

@@ -37,14 +37,6 @@ def decide(db_session, storage, case, *, shared=True, status=CaseStatus.RESOLVED
     db_session.commit()
 
 
-@pytest.fixture
-def receipt(db_session, app, org, storage):  # type: ignore[no-untyped-def]
-    r = receive(db_session, app, SubmissionKind.COMPLAINT, anonymous=False, decision_issuer="UBND phường",
-                learned_on=dt.date.today())
-    db_session.commit()
-    return r
-
-
 def fetches(db_session, case) -> int:  # type: ignore[no-untyped-def]
     return db_session.scalar(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.action == DOCUMENT_FETCHED))

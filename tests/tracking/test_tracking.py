@@ -34,14 +34,6 @@ def open_tracking(client, receipt, **kwargs):  # type: ignore[no-untyped-def]
     return client.post("/track", data={"code": receipt.tracking_code, "secret": receipt.secret}, **kwargs)
 
 
-@pytest.fixture
-def receipt(db_session, app, org, storage):  # type: ignore[no-untyped-def]
-    r = receive(db_session, app, SubmissionKind.COMPLAINT, anonymous=False, decision_issuer="UBND phường",
-                learned_on=dt.date.today())
-    db_session.commit()
-    return r
-
-
 def test_track_page_renders_and_is_not_cached(client):
     response = client.get("/track")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"

@@ -22,6 +22,14 @@ class PublicSite:
         expect(self.page.get_by_role("heading", level=1)).to_contain_text(text)
 
 
+def follow_link(page: Page, base_url: str, url: str) -> None:
+    """Open a link received by email (the part after the host: the live server's port differs)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    page.goto(base_url + parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 class CitizenSite:
     """A citizen's account actions (registration, login, logout, password reset)."""
 
@@ -46,11 +54,7 @@ class CitizenSite:
         expect(self.page).to_have_url(self.base_url + "/account/check-email")
 
     def follow_link(self, url: str) -> None:
-        """Open a link received by email (the part after the host: the live server's port differs)."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(url)
-        self.page.goto(self.base_url + parts.path + (f"?{parts.query}" if parts.query else ""))
+        follow_link(self.page, self.base_url, url)
 
     def login(self, email: str, password: str) -> None:
         """Sign in with email and password; ends on the page after login."""

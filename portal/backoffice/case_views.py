@@ -235,10 +235,10 @@ def _store_document(upload: Any) -> tuple[str, str]:
         raise CaseError(_("Văn bản phải có nội dung và không quá 10 MB."))
     try:
         file_type = check(data)
+        if not (file_type.is_pdf or file_type.is_image):
+            raise FileRejected(f"not a PDF or a picture: {file_type.mime}")
     except FileRejected as exc:
         raise CaseError(_("Định dạng tệp không được chấp nhận (PDF hoặc ảnh).")) from exc
-    if not (file_type.is_pdf or file_type.is_image):
-        raise CaseError(_("Định dạng tệp không được chấp nhận (PDF hoặc ảnh)."))
     if file_type.is_image:
         data = strip_metadata(data, file_type) or data
     return get_storage().save(data), safe_name(upload.filename, file_type)

@@ -251,7 +251,7 @@ def _rows(
         due = start + dt.timedelta(days=14 if status in INTAKE_OPEN else 45)
         is_open = status in OPEN
         decided, after = start, []  # the clocks a decision starts: (stage, rule, due)
-        if unsent or interim or status in STOPPED:
+        if unsent or status in STOPPED:  # interim ones among them
             decided = min(today, start + dt.timedelta(days=rng.randint(10, 40)))
         if unsent:
             after = AFTER_DECISION[case_kind](decided)
